@@ -1,0 +1,31 @@
+# kd: knowledge distillation on the CPU. `make demo` and `make test` are the quick start.
+SWIFT ?= swift
+CONFIG ?= Configs/demo.yaml
+
+.PHONY: bootstrap build release test demo fixtures clean
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+## Runs the whole test suite (what CI runs).
+test: bootstrap
+	$(SWIFT) test
+
+## Trains the demo teacher, distills the student on Fashion-MNIST and prints the comparison.
+demo: release
+	$$($(SWIFT) build -c release --show-bin-path)/kd distill --config $(CONFIG)
+
+## Regenerates Tests/Fixtures from PyTorch (needs network for pip; not run by CI).
+fixtures:
+	python3 -m venv .venv
+	.venv/bin/pip install -q torch==2.15.0 safetensors==0.8.0 numpy
+	.venv/bin/python Tests/Fixtures/generate_fixtures.py
+
+clean:
+	rm -rf .build

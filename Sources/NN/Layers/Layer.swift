@@ -1,0 +1,48 @@
+/// Non-trainable state a layer keeps in its PyTorch state_dict (BatchNorm's running statistics).
+public struct Buffer {
+    /// Local name, as PyTorch names it: "running_mean", "running_var", "num_batches_tracked".
+    public let name: String
+    public let value: Tensor
+    /// Stored as int64 in PyTorch (num_batches_tracked); kept here as a whole-valued Float.
+    public let isInteger: Bool
+
+    public init(name: String, value: Tensor, isInteger: Bool = false) {
+        self.name = name
+        self.value = value
+        self.isInteger = isInteger
+    }
+}
+
+/// Why a layer cannot take an input shape.
+public struct ShapeError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One layer with an explicit forward/backward pair (as in llm.c).
+///
+/// Shapes below are per batch: `x` is [N, ...inputShape]. `forward` keeps what `backward` needs;
+/// `backward` returns dL/dx and ADDS dL/dθ into each parameter's `grad`. Returned tensors are
+/// owned by the layer and reused by its next call of the same kind.
+public protocol Layer: AnyObject {
+    /// PyTorch module name: "Linear", "Conv2d", "ReLU", ...
+    var kind: String { get }
+    /// Trainable parameters in state_dict order, with local names ("weight", "bias").
+    var parameters: [Parameter] { get }
+    /// Non-trainable state in state_dict order.
+    var buffers: [Buffer] { get }
+    /// Per-sample output shape for a per-sample input shape, e.g. [1, 28, 28] -> [8, 28, 28].
+    func outputShape(for inputShape: [Int]) throws -> [Int]
+    /// Floating-point operations per sample for a per-sample input shape (a multiply-add is 2).
+    func flops(for inputShape: [Int]) -> Int
+    /// y = layer(x): [N, ...in] -> [N, ...out]. `training` selects batch statistics and dropout.
+    func forward(_ x: Tensor, training: Bool) -> Tensor
+    /// dy: [N, ...out] -> dx: [N, ...in]; adds into parameter gradients.
+    func backward(_ dy: Tensor) -> Tensor
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var buffers: [Buffer] { [] }
+    public func flops(for inputShape: [Int]) -> Int { 0 }
+}

@@ -1,0 +1,74 @@
+/// An ordered stack of layers, named like PyTorch's `nn.Sequential`: the parameters of layer i
+/// are "i.weight", "i.bias", its buffers "i.running_mean", ... so state dicts move both ways
+/// without renaming.
+public final class Sequential {
+    public let layers: [Layer]
+    /// Per-sample input shape, e.g. [1, 28, 28].
+    public let inputShape: [Int]
+    /// Per-sample output shape, e.g. [10].
+    public let outputShape: [Int]
+    /// Per-sample input shape of each layer (layerInputShapes[0] == inputShape).
+    public let layerInputShapes: [[Int]]
+
+    /// Checks that each layer accepts the previous one's output shape.
+    public init(_ layers: [Layer], inputShape: [Int]) throws {
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for (i, layer) in layers.enumerated() {
+            shapes.append(shape)
+            do {
+                shape = try layer.outputShape(for: shape)
+            } catch let error as ShapeError {
+                throw ShapeError("layer \(i) (\(layer.kind)): \(error.description)")
+            }
+        }
+        self.layers = layers
+        self.inputShape = inputShape
+        self.outputShape = shape
+        self.layerInputShapes = shapes
+    }
+
+    /// x: [N, ...inputShape] -> logits [N, ...outputShape].
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        var h = x
+        for layer in layers { h = layer.forward(h, training: training) }
+        return h
+    }
+
+    /// dy: [N, ...outputShape] -> dx; adds every parameter's gradient.
+    @discardableResult
+    public func backward(_ dy: Tensor) -> Tensor {
+        var g = dy
+        for layer in layers.reversed() { g = layer.backward(g) }
+        return g
+    }
+
+    /// Clears every parameter gradient.
+    public func zeroGrad() {
+        for p in parameters { p.zeroGrad() }
+    }
+
+    /// All parameters in state_dict order.
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Parameters with their state_dict keys ("0.weight", ...), in state_dict order.
+    public var namedParameters: [(key: String, parameter: Parameter)] {
+        layers.enumerated().flatMap { i, layer in layer.parameters.map { ("\(i).\($0.name)", $0) } }
+    }
+
+    /// Every state_dict entry (parameters, then buffers, layer by layer), as PyTorch orders them.
+    public var stateDict: [(key: String, value: Tensor, isInteger: Bool)] {
+        layers.enumerated().flatMap { i, layer in
+            layer.parameters.map { ("\(i).\($0.name)", $0.value, false) }
+                + layer.buffers.map { ("\(i).\($0.name)", $0.value, $0.isInteger) }
+        }
+    }
+
+    /// Number of trainable scalars.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Forward FLOPs per sample.
+    public var flopsPerSample: Int {
+        zip(layers, layerInputShapes).reduce(0) { $0 + $1.0.flops(for: $1.1) }
+    }
+}
