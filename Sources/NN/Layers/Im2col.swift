@@ -1,0 +1,105 @@
+/// The geometry of a square sliding window over a [C, H, W] image (convolution or pooling),
+/// PyTorch's rules with dilation 1 and ceil_mode=False:
+/// `Ho = (H + 2*padding - kernel) / stride + 1`, likewise Wo.
+struct Window2d {
+    let channels: Int
+    let height: Int
+    let width: Int
+    let kernel: Int
+    let stride: Int
+    let padding: Int
+    let outHeight: Int
+    let outWidth: Int
+
+    /// Geometry for a per-sample input shape [C, H, W]; throws a ShapeError naming the layer
+    /// (`what`) when the shape is not [C, H, W] or the padded input is smaller than the window.
+    init(_ what: String, inputShape: [Int], kernel: Int, stride: Int, padding: Int) throws {
+        guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw ShapeError("\(what) expects a per-sample shape [C, H, W], found \(inputShape)")
+        }
+        let (h, w) = (inputShape[1], inputShape[2])
+        guard h + 2 * padding >= kernel, w + 2 * padding >= kernel else {
+            throw ShapeError(
+                "\(what): kernel \(kernel) is larger than the padded input \(h + 2 * padding)x\(w + 2 * padding) "
+                    + "(input \(inputShape), padding \(padding))")
+        }
+        self.channels = inputShape[0]
+        self.height = h
+        self.width = w
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.outHeight = (h + 2 * padding - kernel) / stride + 1
+        self.outWidth = (w + 2 * padding - kernel) / stride + 1
+    }
+
+    /// Elements of one input image: C*H*W.
+    var inputCount: Int { channels * height * width }
+    /// Output positions per channel: Ho*Wo.
+    var outputPlane: Int { outHeight * outWidth }
+    /// Rows of the column matrix: C*k*k.
+    var patchSize: Int { channels * kernel * kernel }
+
+    /// The output columns `ow` whose input column `ow*stride - padding + offset` lies inside
+    /// [0, W): a half-open range, possibly empty.
+    func validColumns(offset: Int) -> Range<Int> {
+        // ow*stride >= padding - offset  and  ow*stride <= W - 1 + padding - offset
+        let lowNumerator = padding - offset
+        let low = lowNumerator <= 0 ? 0 : (lowNumerator + stride - 1) / stride
+        let highNumerator = width - 1 + padding - offset
+        let high = highNumerator < 0 ? 0 : min(outWidth, highNumerator / stride + 1)
+        return low..<max(low, high)
+    }
+}
+
+/// Unfolds one image [C, H, W] into columns [C*k*k, Ho*Wo]: row (c, ki, kj), column (oh, ow)
+/// holds x[c, oh*s - p + ki, ow*s - p + kj], zero where that falls in the padding.
+/// Rows are written `ldCol` elements apart, so several images can sit side by side in one
+/// matrix [C*k*k, n*Ho*Wo] (image i at column offset i*Ho*Wo).
+func im2col(_ image: UnsafePointer<Float>, _ g: Window2d, col: UnsafeMutablePointer<Float>, ldCol: Int) {
+    let k = g.kernel
+    for c in 0..<g.channels {
+        let plane = image + c * g.height * g.width
+        for ki in 0..<k {
+            for kj in 0..<k {
+                let rowStart = col + ((c * k + ki) * k + kj) * ldCol
+                let valid = g.validColumns(offset: kj)
+                for oh in 0..<g.outHeight {
+                    let out = rowStart + oh * g.outWidth
+                    let ih = oh * g.stride - g.padding + ki
+                    guard ih >= 0, ih < g.height, !valid.isEmpty else {
+                        out.update(repeating: 0, count: g.outWidth)
+                        continue
+                    }
+                    out.update(repeating: 0, count: valid.lowerBound)
+                    let base = ih * g.width - g.padding + kj
+                    for ow in valid { out[ow] = plane[base + ow * g.stride] }
+                    (out + valid.upperBound).update(repeating: 0, count: g.outWidth - valid.upperBound)
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of `im2col`: ADDS columns [C*k*k, Ho*Wo] (rows `ldCol` apart) back into an image
+/// [C, H, W], summing where windows overlap and dropping what falls in the padding.
+func col2im(_ col: UnsafePointer<Float>, _ g: Window2d, ldCol: Int, image: UnsafeMutablePointer<Float>) {
+    let k = g.kernel
+    for c in 0..<g.channels {
+        let plane = image + c * g.height * g.width
+        for ki in 0..<k {
+            for kj in 0..<k {
+                let rowStart = col + ((c * k + ki) * k + kj) * ldCol
+                let valid = g.validColumns(offset: kj)
+                if valid.isEmpty { continue }
+                for oh in 0..<g.outHeight {
+                    let ih = oh * g.stride - g.padding + ki
+                    guard ih >= 0, ih < g.height else { continue }
+                    let src = rowStart + oh * g.outWidth
+                    let base = ih * g.width - g.padding + kj
+                    for ow in valid { plane[base + ow * g.stride] += src[ow] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// 2-D max pooling, PyTorch's `nn.MaxPool2d` (square window, dilation 1, ceil_mode=False), NCHW.
+///
+/// Per-sample input [C, H, W], output [C, Ho, Wo] with Ho = (H + 2*padding - k) / stride + 1.
+/// Padding never wins (it acts as -infinity). Within a window the FIRST maximum in row-major
+/// order is taken (a NaN wins, the last one if several), as PyTorch's CPU kernel does; backward routes
+/// each output's gradient to that element, summing where windows overlap.
+public final class MaxPool2d: Layer {
+    public let kind = "MaxPool2d"
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+
+    private var geometry: Window2d?
+    private var inputShape: [Int] = []
+    private let output = Tensor(shape: [0])
+    private let inputGrad = Tensor(shape: [0])
+    /// For each output element, the index of its maximum inside its input plane [H*W].
+    private var argmax: [Int32] = []
+
+    /// Pools k x k windows every `stride` (default k) over an input padded by `padding`
+    /// (at most k/2, as PyTorch requires).
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0,
+                     "MaxPool2d: kernel and stride must be positive, padding non-negative")
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        self.padding = padding
+    }
+
+    private func window(_ inputShape: [Int]) throws -> Window2d {
+        guard padding <= kernelSize / 2 else {
+            throw ShapeError("MaxPool2d: padding \(padding) must be at most half the kernel size \(kernelSize)")
+        }
+        return try Window2d("MaxPool2d", inputShape: inputShape, kernel: kernelSize, stride: stride, padding: padding)
+    }
+
+    /// [C, H, W] -> [C, Ho, Wo].
+    public func outputShape(for inputShape: [Int]) throws -> [Int] {
+        let g = try window(inputShape)
+        return [g.channels, g.outHeight, g.outWidth]
+    }
+
+    /// k*k comparisons per output element: C*Ho*Wo*k*k.
+    public func flops(for inputShape: [Int]) -> Int {
+        guard let g = try? window(inputShape) else { return 0 }
+        return g.channels * g.outputPlane * kernelSize * kernelSize
+    }
+
+    /// x [N, C, H, W] -> y [N, C, Ho, Wo]; remembers each window's argmax.
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        guard let g = try? window(Array(x.shape.dropFirst())) else {
+            preconditionFailure("MaxPool2d: input \(x.shape) does not fit kernel \(kernelSize)")
+        }
+        geometry = g
+        inputShape = x.shape
+        let planes = x.batch * g.channels
+        output.resize(to: [x.batch, g.channels, g.outHeight, g.outWidth])
+        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        let (h, w, k, s, p) = (g.height, g.width, kernelSize, stride, padding)
+        x.data.withUnsafeBufferPointer { xp in
+            output.data.withUnsafeMutableBufferPointer { yp in
+                argmax.withUnsafeMutableBufferPointer { ap in
+                    for plane in 0..<planes {
+                        let src = xp.baseAddress! + plane * h * w
+                        var o = plane * g.outputPlane
+                        for oh in 0..<g.outHeight {
+                            let h0 = max(0, oh * s - p), h1 = min(h, oh * s - p + k)
+                            for ow in 0..<g.outWidth {
+                                let w0 = max(0, ow * s - p), w1 = min(w, ow * s - p + k)
+                                var best = -Float.infinity
+                                var index = h0 * w + w0
+                                for ih in h0..<h1 {
+                                    for iw in w0..<w1 {
+                                        let v = src[ih * w + iw]
+                                        if v > best || v.isNaN {
+                                            best = v
+                                            index = ih * w + iw
+                                        }
+                                    }
+                                }
+                                yp[o] = best
+                                ap[o] = Int32(index)
+                                o += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// dy [N, C, Ho, Wo] -> dx [N, C, H, W]: each dy goes to its window's argmax.
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let g = geometry else { preconditionFailure("MaxPool2d: backward before forward") }
+        precondition(dy.shape == output.shape, "MaxPool2d: dy \(dy.shape), expected \(output.shape)")
+        inputGrad.resize(to: inputShape)
+        inputGrad.fill(0)
+        let planeIn = g.height * g.width
+        inputGrad.data.withUnsafeMutableBufferPointer { dx in
+            dy.data.withUnsafeBufferPointer { d in
+                argmax.withUnsafeBufferPointer { ap in
+                    for o in 0..<d.count {
+                        dx[(o / g.outputPlane) * planeIn + Int(ap[o])] += d[o]
+                    }
+                }
+            }
+        }
+        return inputGrad
+    }
+}
