@@ -1,0 +1,202 @@
+import Foundation
+
+/// One layer of a model spec, in order. Shapes are inferred by the builder from `ModelSpec.input`.
+public enum LayerSpec: Equatable, Codable, Sendable {
+    /// Fully connected; in-features inferred. PyTorch `nn.Linear(in, out, bias)`.
+    case linear(out: Int, bias: Bool)
+    /// 2-d convolution, square kernel. PyTorch `nn.Conv2d(in, out, kernel, stride, padding, bias)`.
+    case conv2d(out: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
+    /// Max pooling; stride defaults to the kernel.
+    case maxPool2d(kernel: Int, stride: Int, padding: Int)
+    /// Average pooling; stride defaults to the kernel.
+    case avgPool2d(kernel: Int, stride: Int, padding: Int)
+    /// Batch norm, 1-d or 2-d chosen from the input rank. PyTorch defaults eps 1e-5, momentum 0.1.
+    case batchNorm(eps: Float, momentum: Float)
+    case relu
+    /// Dropout with drop probability p in [0, 1).
+    case dropout(p: Float)
+    case flatten
+
+    /// The YAML name of the layer kind.
+    public var kind: String {
+        switch self {
+        case .linear: return "linear"
+        case .conv2d: return "conv2d"
+        case .maxPool2d: return "maxpool2d"
+        case .avgPool2d: return "avgpool2d"
+        case .batchNorm: return "batchnorm"
+        case .relu: return "relu"
+        case .dropout: return "dropout"
+        case .flatten: return "flatten"
+        }
+    }
+
+    /// Every YAML layer name, for messages.
+    public static let kinds = ["linear", "conv2d", "maxpool2d", "avgpool2d", "batchnorm", "relu", "dropout", "flatten"]
+}
+
+/// A model architecture (Models/*.yaml):
+///
+/// ```yaml
+/// name: cnn-student          # optional, default the file's stem
+/// input: [1, 28, 28]         # per-sample input shape
+/// init: default              # or orthogonal (optional)
+/// layers:
+///   - conv2d: {out: 8, kernel: 3, padding: 1}     # stride 1, bias true by default
+///   - batchnorm: {}                               # optional eps (1e-5), momentum (0.1)
+///   - relu
+///   - maxpool2d: {kernel: 2}                      # stride defaults to kernel; optional padding
+///   - avgpool2d: {kernel: 2, stride: 2}
+///   - flatten
+///   - dropout: {p: 0.2}                           # default 0.5
+///   - linear: {out: 10}                           # in-features inferred; optional bias (true)
+/// ```
+public struct ModelSpec: Equatable, Codable, Sendable {
+    public var name: String
+    /// Per-sample input shape, e.g. [1, 28, 28] or [784].
+    public var input: [Int]
+    /// "default" (PyTorch's kaiming-uniform) or "orthogonal".
+    public var initScheme: String
+    public var layers: [LayerSpec]
+
+    public static let initSchemes = ["default", "orthogonal"]
+
+    enum CodingKeys: String, CodingKey {
+        case name, input, initScheme = "init", layers
+    }
+
+    public init(name: String, input: [Int], initScheme: String = "default", layers: [LayerSpec]) {
+        self.name = name
+        self.input = input
+        self.initScheme = initScheme
+        self.layers = layers
+    }
+
+    /// Compact JSON with sorted keys (embedded in checkpoint metadata).
+    public func toJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain structs of ints, floats, bools and strings cannot fail.
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads the JSON written by `toJSON()` (e.g. from checkpoint metadata).
+    public init(json: String) throws {
+        do {
+            self = try JSONDecoder().decode(ModelSpec.self, from: Data(json.utf8))
+        } catch {
+            throw ConfigError(file: "model spec JSON", line: 0, key: "", message: "cannot decode model spec: \(error)")
+        }
+    }
+
+    /// Loads and validates a model spec file; every error names the file, key and line.
+    public static func load(path: String) throws -> ModelSpec {
+        try load(path: path, display: path)
+    }
+
+    /// Loads `path`, naming it `display` in messages.
+    static func load(path: String, display: String) throws -> ModelSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: display, line: 0, key: "", message: "cannot read model spec (no such file)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: display, line: 0, key: "", message: "model spec is not UTF-8 text")
+        }
+        return try parse(try YAMLValue.document(text, file: display), defaultName: Self.stem(of: path))
+    }
+
+    /// Parses model spec YAML `text`; `file` is used in messages and for the default name.
+    public init(yaml text: String, file: String) throws {
+        self = try Self.parse(try YAMLValue.document(text, file: file), defaultName: Self.stem(of: file))
+    }
+
+    static func stem(of path: String) -> String {
+        ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    static func parse(_ root: YAMLValue, defaultName: String) throws -> ModelSpec {
+        let m = try root.mapping()
+        try m.expect(["name", "input", "init", "layers"])
+        let name = try m.value("name")?.string() ?? defaultName
+        let inputValue = try m.required("input")
+        let input = try inputValue.ints("a positive integer", where: { $0 > 0 })
+        guard !input.isEmpty else { throw inputValue.error("'input' must be a non-empty list of positive integers, e.g. [1, 28, 28]") }
+        let initScheme = try m.value("init")?.oneOf(initSchemes) ?? "default"
+        let layersValue = try m.required("layers")
+        let items = try layersValue.sequence()
+        guard !items.isEmpty else { throw layersValue.error("'layers' must list at least one layer") }
+        let layers = try items.map(parseLayer)
+        try m.finish()
+        return ModelSpec(name: name, input: input, initScheme: initScheme, layers: layers)
+    }
+
+    /// `- relu`, `- relu: {}`, `- relu:` or `- conv2d: {out: 8, kernel: 3}`.
+    static func parseLayer(_ item: YAMLValue) throws -> LayerSpec {
+        let kind: String
+        let args: YAMLMapping
+        let kindValue: YAMLValue
+        if let s = item.scalarString, !item.isNull {
+            kind = s
+            kindValue = item
+            args = try YAMLMapping(YAMLValue(node: item.node, file: item.file, path: "\(item.path).\(s)", keyLine: item.line), pairs: [])
+        } else if case .mapping = item.node {
+            let m = try item.mapping()
+            guard m.entries.count == 1, let entry = m.entries.first else {
+                throw item.error("'\(item.path)' must name one layer (one of \(LayerSpec.kinds.joined(separator: ", "))), got keys \(m.keys.joined(separator: ", "))")
+            }
+            kind = entry.key
+            kindValue = entry.value
+            args = try entry.value.mapping()
+        } else {
+            throw item.error("'\(item.path)' must be a layer name or {name: {options}}, got \(item.shown)")
+        }
+        guard LayerSpec.kinds.contains(kind) else {
+            throw ConfigError(file: item.file, line: kindValue.keyLine, key: "\(item.path).\(kind)",
+                              message: "'\(item.path)': unknown layer '\(kind)' (known: \(LayerSpec.kinds.joined(separator: ", ")))")
+        }
+        let allowed: [String: [String]] = [
+            "linear": ["out", "bias"], "conv2d": ["out", "kernel", "stride", "padding", "bias"],
+            "maxpool2d": ["kernel", "stride", "padding"], "avgpool2d": ["kernel", "stride", "padding"],
+            "batchnorm": ["eps", "momentum"], "dropout": ["p"], "relu": [], "flatten": [],
+        ]
+        try args.expect(allowed[kind] ?? [])
+        func positive(_ key: String) throws -> Int? { try args.value(key)?.int("a positive integer", where: { $0 > 0 }) }
+        func requiredPositive(_ key: String) throws -> Int {
+            guard let v = args.value(key) else {
+                let path = args.owner.childPath(key)
+                throw ConfigError(file: item.file, line: kindValue.keyLine, key: path, message: "missing required key '\(path)'")
+            }
+            return try v.int("a positive integer", where: { $0 > 0 })
+        }
+        func nonNegative(_ key: String) throws -> Int? { try args.value(key)?.int("an integer >= 0", where: { $0 >= 0 }) }
+        let layer: LayerSpec
+        switch kind {
+        case "linear":
+            layer = .linear(out: try requiredPositive("out"), bias: try args.value("bias")?.bool() ?? true)
+        case "conv2d":
+            layer = .conv2d(out: try requiredPositive("out"), kernel: try requiredPositive("kernel"),
+                            stride: try positive("stride") ?? 1, padding: try nonNegative("padding") ?? 0,
+                            bias: try args.value("bias")?.bool() ?? true)
+        case "maxpool2d", "avgpool2d":
+            let k = try requiredPositive("kernel")
+            let s = try positive("stride") ?? k
+            let p = try nonNegative("padding") ?? 0
+            if p > k / 2, let v = args.value("padding") {
+                throw v.error("'\(v.path)' must be at most half the kernel (\(k / 2)), got \(p)")
+            }
+            layer = kind == "maxpool2d" ? .maxPool2d(kernel: k, stride: s, padding: p) : .avgPool2d(kernel: k, stride: s, padding: p)
+        case "batchnorm":
+            layer = .batchNorm(eps: try args.value("eps")?.float("a number > 0", where: { $0 > 0 }) ?? 1e-5,
+                               momentum: try args.value("momentum")?.float("a number in [0, 1]", where: { $0 >= 0 && $0 <= 1 }) ?? 0.1)
+        case "dropout":
+            layer = .dropout(p: try args.value("p")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0.5)
+        case "relu":
+            layer = .relu
+        default:
+            layer = .flatten
+        }
+        try args.finish()
+        return layer
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+
+extension RunConfig {
+    /// Loads and validates a run config file, resolving paths and loading its model specs.
+    /// Every error names the file, the dotted key and the line.
+    public static func load(path: String) throws -> RunConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: 0, key: "", message: "cannot read run config (no such file)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: 0, key: "", message: "run config is not UTF-8 text")
+        }
+        return try RunConfig(yaml: text, file: path)
+    }
+
+    /// Parses run config YAML `text`; `file` names it in messages and anchors relative paths.
+    public init(yaml text: String, file: String) throws {
+        let root = try YAMLValue.document(text, file: file)
+        self = try RunConfigParser(file: file).parse(root)
+    }
+}
+
+/// Reads the sections of a run config (see `RunConfig` for the path rule).
+struct RunConfigParser {
+    let file: String
+    let resolver: PathResolver
+
+    init(file: String) {
+        self.file = file
+        self.resolver = PathResolver(configPath: file)
+    }
+
+    func parse(_ root: YAMLValue) throws -> RunConfig {
+        let m = try root.mapping()
+        try m.expect(["name", "seed", "output", "data", "training", "teacher", "student", "distillation"])
+        let nameValue = m.value("name"), seedValue = m.value("seed"), outputValue = m.value("output")
+        let dataValue = m.value("data"), trainingValue = m.value("training")
+        let teacherValue = m.value("teacher"), studentValue = m.value("student"), distillValue = m.value("distillation")
+        try m.finish()
+
+        let name = try nameValue?.string() ?? ModelSpec.stem(of: file)
+        let seed = UInt64(try seedValue?.int("an integer >= 0", where: { $0 >= 0 }) ?? 0)
+        let output = try outputValue?.string() ?? "runs/\(name)"
+        let data = try dataValue.map(parseData) ?? DataConfig()
+        let shared = try trainingValue?.mapping()
+        let training = try parseTraining(shared.map { [$0] } ?? [])
+        let teacher = try teacherValue.map { try parseRole($0, shared: shared) }
+        let student = try studentValue.map { try parseRole($0, shared: shared) }
+        let distillation = try distillValue.map(parseDistillation) ?? DistillationConfig()
+
+        guard teacher != nil || student != nil else {
+            throw ConfigError(file: file, line: root.line, key: "", message: "a run config needs a 'teacher' or a 'student' section (or both)")
+        }
+        if let d = distillValue {
+            guard student != nil else {
+                throw ConfigError(file: file, line: d.keyLine, key: "student", message: "missing required key 'student' ('distillation' needs a student model)")
+            }
+            if distillation.mode == .standard && distillation.teachers.isEmpty && teacher == nil {
+                throw ConfigError(file: file, line: d.keyLine, key: "teacher",
+                                  message: "missing required key 'teacher' (standard distillation needs a teacher, or 'distillation.teachers')")
+            }
+        }
+        if let n = data.normalize, let nv = dataValue.flatMap({ try? $0.mapping().value("normalize") }) {
+            for role in [teacher, student].compactMap({ $0 }) where role.model.spec.input.count == 3 {
+                let c = role.model.spec.input[0]
+                guard n.mean.count == c else {
+                    throw nv.error("'data.normalize' has \(n.mean.count) mean/std values, model \(role.model.spec.name) takes \(c) input channel\(c == 1 ? "" : "s")")
+                }
+            }
+        }
+        return RunConfig(configPath: file, name: name, seed: seed, output: output, data: data, training: training,
+                         teacher: teacher, student: student, distillation: distillation)
+    }
+
+    // MARK: data
+
+    func parseData(_ v: YAMLValue) throws -> DataConfig {
+        let m = try v.mapping()
+        try m.expect(["source", "validation", "limit", "test_limit", "normalize", "csv"])
+        var config = DataConfig()
+        if let s = m.value("source") {
+            let text = try s.string()
+            do {
+                config.source = try DataSource(parsing: text).mapPaths(resolver.resolve)
+            } catch let e as DataError {
+                throw s.error("'\(s.path)': \(e.fault), got '\(text)'")
+            }
+        }
+        if let val = m.value("validation") {
+            if let k = val.scalarString.flatMap({ Int($0) }) {
+                guard k >= 0 else { throw val.error("'\(val.path)' must be a count >= 0 or a fraction in (0, 1), got \(val.shown)") }
+                config.validation = k == 0 ? nil : .count(k)
+            } else {
+                let f = try val.double("a count >= 0 or a fraction in (0, 1)", where: { $0 > 0 && $0 < 1 })
+                config.validation = .fraction(f)
+            }
+        }
+        config.limit = try m.value("limit")?.int("an integer >= 1", where: { $0 >= 1 })
+        config.testLimit = try m.value("test_limit")?.int("an integer >= 1", where: { $0 >= 1 })
+        if let nv = m.value("normalize") {
+            let n = try nv.mapping()
+            try n.expect(["mean", "std"])
+            let meanValue = try n.required("mean"), stdValue = try n.required("std")
+            let mean = try meanValue.doubles().map(Float.init)
+            let std = try stdValue.doubles("a number > 0", where: { $0 > 0 }).map(Float.init)
+            try n.finish()
+            guard !mean.isEmpty else { throw meanValue.error("'\(meanValue.path)' must list one mean per channel") }
+            guard mean.count == std.count else {
+                throw stdValue.error("'\(stdValue.path)' has \(std.count) values, 'data.normalize.mean' has \(mean.count) (one per channel)")
+            }
+            config.normalize = Normalization(mean: mean, std: std)
+        }
+        if let cv = m.value("csv") {
+            let c = try cv.mapping()
+            try c.expect(["label_column", "header", "scale", "shape"])
+            var o = CSVOptions()
+            o.labelColumn = try c.value("label_column")?.int("an integer >= 0", where: { $0 >= 0 }) ?? 0
+            if let h = c.value("header") {
+                switch h.scalarString?.lowercased() {
+                case "auto": o.header = .auto
+                case "true", "yes", "on": o.header = .present
+                case "false", "no", "off": o.header = .absent
+                default: throw h.error("'\(h.path)' must be one of auto, true, false, got \(h.shown)")
+                }
+            }
+            o.scale = try c.value("scale")?.float("a number > 0", where: { $0 > 0 }) ?? 255
+            if let sv = c.value("shape") {
+                o.shape = try sv.ints("a positive integer", where: { $0 > 0 })
+                if o.shape?.isEmpty ?? true { throw sv.error("'\(sv.path)' must be a non-empty list of positive integers") }
+            }
+            try c.finish()
+            config.csv = o
+        }
+        try m.finish()
+        return config
+    }
+
+    // MARK: roles and training
+
+    func parseRole(_ v: YAMLValue, shared: YAMLMapping?) throws -> RoleConfig {
+        let r = try v.mapping()
+        try r.expect(["model", "checkpoint", "training"])
+        let modelValue = try r.required("model")
+        let modelPath = try modelValue.string()
+        guard let found = resolver.find(modelPath) else {
+            let looked = resolver.candidates(modelPath).joined(separator: ", ")
+            throw modelValue.error("'\(modelValue.path)': model spec not found: \(modelPath) (looked for \(looked))")
+        }
+        let spec: ModelSpec
+        do {
+            spec = try ModelSpec.load(path: found, display: Self.display(found))
+        } catch let e as ConfigError {
+            throw ConfigError(file: e.file, line: e.line, key: e.key,
+                              message: e.message + " (model spec of '\(modelValue.path)' in \(file):\(modelValue.line))")
+        }
+        let checkpoint = try r.value("checkpoint").map { resolver.resolve(try $0.string()) }
+        let own = try r.value("training")?.mapping()
+        let training = try parseTraining([shared, own].compactMap { $0 })
+        try r.finish()
+        return RoleConfig(model: ModelRef(path: found, spec: spec), checkpoint: checkpoint, training: training)
+    }
+
+    /// `path` relative to the current directory when under it (for messages).
+    static func display(_ path: String) -> String {
+        let cwd = PathResolver.absolute(".")
+        return path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+    }
+
+    /// Training settings from mappings of rising priority (`training`, then `<role>.training`):
+    /// for each key the last mapping that sets it wins; optimizer and schedule merge key by key.
+    func parseTraining(_ layers: [YAMLMapping]) throws -> TrainingConfig {
+        let l = Layers(layers)
+        try l.expect(["epochs", "batch_size", "optimizer", "schedule", "label_smoothing"])
+        var t = TrainingConfig()
+        t.epochs = try l.value("epochs")?.int("an integer >= 1", where: { $0 >= 1 }) ?? t.epochs
+        t.batchSize = try l.value("batch_size")?.int("an integer >= 1", where: { $0 >= 1 }) ?? t.batchSize
+        t.labelSmoothing = try l.value("label_smoothing")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0
+        t.optimizer = try parseOptimizer(try l.sub("optimizer"))
+        t.schedule = try parseSchedule(try l.sub("schedule"))
+        for m in layers { try m.finish() }
+        return t
+    }
+
+    func parseOptimizer(_ l: Layers) throws -> OptimizerConfig {
+        try l.expect(["name", "lr", "weight_decay", "momentum", "nesterov", "betas", "eps"])
+        let allowed = OptimizerConfig.Name.allCases.map(\.rawValue)
+        let name = try l.value("name").map { OptimizerConfig.Name(rawValue: try $0.oneOf(allowed)) ?? .adam } ?? .adam
+        var o = OptimizerConfig(name: name)
+        o.lr = try l.value("lr")?.float("a number > 0", where: { $0 > 0 }) ?? o.lr
+        o.weightDecay = try l.value("weight_decay")?.float("a number >= 0", where: { $0 >= 0 }) ?? o.weightDecay
+        o.momentum = try l.value("momentum")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? o.momentum
+        o.eps = try l.value("eps")?.float("a number > 0", where: { $0 > 0 }) ?? o.eps
+        if let b = l.value("betas") {
+            let betas = try b.doubles("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 })
+            guard betas.count == 2 else { throw b.error("'\(b.path)' must be two numbers [beta1, beta2], got \(betas.count)") }
+            o.betas = betas.map(Float.init)
+        }
+        if let n = l.value("nesterov") {
+            o.nesterov = try n.bool()
+            if o.nesterov && name == .sgd && o.momentum <= 0 {
+                throw n.error("'\(n.path)' needs momentum > 0 (as in PyTorch SGD)")
+            }
+        }
+        try l.finish()
+        return o
+    }
+
+    func parseSchedule(_ l: Layers) throws -> ScheduleConfig {
+        try l.expect(["name", "warmup_epochs", "min_lr", "step_size", "gamma"])
+        let allowed = ScheduleConfig.Name.allCases.map(\.rawValue)
+        var s = ScheduleConfig()
+        s.name = try l.value("name").map { ScheduleConfig.Name(rawValue: try $0.oneOf(allowed)) ?? .constant } ?? .constant
+        s.warmupEpochs = try l.value("warmup_epochs")?.int("an integer >= 0", where: { $0 >= 0 }) ?? 0
+        s.minLR = try l.value("min_lr")?.float("a number >= 0", where: { $0 >= 0 }) ?? 0
+        s.stepSize = try l.value("step_size")?.int("an integer >= 1", where: { $0 >= 1 })
+        s.gamma = try l.value("gamma")?.float("a number > 0", where: { $0 > 0 }) ?? 0.1
+        if s.name == .step && s.stepSize == nil {
+            let owner = l.top?.owner
+            let path = owner.map { $0.childPath("step_size") } ?? "training.schedule.step_size"
+            throw ConfigError(file: owner?.file ?? file, line: owner?.keyLine ?? 0, key: path,
+                              message: "missing required key '\(path)' (schedule 'step' needs it)")
+        }
+        try l.finish()
+        return s
+    }
+
+    // MARK: distillation
+
+    func parseDistillation(_ v: YAMLValue) throws -> DistillationConfig {
+        let m = try v.mapping()
+        try m.expect(["temperature", "alpha", "divergence", "baseline", "cache_teacher_logits", "mode", "generations", "teachers"])
+        var d = DistillationConfig()
+        d.temperature = try m.value("temperature")?.float("a number > 0", where: { $0 > 0 }) ?? d.temperature
+        d.alpha = try m.value("alpha")?.float("a number in [0, 1]", where: { $0 >= 0 && $0 <= 1 }) ?? d.alpha
+        if let x = m.value("divergence") {
+            d.divergence = DistillationConfig.Divergence(rawValue: try x.oneOf(DistillationConfig.Divergence.allCases.map(\.rawValue))) ?? .kl
+        }
+        d.baseline = try m.value("baseline")?.bool() ?? d.baseline
+        d.cacheTeacherLogits = try m.value("cache_teacher_logits")?.bool() ?? d.cacheTeacherLogits
+        if let x = m.value("mode") {
+            d.mode = DistillationConfig.Mode(rawValue: try x.oneOf(DistillationConfig.Mode.allCases.map(\.rawValue))) ?? .standard
+        }
+        d.generations = try m.value("generations")?.int("an integer >= 1", where: { $0 >= 1 }) ?? d.generations
+        if let t = m.value("teachers") {
+            d.teachers = try t.sequence().map { resolver.resolve(try $0.string()) }
+        }
+        try m.finish()
+        return d
+    }
+}
+
+/// Mappings of rising priority read as one: the last that sets a key wins.
+struct Layers {
+    let layers: [YAMLMapping]
+    init(_ layers: [YAMLMapping]) { self.layers = layers }
+
+    var top: YAMLMapping? { layers.last }
+
+    func value(_ key: String) -> YAMLValue? {
+        var hit: YAMLValue?
+        for m in layers { if let v = m.value(key) { hit = v } }
+        return hit
+    }
+
+    /// The nested mappings under `key` (a plain scalar is shorthand for {name: scalar}).
+    func sub(_ key: String) throws -> Layers {
+        Layers(try layers.compactMap { m -> YAMLMapping? in
+            guard let v = m.value(key) else { return nil }
+            if case .scalar = v.node {
+                return try YAMLMapping(v, pairs: [("name", v.line, v.node)])
+            }
+            return try v.mapping()
+        })
+    }
+
+    func expect(_ keys: [String]) throws {
+        for m in layers { try m.expect(keys) }
+    }
+
+    /// Errors on the first unknown key of any layer.
+    func finish() throws {
+        for m in layers { try m.finish() }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import NN
+
+/// Iterates a `Dataset` in batches of `batchSize`, in a fresh seeded permutation each epoch
+/// (or in order when `shuffle` is false), filling the same `inputs` tensor ([B, ...sampleShape])
+/// and `labels` buffer every time: after the first epoch nothing is allocated per batch (the last
+/// short batch shrinks them in place; the storage keeps its capacity).
+///
+/// ```swift
+/// let batches = try BatchIterator(dataset: splits.train, batchSize: 128, seed: config.seed)
+/// for epoch in 0..<epochs {
+///     batches.startEpoch()
+///     while batches.next() {
+///         model.forward(batches.inputs, training: true)   // [B, C, H, W]
+///         ... batches.labels (B labels), batches.indices (B sample indices, for cached teacher logits)
+///     }
+/// }
+/// ```
+/// Read `labels` and `indices` in place; a copy kept across `next()` forces a reallocation.
+public final class BatchIterator {
+    public let dataset: Dataset
+    public let batchSize: Int
+    public let shuffle: Bool
+    /// Drop the last partial batch of an epoch (default false: keep it).
+    public let dropLast: Bool
+    /// The generator drawing the per-epoch permutations (its state can be saved and restored).
+    public var rng: SplitMix64
+
+    /// The current batch, [B, ...sampleShape] (B = batchSize except for a last short batch).
+    public let inputs: Tensor
+    /// Labels of the current batch (B values).
+    public private(set) var labels: [Int32]
+    /// Dataset indices of the current batch's samples (B values).
+    public private(set) var indices: [Int]
+    /// Epochs started so far (1 during the first epoch).
+    public private(set) var epoch = 0
+    /// Batches handed out in the current epoch.
+    public private(set) var batchIndex = 0
+
+    private var order: [Int]
+    private var position = 0
+
+    /// `seed` seeds the shuffling generator (pass the run seed; the data splits use a derived stream).
+    public init(dataset: Dataset, batchSize: Int, seed: UInt64, shuffle: Bool = true, dropLast: Bool = false) throws {
+        guard batchSize >= 1 else { throw DataError(dataset.name, "batch size must be >= 1, got \(batchSize)") }
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.dropLast = dropLast
+        self.rng = SplitMix64(seed: seed ^ 0xBA7C_4000_0000_0001)
+        let b = min(batchSize, max(dataset.count, 1))
+        self.inputs = Tensor(shape: [b] + dataset.sampleShape)
+        self.labels = [Int32](repeating: 0, count: b)
+        self.indices = [Int](repeating: 0, count: b)
+        self.order = Array(0..<dataset.count)
+        labels.reserveCapacity(batchSize)
+        indices.reserveCapacity(batchSize)
+    }
+
+    /// Batches per epoch.
+    public var batchesPerEpoch: Int {
+        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    }
+
+    /// Begins an epoch: draws a new permutation (when shuffling) and rewinds.
+    public func startEpoch() {
+        if shuffle { order = rng.permutation(dataset.count) }
+        position = 0
+        batchIndex = 0
+        epoch += 1
+    }
+
+    /// Fills `inputs`, `labels` and `indices` with the next batch; false when the epoch is done.
+    /// Starts the first epoch by itself if `startEpoch()` was never called.
+    public func next() -> Bool {
+        if epoch == 0 { startEpoch() }
+        let n = dataset.count
+        let remaining = n - position
+        guard remaining > 0, !(dropLast && remaining < batchSize) else { return false }
+        let b = min(batchSize, remaining)
+        let size = dataset.sampleSize
+        if inputs.batch != b || inputs.count != b * size {
+            inputs.resize(to: [b] + dataset.sampleShape)
+        }
+        if labels.count != b {
+            if labels.count > b {
+                labels.removeLast(labels.count - b)
+                indices.removeLast(indices.count - b)
+            } else {
+                labels.append(contentsOf: repeatElement(0, count: b - labels.count))
+                indices.append(contentsOf: repeatElement(0, count: b - indices.count))
+            }
+        }
+        let ds = dataset
+        ds.samples.withUnsafeBufferPointer { src in
+            inputs.data.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<b {
+                    let i = order[position + k]
+                    (dst.baseAddress! + k * size).update(from: src.baseAddress! + i * size, count: size)
+                    labels[k] = ds.labels[i]
+                    indices[k] = i
+                }
+            }
+        }
+        position += b
+        batchIndex += 1
+        return true
+    }
+}
