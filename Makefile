@@ -19,7 +19,7 @@ test: bootstrap
 
 ## Trains the demo teacher, distills the student on Fashion-MNIST and prints the comparison.
 demo: release
-	$$($(SWIFT) build -c release --show-bin-path)/kd distill --config $(CONFIG)
+	$$($(SWIFT) build -c release --show-bin-path)/kd distill --config $(CONFIG) --force
 
 ## Regenerates Tests/Fixtures from PyTorch (needs network for pip; not run by CI).
 fixtures:

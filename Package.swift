@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "kdTests", dependencies: ["kd"]),
+        .testTarget(name: "kdTests", dependencies: ["kd", "Distill", "NN", "SafeTensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 
 /// Optimizer settings (`training.optimizer`). Keys not used by the chosen optimizer are ignored
 /// (momentum/nesterov for adam, betas/eps for sgd).
@@ -102,12 +103,6 @@ public struct RoleConfig: Equatable, Sendable {
 /// The `distillation:` section. `alpha` weighs the SOFT (teacher) term:
 /// L = alpha * T^2 * D(teacher/T, student/T) + (1 - alpha) * CE(student, labels).
 public struct DistillationConfig: Equatable, Sendable {
-    public enum Divergence: String, CaseIterable, Sendable {
-        case kl
-        case reverseKL = "reverse_kl"
-        case js
-    }
-
     public enum Mode: String, CaseIterable, Sendable {
         case standard
         case bornAgain = "born-again"

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 
 extension RunConfig {
     /// Loads and validates a run config file, resolving paths and loading its model specs.
@@ -233,7 +234,7 @@ struct RunConfigParser {
         d.temperature = try m.value("temperature")?.float("a number > 0", where: { $0 > 0 }) ?? d.temperature
         d.alpha = try m.value("alpha")?.float("a number in [0, 1]", where: { $0 >= 0 && $0 <= 1 }) ?? d.alpha
         if let x = m.value("divergence") {
-            d.divergence = DistillationConfig.Divergence(rawValue: try x.oneOf(DistillationConfig.Divergence.allCases.map(\.rawValue))) ?? .kl
+            d.divergence = Divergence(rawValue: try x.oneOf(Divergence.allCases.map(\.rawValue))) ?? .kl
         }
         d.baseline = try m.value("baseline")?.bool() ?? d.baseline
         d.cacheTeacherLogits = try m.value("cache_teacher_logits")?.bool() ?? d.cacheTeacherLogits

@@ -93,3 +93,13 @@ public struct DataSplits: Sendable {
         return DataSplits(train: train, validation: validation, test: test)
     }
 }
+
+extension DataSplits {
+    /// One line for the user: "fashion-mnist/train 55000, validation 5000, test 10000 of [1, 28, 28], 10 classes".
+    public var summary: String {
+        var parts = ["\(train.name) \(train.count)"]
+        if let validation { parts.append("validation \(validation.count)") }
+        if let test { parts.append("test \(test.count)") }
+        return parts.joined(separator: ", ") + " samples of \(sampleShape), \(classCount) classes"
+    }
+}

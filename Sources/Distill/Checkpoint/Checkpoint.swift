@@ -1,0 +1,118 @@
+import Foundation
+import NN
+import SafeTensors
+
+/// A model saved as safetensors: tensors named by PyTorch state_dict keys (F32; BatchNorm's
+/// num_batches_tracked as I64) and the model spec in `__metadata__["kd.spec"]`, so the file
+/// describes itself. A plain PyTorch state_dict file (no kd metadata) loads with a given spec.
+public struct Checkpoint {
+    public static let specKey = "kd.spec"
+    /// Input normalisation the model was trained with (JSON {"mean": [...], "std": [...]}).
+    public static let normalizationKey = "kd.normalize"
+
+    public let model: Sequential
+    public let spec: ModelSpec
+    /// The per-channel normalisation inputs need before they reach the model, if any.
+    public let normalization: Normalization?
+    /// Everything else in `__metadata__` (role, ...).
+    public let metadata: [String: String]
+
+    public init(model: Sequential, spec: ModelSpec, normalization: Normalization? = nil, metadata: [String: String] = [:]) {
+        self.model = model
+        self.spec = spec
+        self.normalization = normalization
+        self.metadata = metadata
+    }
+
+    /// Writes the checkpoint atomically (temporary name, then rename).
+    public func save(to url: URL) throws {
+        var writer = SafeTensorsWriter(metadata: metadata)
+        writer.metadata[Self.specKey] = spec.toJSON()
+        writer.metadata["format"] = "pt"
+        if let normalization, let json = try? JSONEncoder().encode(normalization) {
+            writer.metadata[Self.normalizationKey] = String(decoding: json, as: UTF8.self)
+        }
+        for entry in model.stateDict {
+            if entry.isInteger {
+                writer.add(entry.key, shape: entry.value.shape, int64: entry.value.data.map { Int64($0) })
+            } else {
+                writer.add(entry.key, shape: entry.value.shape, floats: entry.value.data)
+            }
+        }
+        do {
+            try writer.write(to: url)
+        } catch let error as SafeTensorsError {
+            throw RunError(error.description)
+        }
+    }
+
+    /// Loads a checkpoint; `specPath` names a model spec YAML for files without kd metadata.
+    public static func load(from url: URL, specPath: String?) throws -> Checkpoint {
+        try load(from: url, spec: try specPath.map { try ModelSpec.load(path: $0) })
+    }
+
+    /// Loads a checkpoint. `spec` is required for files without kd metadata (e.g. a PyTorch
+    /// `save_file(model.state_dict())`) and, when given, wins over the embedded one.
+    public static func load(from url: URL, spec given: ModelSpec? = nil) throws -> Checkpoint {
+        let file: SafeTensorsFile
+        do {
+            file = try SafeTensorsFile(contentsOf: url)
+        } catch let error as SafeTensorsError {
+            throw RunError(error.description)
+        }
+        let spec: ModelSpec
+        if let given {
+            spec = given
+        } else if let json = file.metadata[specKey] {
+            do {
+                spec = try ModelSpec(json: json)
+            } catch {
+                throw RunError("\(url.path): the embedded model spec is invalid (\(error))")
+            }
+        } else {
+            throw RunError("\(url.path): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict")
+        }
+        var rng = SplitMix64(seed: 0)
+        let model = try ModelBuilder.build(spec, rng: &rng)
+        try loadStateDict(file, into: model, path: url.path)
+        var normalization: Normalization?
+        if let json = file.metadata[normalizationKey] {
+            guard let decoded = try? JSONDecoder().decode(Normalization.self, from: Data(json.utf8)) else {
+                throw RunError("\(url.path): metadata '\(normalizationKey)' is not {\"mean\": [...], \"std\": [...]}")
+            }
+            normalization = decoded
+        }
+        var metadata = file.metadata
+        metadata[specKey] = nil
+        metadata[normalizationKey] = nil
+        return Checkpoint(model: model, spec: spec, normalization: normalization, metadata: metadata)
+    }
+
+    /// Copies every state_dict tensor of `file` into `model`; names and shapes must match
+    /// exactly, or the error lists what was expected and what was found.
+    static func loadStateDict(_ file: SafeTensorsFile, into model: Sequential, path: String) throws {
+        let expected = model.stateDict
+        let expectedKeys = Set(expected.map(\.key))
+        let found = Set(file.tensors.keys)
+        let missing = expected.map(\.key).filter { !found.contains($0) }
+        let unexpected = file.names.filter { !expectedKeys.contains($0) }
+        var problems: [String] = []
+        if !missing.isEmpty { problems.append("missing \(missing.joined(separator: ", "))") }
+        if !unexpected.isEmpty { problems.append("unexpected \(unexpected.joined(separator: ", "))") }
+        for entry in expected {
+            if let info = file.tensors[entry.key], info.shape != entry.value.shape {
+                let bothScalar = info.shape.isEmpty && entry.value.count == 1
+                if !bothScalar {
+                    problems.append("\(entry.key) is \(info.shape), model expects \(entry.value.shape)")
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            throw RunError("\(path): tensors do not match the model spec: " + problems.joined(separator: "; "))
+        }
+        for entry in expected {
+            let values = try file.floats(entry.key)
+            entry.value.data = values
+        }
+    }
+}

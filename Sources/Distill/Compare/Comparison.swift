@@ -1,0 +1,102 @@
+import Foundation
+import NN
+
+/// One model's row in a comparison: size, cost, accuracy, and how closely it follows the teacher.
+public struct ModelReport {
+    public let name: String
+    public let parameters: Int
+    /// Bytes of the state dict as stored (Float32 tensors; int64 counters).
+    public let bytes: Int
+    public let megaFlopsPerSample: Double
+    public let accuracy: Double
+    /// Fraction of test samples whose top-1 class equals the teacher's.
+    public let agreement: Double
+    /// Mean KL(teacher || model) at T = 1 over the test set.
+    public let klFromTeacher: Double
+    public let expectedCalibrationError: Double
+    /// Milliseconds per sample at batch 1 and at batch 256.
+    public let latencyBatch1: Double
+    public let latencyBatch256: Double
+
+    var json: [String: Any] {
+        [
+            "name": name, "parameters": parameters, "bytes": bytes, "mflops_per_sample": megaFlopsPerSample,
+            "accuracy": accuracy, "agreement_with_teacher": agreement, "kl_from_teacher": klFromTeacher,
+            "ece": expectedCalibrationError, "latency_ms_batch1": latencyBatch1,
+            "latency_ms_per_sample_batch256": latencyBatch256,
+        ]
+    }
+}
+
+/// Teacher vs students (and baselines, generations) on one test set.
+public struct Comparison {
+    public let reports: [ModelReport]
+    public let dataName: String
+    public let samples: Int
+
+    /// Evaluates every model on `dataset`; the first model is the reference teacher.
+    public init(models: [(name: String, model: Sequential)], dataset: Dataset, measureLatency: Bool = true) throws {
+        guard let teacher = models.first else { throw RunError("compare: no models given") }
+        for (name, model) in models where model.outputShape.reduce(1, *) < dataset.classCount
+            || model.inputShape != dataset.sampleShape {
+            throw RunError("compare: model '\(name)' takes \(model.inputShape) -> \(model.outputShape), data '\(dataset.name)' has samples \(dataset.sampleShape) and \(dataset.classCount) classes")
+        }
+        let teacherLogits = Inference.logits(of: teacher.model, on: dataset)
+        let teacherProbabilities = Tensor(shape: teacherLogits.shape)
+        softmax(teacherLogits, into: teacherProbabilities)
+        let teacherTop = teacherLogits.argmaxPerRow()
+        reports = models.map { name, model in
+            let logits = name == teacher.name ? teacherLogits : Inference.logits(of: model, on: dataset)
+            let metrics = ClassificationMetrics(logits: logits, labels: dataset.labels)
+            let top = logits.argmaxPerRow()
+            let agree = zip(top, teacherTop).filter { $0 == $1 }.count
+            let kl = dataset.count > 0
+                ? divergence(.kl, target: teacherProbabilities, studentLogits: logits, temperature: 1, gradient: nil) : 0
+            let latency = measureLatency ? Latency.measure(model, sample: dataset) : (0, 0)
+            return ModelReport(
+                name: name, parameters: model.parameterCount,
+                bytes: model.stateDict.reduce(0) { $0 + $1.value.count * ($1.isInteger ? 8 : 4) },
+                megaFlopsPerSample: Double(model.flopsPerSample) / 1e6, accuracy: metrics.accuracy,
+                agreement: Double(agree) / Double(max(dataset.count, 1)), klFromTeacher: max(0, Double(kl)),
+                expectedCalibrationError: metrics.expectedCalibrationError,
+                latencyBatch1: latency.0, latencyBatch256: latency.1)
+        }
+        dataName = dataset.name
+        samples = dataset.count
+    }
+
+    /// The comparison as one JSON object.
+    public var json: String {
+        JSONText.encode(["data": dataName, "samples": samples, "models": reports.map(\.json)], pretty: true)
+    }
+
+    /// A fixed-width table, one row per model.
+    public var table: String {
+        let header = ["model", "params", "size", "MFLOPs", "accuracy", "agree", "KL(t||m)", "ECE", "ms@1", "ms/s@256"]
+        let rows = reports.map { r in
+            [r.name, "\(r.parameters)", ByteCount.format(r.bytes), String(format: "%.3f", r.megaFlopsPerSample),
+             String(format: "%.2f%%", 100 * r.accuracy), String(format: "%.2f%%", 100 * r.agreement),
+             String(format: "%.4f", r.klFromTeacher), String(format: "%.4f", r.expectedCalibrationError),
+             String(format: "%.3f", r.latencyBatch1), String(format: "%.4f", r.latencyBatch256)]
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+            + "\n\(samples) test samples of \(dataName); agree and KL are against \(reports.first?.name ?? "the teacher")"
+    }
+}
+
+/// Human-readable byte counts.
+enum ByteCount {
+    static func format(_ bytes: Int) -> String {
+        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)) }
+        if bytes >= 1 << 10 { return String(format: "%.1f KiB", Double(bytes) / Double(1 << 10)) }
+        return "\(bytes) B"
+    }
+}

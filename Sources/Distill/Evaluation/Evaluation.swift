@@ -1,0 +1,50 @@
+import Foundation
+import NN
+
+/// `kd evaluate`'s report: accuracy, loss, per-class accuracy and the confusion matrix.
+public struct Evaluation {
+    public let metrics: ClassificationMetrics
+    public let dataName: String
+    public let samples: Int
+
+    /// Evaluates `model` (eval mode) on every sample of `dataset`.
+    public init(model: Sequential, dataset: Dataset) throws {
+        guard model.inputShape == dataset.sampleShape else {
+            throw RunError("model takes input \(model.inputShape) but the data set's samples are \(dataset.sampleShape)")
+        }
+        guard model.outputShape.count == 1, model.outputShape[0] >= dataset.classCount else {
+            throw RunError("model outputs \(model.outputShape) but the data set has \(dataset.classCount) classes")
+        }
+        metrics = ClassificationMetrics(logits: Inference.logits(of: model, on: dataset), labels: dataset.labels)
+        dataName = dataset.name
+        samples = dataset.count
+    }
+
+    public var json: String {
+        JSONText.encode([
+            "data": dataName, "samples": samples, "accuracy": metrics.accuracy, "loss": metrics.loss,
+            "ece": metrics.expectedCalibrationError, "per_class_accuracy": metrics.perClassAccuracy,
+            "confusion": metrics.confusion,
+        ], pretty: true)
+    }
+
+    public var text: String {
+        var lines = [
+            String(format: "%@: %d samples", dataName, samples),
+            String(format: "accuracy %.2f%%  loss %.4f  ECE %.4f", 100 * metrics.accuracy, metrics.loss,
+                   metrics.expectedCalibrationError),
+            "per-class accuracy:",
+        ]
+        for (c, accuracy) in metrics.perClassAccuracy.enumerated() {
+            lines.append(String(format: "  class %2d  %@", c, accuracy.isNaN ? "  n/a" : String(format: "%6.2f%%", 100 * accuracy)))
+        }
+        let width = max(5, String(metrics.confusion.flatMap { $0 }.max() ?? 0).count + 1)
+        func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        lines.append("confusion (rows: label, columns: predicted):")
+        lines.append("      " + metrics.confusion.indices.map { cell("\($0)") }.joined())
+        for (c, row) in metrics.confusion.enumerated() {
+            lines.append(String(format: "  %2d  ", c) + row.map { cell("\($0)") }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+}

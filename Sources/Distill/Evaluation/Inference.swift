@@ -1,0 +1,30 @@
+import NN
+
+/// Runs a model in eval mode over a whole data set, in order, in fixed-size batches.
+public enum Inference {
+    /// Logits [N, K] of `model` for every sample of `dataset`.
+    public static func logits(of model: Sequential, on dataset: Dataset, batchSize: Int = 500) -> Tensor {
+        let k = model.outputShape.reduce(1, *)
+        let out = Tensor(shape: [dataset.count, k])
+        let input = Tensor(shape: [0] + dataset.sampleShape)
+        let per = dataset.sampleShape.reduce(1, *)
+        var start = 0
+        while start < dataset.count {
+            let n = min(batchSize, dataset.count - start)
+            input.resize(to: [n] + dataset.sampleShape)
+            input.data.withUnsafeMutableBufferPointer { dst in
+                dataset.samples.withUnsafeBufferPointer { src in
+                    dst.baseAddress!.update(from: src.baseAddress! + start * per, count: n * per)
+                }
+            }
+            let y = model.forward(input, training: false)
+            out.data.withUnsafeMutableBufferPointer { dst in
+                y.data.withUnsafeBufferPointer { src in
+                    (dst.baseAddress! + start * k).update(from: src.baseAddress!, count: n * k)
+                }
+            }
+            start += n
+        }
+        return out
+    }
+}

@@ -1,0 +1,57 @@
+import NN
+
+/// Builds a `Sequential` from a model spec: infers each layer's input size from the previous
+/// layer's output shape, picks BatchNorm1d or BatchNorm2d by the input's rank, and initialises
+/// weights with the spec's scheme from the run's generator.
+public enum ModelBuilder {
+    /// The network described by `spec`, initialised from `rng`. Errors name the layer at fault.
+    public static func build(_ spec: ModelSpec, rng: inout SplitMix64) throws -> Sequential {
+        var layers: [Layer] = []
+        var shape = spec.input
+        for (index, layerSpec) in spec.layers.enumerated() {
+            do {
+                let layer = try makeLayer(layerSpec, inputShape: shape, rng: &rng)
+                shape = try layer.outputShape(for: shape)
+                layers.append(layer)
+            } catch let error as ShapeError {
+                throw RunError("model '\(spec.name)': layers[\(index)]: \(error.description)")
+            }
+        }
+        let model = try Sequential(layers, inputShape: spec.input)
+        guard let scheme = WeightInit(rawValue: spec.initScheme) else {
+            throw RunError("model '\(spec.name)': unknown init '\(spec.initScheme)'")
+        }
+        try initialize(model, scheme: scheme, rng: &rng)
+        return model
+    }
+
+    private static func makeLayer(_ spec: LayerSpec, inputShape: [Int], rng: inout SplitMix64) throws -> Layer {
+        switch spec {
+        case let .linear(out, bias):
+            guard inputShape.count == 1 else {
+                throw ShapeError("linear needs a flat input, got \(inputShape); add a flatten layer before it")
+            }
+            return Dense(inFeatures: inputShape[0], outFeatures: out, bias: bias)
+        case let .conv2d(out, kernel, stride, padding, bias):
+            guard inputShape.count == 3 else { throw ShapeError("conv2d needs [C, H, W] input, got \(inputShape)") }
+            return Conv2d(inChannels: inputShape[0], outChannels: out, kernelSize: kernel, stride: stride,
+                          padding: padding, bias: bias)
+        case let .maxPool2d(kernel, stride, padding):
+            return MaxPool2d(kernelSize: kernel, stride: stride, padding: padding)
+        case let .avgPool2d(kernel, stride, padding):
+            return AvgPool2d(kernelSize: kernel, stride: stride, padding: padding)
+        case let .batchNorm(eps, momentum):
+            switch inputShape.count {
+            case 1: return BatchNorm1d(numFeatures: inputShape[0], eps: eps, momentum: momentum)
+            case 3: return BatchNorm2d(numFeatures: inputShape[0], eps: eps, momentum: momentum)
+            default: throw ShapeError("batchnorm needs [C] or [C, H, W] input, got \(inputShape)")
+            }
+        case .relu:
+            return ReLU()
+        case let .dropout(p):
+            return Dropout(p: p, rng: rng.split())
+        case .flatten:
+            return Flatten()
+        }
+    }
+}

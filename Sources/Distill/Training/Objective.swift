@@ -1,0 +1,63 @@
+import NN
+
+/// The loss of one batch, split into its parts for the metrics log.
+public struct LossParts {
+    public var total: Float
+    /// The divergence term before alpha * T^2 scaling (nil for hard-label training).
+    public var soft: Float?
+    /// The cross-entropy term (nil when there is none).
+    public var hard: Float?
+}
+
+/// What a training phase minimises: given the model's logits for a batch, the loss and its
+/// gradient w.r.t. the logits.
+public protocol Objective: AnyObject {
+    /// logits: [B, K]; input: [B, ...sample]; labels, indices: B entries (indices into the
+    /// training set). Overwrites `gradient` with dL/dlogits ([B, K]).
+    func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts
+    /// Called before each epoch (0-based) of `epochs`.
+    func beginEpoch(_ epoch: Int, of epochs: Int)
+}
+
+extension Objective {
+    public func beginEpoch(_ epoch: Int, of epochs: Int) {}
+}
+
+/// Plain supervised training: cross-entropy with the hard labels (optional label smoothing).
+public final class HardLabelObjective: Objective {
+    let labelSmoothing: Float
+
+    public init(labelSmoothing: Float = 0) { self.labelSmoothing = labelSmoothing }
+
+    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
+        let ce = crossEntropy(logits: logits, labels: labels, labelSmoothing: labelSmoothing, gradient: gradient)
+        return LossParts(total: ce, soft: nil, hard: ce)
+    }
+}
+
+/// Knowledge distillation (Hinton et al. 2015):
+/// `alpha * T^2 * D(p_teacher || p_student) + (1 - alpha) * CE(student, labels)`.
+public final class DistillationObjective: Objective {
+    let targets: SoftTargets
+    let temperature: Float
+    let alpha: Float
+    let divergence: Divergence
+    let labelSmoothing: Float
+    private let batchTargets = Tensor(shape: [0])
+
+    public init(targets: SoftTargets, temperature: Float, alpha: Float, divergence: Divergence, labelSmoothing: Float = 0) {
+        self.targets = targets
+        self.temperature = temperature
+        self.alpha = alpha
+        self.divergence = divergence
+        self.labelSmoothing = labelSmoothing
+    }
+
+    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
+        targets.fill(batchTargets, indices: indices, input: input)
+        let value = distillationLoss(
+            studentLogits: logits, teacherTarget: batchTargets, labels: labels, temperature: temperature,
+            alpha: alpha, divergence: divergence, labelSmoothing: labelSmoothing, gradient: gradient)
+        return LossParts(total: value.total, soft: value.soft, hard: value.hard)
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Distill
+
+/// `kd distill`: the main job.
+struct DistillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill", abstract: "Distill the config's student from its teacher (training the teacher first if needed).")
+
+    @OptionGroup var flags: RunFlags
+
+    @Option(help: "Teacher checkpoint to use instead of the config's.")
+    var teacher: String?
+
+    func run() throws {
+        try reportingErrors {
+            try DistillJob(configPath: flags.config, options: flags.options(teacher: teacher)).distill()
+        }
+    }
+}
