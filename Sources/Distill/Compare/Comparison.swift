@@ -65,10 +65,11 @@ public struct Comparison {
         samples = dataset.count
     }
 
+    /// The comparison as a JSON-ready dictionary.
+    var jsonObject: [String: Any] { ["data": dataName, "samples": samples, "models": reports.map(\.json)] }
+
     /// The comparison as one JSON object.
-    public var json: String {
-        JSONText.encode(["data": dataName, "samples": samples, "models": reports.map(\.json)], pretty: true)
-    }
+    public var json: String { JSONText.encode(jsonObject, pretty: true) }
 
     /// A fixed-width table, one row per model.
     public var table: String {

@@ -53,12 +53,23 @@ struct RunConfigParser {
             throw ConfigError(file: file, line: root.line, key: "", message: "a run config needs a 'teacher' or a 'student' section (or both)")
         }
         if let d = distillValue {
-            guard student != nil else {
-                throw ConfigError(file: file, line: d.keyLine, key: "student", message: "missing required key 'student' ('distillation' needs a student model)")
+            func missing(_ key: String, _ why: String) -> ConfigError {
+                ConfigError(file: file, line: d.keyLine, key: key, message: "missing required key '\(key)' (\(why))")
             }
-            if distillation.mode == .standard && distillation.teachers.isEmpty && teacher == nil {
-                throw ConfigError(file: file, line: d.keyLine, key: "teacher",
-                                  message: "missing required key 'teacher' (standard distillation needs a teacher, or 'distillation.teachers')")
+            switch distillation.mode {
+            case .standard:
+                guard student != nil else { throw missing("student", "'distillation' needs a student model") }
+                if distillation.teachers.isEmpty && teacher == nil {
+                    throw missing("teacher", "standard distillation needs a teacher, or 'distillation.teachers'")
+                }
+            case .bornAgain:
+                guard let teacher else { throw missing("teacher", "born-again generation 0 is the teacher") }
+                if let student, student.model.spec.layers != teacher.model.spec.layers || student.model.spec.input != teacher.model.spec.input {
+                    throw ConfigError(file: file, line: d.keyLine, key: "student.model",
+                                      message: "born-again generations share the teacher's architecture, but 'student.model' (\(student.model.spec.name)) differs from 'teacher.model' (\(teacher.model.spec.name)); omit the student section or give it the teacher's model")
+                }
+            case .selfDistillation:
+                guard student != nil else { throw missing("student", "self-distillation trains the student model on its own predictions") }
             }
         }
         if let n = data.normalize, let nv = dataValue.flatMap({ try? $0.mapping().value("normalize") }) {

@@ -14,8 +14,9 @@ public struct RunOptions {
     public init() {}
 }
 
-/// `kd train` and `kd distill`: config -> data -> teacher (loaded or trained) -> student by
-/// distillation (and the hard-label baseline) -> checkpoints, metrics, comparison.
+/// `kd train` and `kd distill`: config -> data -> teacher (loaded or trained) -> students by
+/// distillation (standard, born-again or online self-distillation) -> checkpoints, metrics,
+/// comparison. The modes live in extensions beside this file.
 public final class DistillJob {
     public let config: RunConfig
     let run: RunDirectory
@@ -37,30 +38,25 @@ public final class DistillJob {
         progress.message("data: \(splits.summary)")
     }
 
-    /// The split comparisons are made on: the test split, or the validation split for sources
-    /// with a single file.
-    var evaluationSet: Dataset {
-        get throws {
-            guard let set = splits.test ?? splits.validation else {
-                throw RunError("data '\(config.data.source.text)' has no test split; set data.validation to hold some samples out")
-            }
-            return set
+    /// The whole distillation job in the config's mode; returns the final comparison.
+    @discardableResult
+    public func distill() throws -> Comparison {
+        switch config.distillation.mode {
+        case .standard: return try standardDistillation()
+        case .bornAgain: return try bornAgain()
+        case .selfDistillation: return try onlineSelfDistillation()
         }
     }
 
-    /// Trains the config's teacher with hard labels; returns its checkpoint path.
+    /// Trains the config's teacher with hard labels; saves it in the run folder and at the
+    /// config's teacher checkpoint path.
     @discardableResult
     public func trainTeacher() throws -> Checkpoint {
         let role = try config.requireTeacher(for: "training a teacher")
-        let spec = role.model.spec
-        progress.message("teacher: \(spec.name), training with hard labels for \(role.training.epochs) epochs")
-        var rng = SplitMix64(seed: config.seed)
-        let model = try ModelBuilder.build(spec, rng: &rng)
-        try checkClasses(model, name: spec.name)
-        let checkpoint = Checkpoint(model: model, spec: spec, normalization: config.data.normalize, metadata: ["kd.role": "teacher"])
-        try trainer.train(model, phase: "teacher", config: role.training,
-                          objective: HardLabelObjective(labelSmoothing: role.training.labelSmoothing),
-                          seed: rng.next()) { _ in try checkpoint.save(to: self.run.file("teacher.safetensors")) }
+        progress.message("teacher: \(role.model.spec.name), training with hard labels for \(role.training.epochs) epochs")
+        let checkpoint = try trainModel(
+            role.model.spec, training: role.training, phase: "teacher", seed: config.seed,
+            objective: HardLabelObjective(labelSmoothing: role.training.labelSmoothing))
         if let path = role.checkpoint {
             try makeFolder(for: path)
             try checkpoint.save(to: URL(fileURLWithPath: path))
@@ -73,8 +69,7 @@ public final class DistillJob {
     func teacher() throws -> Checkpoint {
         let role = try config.requireTeacher(for: "kd distill")
         if let path = role.checkpoint, role.checkpointExists {
-            let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), spec: nil)
-            try checkClasses(checkpoint.model, name: path)
+            let checkpoint = try loadTeacher(path)
             progress.message("teacher: loaded \(path)")
             return checkpoint
         }
@@ -82,48 +77,58 @@ public final class DistillJob {
         return try trainTeacher()
     }
 
-    /// The whole distillation job; returns the comparison of teacher, student and baseline.
-    @discardableResult
-    public func distill() throws -> Comparison {
-        let student = try config.requireStudent(for: "kd distill")
-        let teacher = try teacher()
-        let distillation = config.distillation
-        let cache = distillation.cacheTeacherLogits
-        progress.message("student: \(student.model.spec.name), T=\(distillation.temperature), alpha=\(distillation.alpha) (soft-term weight), divergence \(distillation.divergence.rawValue), teacher outputs \(cache ? "cached once" : "computed every step")")
-        let targets = cache
-            ? SoftTargets.cached(teachers: [teacher.model], dataset: splits.train, temperature: distillation.temperature)
-            : SoftTargets.live(teachers: [teacher.model], temperature: distillation.temperature)
-        let objective = DistillationObjective(
-            targets: targets, temperature: distillation.temperature, alpha: distillation.alpha,
-            divergence: distillation.divergence, labelSmoothing: student.training.labelSmoothing)
-        let distilled = try trainStudent(student, phase: "student", objective: objective)
-        var models = [("teacher", teacher.model), ("student", distilled.model)]
-        if distillation.baseline {
-            let baseline = try trainStudent(
-                student, phase: "baseline", objective: HardLabelObjective(labelSmoothing: student.training.labelSmoothing))
-            models.append(("baseline", baseline.model))
+    /// A teacher checkpoint, checked against the data's input shape and classes.
+    func loadTeacher(_ path: String) throws -> Checkpoint {
+        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), spec: nil)
+        try checkFits(checkpoint.model, name: path)
+        return checkpoint
+    }
+
+    /// A fresh model of `spec` trained with `objective`. The model's init and the data order
+    /// come from `seed` alone, so phases given the same seed (student and baseline) start from
+    /// the same weights and see the same batches. Saved as `<phase>.safetensors` after every
+    /// epoch.
+    func trainModel(_ spec: ModelSpec, training: TrainingConfig, phase: String, seed: UInt64, objective: Objective,
+                    metadata: [String: String] = [:]) throws -> Checkpoint {
+        var rng = SplitMix64(seed: seed)
+        let model = try ModelBuilder.build(spec, rng: &rng)
+        try checkFits(model, name: spec.name)
+        let checkpoint = Checkpoint(model: model, spec: spec, normalization: config.data.normalize,
+                                    metadata: metadata.merging(["kd.role": phase]) { $1 })
+        try trainer.train(model, phase: phase, config: training, objective: objective, seed: rng.next()) { _ in
+            try checkpoint.save(to: self.run.file("\(phase).safetensors"))
         }
+        return checkpoint
+    }
+
+    /// Seed of the student-side phases (student, baseline, generations, self): one apart from
+    /// the teacher's, the same for all of them.
+    var studentSeed: UInt64 { config.seed &+ 1 }
+
+    /// The split comparisons are made on: the test split, or the validation split for sources
+    /// with a single file.
+    var evaluationSet: Dataset {
+        get throws {
+            guard let set = splits.test ?? splits.validation else {
+                throw RunError("data '\(config.data.source.text)' has no test split; set data.validation to hold some samples out")
+            }
+            return set
+        }
+    }
+
+    /// Compares `models` on the evaluation set, writes summary.json and prints the table.
+    func finish(_ models: [(name: String, model: Sequential)], extra: [String: Any] = [:]) throws -> Comparison {
         let comparison = try Comparison(models: models, dataset: evaluationSet)
-        try run.write(comparison.json + "\n", to: "summary.json")
+        var summary = comparison.jsonObject
+        summary["mode"] = config.distillation.mode.rawValue
+        summary.merge(extra) { $1 }
+        try run.write(JSONText.encode(summary, pretty: true) + "\n", to: "summary.json")
         progress.message("\n" + comparison.table)
         progress.message("run folder: \(run.url.path)")
         return comparison
     }
 
-    /// A student-architecture model trained with `objective`; the same seed for every phase so
-    /// student and baseline start from the same weights and see the same data order.
-    private func trainStudent(_ role: RoleConfig, phase: String, objective: Objective) throws -> Checkpoint {
-        let spec = role.model.spec
-        var rng = SplitMix64(seed: config.seed &+ 1)
-        let model = try ModelBuilder.build(spec, rng: &rng)
-        try checkClasses(model, name: spec.name)
-        let checkpoint = Checkpoint(model: model, spec: spec, normalization: config.data.normalize, metadata: ["kd.role": phase])
-        try trainer.train(model, phase: phase, config: role.training, objective: objective,
-                          seed: rng.next()) { _ in try checkpoint.save(to: self.run.file("\(phase).safetensors")) }
-        return checkpoint
-    }
-
-    private func checkClasses(_ model: Sequential, name: String) throws {
+    func checkFits(_ model: Sequential, name: String) throws {
         guard model.inputShape == splits.train.sampleShape else {
             throw RunError("\(name): model takes input \(model.inputShape) but the data set's samples are \(splits.train.sampleShape)")
         }

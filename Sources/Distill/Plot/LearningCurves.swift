@@ -1,0 +1,61 @@
+import Foundation
+import SafeTensors
+
+/// Accuracy-per-epoch curves read from one or more run folders' metrics.jsonl.
+public struct LearningCurves {
+    /// One line on the chart: a phase of a run ("student", or "run/student" for several runs).
+    public struct Series {
+        public let name: String
+        /// (epoch, accuracy in [0, 1]) in epoch order.
+        public let points: [(epoch: Int, accuracy: Double)]
+    }
+
+    public let series: [Series]
+    /// Which accuracy was plotted: "test_acc", or "val_acc" when runs have no test split.
+    public let metric: String
+
+    /// Reads `runFolders`; series are named by phase, prefixed by the folder name when there
+    /// are several folders.
+    public init(runFolders: [String]) throws {
+        var rows: [(run: String, entry: [String: Any])] = []
+        for folder in runFolders {
+            let path = URL(fileURLWithPath: folder).appendingPathComponent("metrics.jsonl").path
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw RunError("\(path): cannot read metrics (is \(folder) a kd run folder?)")
+            }
+            for (number, line) in text.split(separator: "\n").enumerated() {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    throw RunError("\(path):\(number + 1): not a JSON object")
+                }
+                rows.append((URL(fileURLWithPath: folder).lastPathComponent, object))
+            }
+        }
+        let metric = rows.contains { $0.entry["test_acc"] is Double } ? "test_acc" : "val_acc"
+        var order: [String] = []
+        var points: [String: [(Int, Double)]] = [:]
+        for (run, entry) in rows {
+            guard let phase = entry["phase"] as? String, let epoch = entry["epoch"] as? Int,
+                  let accuracy = entry[metric] as? Double else { continue }
+            let name = runFolders.count > 1 ? "\(run)/\(phase)" : phase
+            if points[name] == nil { order.append(name) }
+            points[name, default: []].append((epoch, accuracy))
+        }
+        guard !order.isEmpty else { throw RunError("no epochs with \(metric) in \(runFolders.joined(separator: ", "))") }
+        self.metric = metric
+        series = order.map { Series(name: $0, points: points[$0]!.sorted { $0.0 < $1.0 }.map { (epoch: $0.0, accuracy: $0.1) }) }
+    }
+
+    /// The chart as a standalone SVG document.
+    public func svg(title: String) -> String {
+        SVGChart(series: series, title: title, yLabel: metric == "test_acc" ? "test accuracy (%)" : "validation accuracy (%)").render()
+    }
+
+    /// Writes the chart to `path` atomically.
+    public func writeSVG(title: String, to path: String) throws {
+        do {
+            try AtomicFile.write(Data(svg(title: title).utf8), to: URL(fileURLWithPath: path))
+        } catch {
+            throw RunError("\(path): cannot write the chart (\(error))")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import NN
+
+extension DistillJob {
+    /// Born-again networks (Furlanello et al. 2018): generation 0 is the teacher; generation k
+    /// has the same architecture and is distilled from generation k-1, loaded from its
+    /// checkpoint file in the run folder. Reports every generation and the ensemble of
+    /// generations 1...N (mean of their softmax outputs, computed from outputs.safetensors).
+    func bornAgain() throws -> Comparison {
+        let role = try config.requireTeacher(for: "born-again distillation")
+        let d = config.distillation
+        let training = config.student?.training ?? role.training
+        let generation0 = try teacher()
+        try generation0.save(to: run.file("generation-0.safetensors"))
+        var models: [(name: String, model: Sequential)] = [("generation-0", generation0.model)]
+        for k in 1...d.generations {
+            let previous = run.file("generation-\(k - 1).safetensors")
+            let teacher = try loadTeacher(previous.path)
+            progress.message("generation \(k) of \(d.generations): distilled from \(previous.lastPathComponent), T=\(d.temperature), alpha=\(d.alpha)")
+            let objective = DistillationObjective(
+                targets: softTargets(from: [teacher.model]), temperature: d.temperature, alpha: d.alpha,
+                divergence: d.divergence, labelSmoothing: training.labelSmoothing)
+            let generation = try trainModel(
+                role.model.spec, training: training, phase: "generation-\(k)", seed: studentSeed &+ UInt64(k),
+                objective: objective,
+                metadata: ["kd.teacher": previous.lastPathComponent, "kd.teacher_fnv1a64": try FileDigest.fnv1a64(previous)])
+            models.append(("generation-\(k)", generation.model))
+        }
+        if d.baseline, let student = config.student {
+            models.append(("baseline", try trainBaseline(student).model))
+        }
+        let outputs = try StoredOutputs.write(
+            models: models.filter { $0.name.hasPrefix("generation-") }, dataset: evaluationSet,
+            to: run.file("outputs.safetensors"))
+        let members = (1...d.generations).map { "generation-\($0)" }
+        let ensemble = try outputs.ensembleAccuracy(of: members)
+        let comparison = try finish(models, extra: ["ensemble": ["members": members, "accuracy": ensemble]])
+        progress.message(String(format: "ensemble of generations 1-%d (mean softmax): %.2f%%", d.generations, 100 * ensemble))
+        return comparison
+    }
+}
+
+/// A content fingerprint of a file (64-bit FNV-1a, hex), to record which file taught a model.
+enum FileDigest {
+    static func fnv1a64(_ url: URL) throws -> String {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw RunError("\(url.path): cannot read file")
+        }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return String(format: "%016llx", hash)
+    }
+}
