@@ -11,9 +11,18 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Teacher checkpoint to use instead of the config's.")
     var teacher: String?
 
+    @Option(help: "Override distillation.temperature.")
+    var temperature: Float?
+
+    @Option(help: "Override distillation.alpha (the weight of the soft, teacher term).")
+    var alpha: Float?
+
     func run() throws {
         try reportingErrors {
-            try DistillJob(configPath: flags.config, options: flags.options(teacher: teacher)).distill()
+            var options = flags.options(teacher: teacher)
+            options.temperature = temperature
+            options.alpha = alpha
+            try DistillJob(configPath: flags.config, options: options).distill()
         }
     }
 }

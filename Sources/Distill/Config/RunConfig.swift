@@ -171,11 +171,19 @@ public struct RunConfig: Equatable, Sendable {
         return s
     }
 
-    /// The config with CLI overrides applied: `epochs` for every role, `seed`, `output`, and the
-    /// teacher checkpoint (resolved against the current directory).
+    /// The config with CLI overrides applied: `epochs` for every role, `seed`, `output`, the
+    /// teacher checkpoint (resolved against the current directory), temperature and alpha.
     public func applying(epochs: Int? = nil, seed: UInt64? = nil, output: String? = nil,
-                         teacherCheckpoint: String? = nil) throws -> RunConfig {
+                         teacherCheckpoint: String? = nil, temperature: Float? = nil, alpha: Float? = nil) throws -> RunConfig {
         var c = self
+        if let t = temperature {
+            guard t > 0, t.isFinite else { throw ConfigError(file: configPath, line: 0, key: "distillation.temperature", message: "--temperature must be > 0, got \(t)") }
+            c.distillation.temperature = t
+        }
+        if let a = alpha {
+            guard (0...1).contains(a) else { throw ConfigError(file: configPath, line: 0, key: "distillation.alpha", message: "--alpha must be in [0, 1], got \(a)") }
+            c.distillation.alpha = a
+        }
         if let e = epochs {
             guard e >= 1 else { throw ConfigError(file: configPath, line: 0, key: "epochs", message: "--epochs must be >= 1, got \(e)") }
             c.training.epochs = e

@@ -7,6 +7,8 @@ public struct RunOptions {
     public var seed: UInt64?
     public var output: String?
     public var teacherCheckpoint: String?
+    public var temperature: Float?
+    public var alpha: Float?
     public var dataDirectory: String?
     public var force = false
     public var quiet = false
@@ -28,7 +30,7 @@ public final class DistillJob {
     public init(configPath: String, options: RunOptions) throws {
         config = try RunConfig.load(path: configPath).applying(
             epochs: options.epochs, seed: options.seed, output: options.output,
-            teacherCheckpoint: options.teacherCheckpoint)
+            teacherCheckpoint: options.teacherCheckpoint, temperature: options.temperature, alpha: options.alpha)
         progress = Progress(quiet: options.quiet)
         splits = try DataSplits.load(
             config.data, seed: config.seed, dataDir: options.dataDirectory ?? DataSource.environmentDataDir())
