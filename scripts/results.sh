@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every experiment of docs/RESULTS.md over seeds 0 1 2 (release build) into results/
+# (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
+#   scripts/results.sh mlp | cnn | sweep | divergences | born-again | self
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+kd="$(swift build -c release --show-bin-path)/kd"
+out=${RESULTS_DIR:-results}
+seeds=${SEEDS:-"0 1 2"}
+mkdir -p "$out/teachers"
+what=${1:-all}
+
+run() { # name config [kd distill flags...]
+    local name=$1 config=$2; shift 2
+    [ -f "$out/$name/summary.json" ] && { echo "skip $name (done)"; return; }
+    echo "== $name"
+    "$kd" distill --config "$config" --out "$out/$name" --force --quiet "$@"
+}
+
+teacher() { # name config seed: trains the seed's teacher once
+    local name=$1 config=$2 seed=$3
+    [ -f "$out/teachers/$name-s$seed.safetensors" ] && return
+    echo "== teacher $name seed $seed"
+    "$kd" train --config "$config" --seed "$seed" --out "$out/$name-teacher-s$seed" --force --quiet
+    cp "$out/$name-teacher-s$seed/teacher.safetensors" "$out/teachers/$name-s$seed.safetensors"
+}
+
+if [[ $what == all || $what == mlp || $what == sweep || $what == divergences ]]; then
+    for s in $seeds; do teacher fashion-mlp Configs/fashion-mlp.yaml "$s"; done
+fi
+if [[ $what == all || $what == mlp ]]; then
+    for s in $seeds; do
+        run "mlp-T4-a0.9-s$s" Configs/fashion-mlp.yaml --seed "$s" --teacher "$out/teachers/fashion-mlp-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == sweep ]]; then
+    for T in 1 2 4 8; do for a in 0.1 0.5 0.9; do
+        run "sweep-mlp-T$T-a$a" Configs/fashion-mlp.yaml --seed 0 --temperature "$T" --alpha "$a" \
+            --teacher "$out/teachers/fashion-mlp-s0.safetensors"
+    done; done
+fi
+if [[ $what == all || $what == divergences ]]; then
+    for d in reverse-kl js; do for s in $seeds; do
+        run "mlp-$d-s$s" "Configs/fashion-mlp-$d.yaml" --seed "$s" --teacher "$out/teachers/fashion-mlp-s$s.safetensors"
+    done; done
+fi
+if [[ $what == all || $what == cnn ]]; then
+    for s in $seeds; do
+        teacher fashion-cnn Configs/fashion-cnn.yaml "$s"
+        run "cnn-s$s" Configs/fashion-cnn.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == born-again ]]; then
+    for s in $seeds; do
+        run "ban-mlp-s$s" Configs/born-again-mlp.yaml --seed "$s" --teacher "$out/teachers/ban-mlp-s$s.safetensors"
+        run "ban-cnn-s$s" Configs/born-again-cnn.yaml --seed "$s" --teacher "$out/teachers/ban-cnn-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == self ]]; then
+    for s in $seeds; do run "self-mlp-s$s" Configs/self-mlp.yaml --seed "$s"; done
+fi
+python3 scripts/results_table.py "$out"
