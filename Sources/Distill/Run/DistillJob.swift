@@ -73,7 +73,8 @@ public final class DistillJob {
     func teacher() throws -> Checkpoint {
         let role = try config.requireTeacher(for: "kd distill")
         if let path = role.checkpoint, role.checkpointExists {
-            let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), spec: nil)
+            // A plain PyTorch state_dict has no embedded spec: the config's teacher.model gives it.
+            let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), fallbackSpec: role.model.spec)
             try checkClasses(checkpoint.model, name: path)
             progress.message("teacher: loaded \(path)")
             return checkpoint
