@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Prints the path of a Python that has numpy and safetensors (for the interop tests), creating
-# a venv under .build/ (git-ignored) on first use. Extra package names may be passed.
+# a venv under .build/ (git-ignored) on first use. Extra package names may be passed; onnx and
+# onnxruntime are pinned to the versions the tests were written against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/python-venv
-packages=(numpy safetensors "$@")
+pinned() {
+    case "$1" in
+        onnx) echo "onnx==1.23.2" ;;
+        onnxruntime) echo "onnxruntime==1.31.1" ;;
+        *) echo "$1" ;;
+    esac
+}
+packages=(numpy safetensors)
+for name in "$@"; do packages+=("$(pinned "$name")"); done
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" >&2
 fi

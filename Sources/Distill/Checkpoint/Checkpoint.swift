@@ -54,6 +54,16 @@ public struct Checkpoint {
     /// Loads a checkpoint. `spec` is required for files without kd metadata (e.g. a PyTorch
     /// `save_file(model.state_dict())`) and, when given, wins over the embedded one.
     public static func load(from url: URL, spec given: ModelSpec? = nil) throws -> Checkpoint {
+        try load(from: url, spec: given, fallbackSpec: nil)
+    }
+
+    /// Loads a checkpoint with its embedded spec, or with `fallbackSpec` when the file has none
+    /// (a plain PyTorch state_dict, e.g. a teacher named in a run config with `teacher.model`).
+    public static func load(from url: URL, fallbackSpec: ModelSpec?) throws -> Checkpoint {
+        try load(from: url, spec: nil, fallbackSpec: fallbackSpec)
+    }
+
+    private static func load(from url: URL, spec given: ModelSpec?, fallbackSpec: ModelSpec?) throws -> Checkpoint {
         let file: SafeTensorsFile
         do {
             file = try SafeTensorsFile(contentsOf: url)
@@ -63,6 +73,8 @@ public struct Checkpoint {
         let spec: ModelSpec
         if let given {
             spec = given
+        } else if file.metadata[specKey] == nil, let fallbackSpec {
+            spec = fallbackSpec
         } else if let json = file.metadata[specKey] {
             do {
                 spec = try ModelSpec(json: json)
@@ -74,7 +86,7 @@ public struct Checkpoint {
         }
         var rng = SplitMix64(seed: 0)
         let model = try ModelBuilder.build(spec, rng: &rng)
-        try loadStateDict(file, into: model, path: url.path)
+        try loadStateDict(file, into: model, path: url.path, specName: spec.name)
         var normalization: Normalization?
         if let json = file.metadata[normalizationKey] {
             guard let decoded = try? JSONDecoder().decode(Normalization.self, from: Data(json.utf8)) else {
@@ -89,13 +101,23 @@ public struct Checkpoint {
     }
 
     /// Copies every state_dict tensor of `file` into `model`; names and shapes must match
-    /// exactly, or the error lists what was expected and what was found.
-    static func loadStateDict(_ file: SafeTensorsFile, into model: Sequential, path: String) throws {
+    /// exactly, or the error (one line) says what differs, then lists every name and shape the
+    /// spec expects and the file holds.
+    static func loadStateDict(_ file: SafeTensorsFile, into model: Sequential, path: String, specName: String = "") throws {
         let expected = model.stateDict
         let expectedKeys = Set(expected.map(\.key))
-        let found = Set(file.tensors.keys)
-        let missing = expected.map(\.key).filter { !found.contains($0) }
-        let unexpected = file.names.filter { !expectedKeys.contains($0) }
+        func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+        let missing = expected.filter { file.tensors[$0.key] == nil }.map { "\($0.key) \(shape($0.value.shape))" }
+        // The file's names in state_dict order (PyTorch's save_file stores them by dtype and name).
+        let local = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+        let names = file.names.sorted { a, b in
+            func key(_ s: String) -> (Int, Int, String) {
+                let parts = s.split(separator: ".", maxSplits: 1).map(String.init)
+                return (Int(parts[0]) ?? Int.max, local.firstIndex(of: parts.last ?? "") ?? local.count, s)
+            }
+            return key(a) < key(b)
+        }
+        let unexpected = names.filter { !expectedKeys.contains($0) }.map { "\($0) \(shape(file.tensors[$0]?.shape ?? []))" }
         var problems: [String] = []
         if !missing.isEmpty { problems.append("missing \(missing.joined(separator: ", "))") }
         if !unexpected.isEmpty { problems.append("unexpected \(unexpected.joined(separator: ", "))") }
@@ -103,12 +125,16 @@ public struct Checkpoint {
             if let info = file.tensors[entry.key], info.shape != entry.value.shape {
                 let bothScalar = info.shape.isEmpty && entry.value.count == 1
                 if !bothScalar {
-                    problems.append("\(entry.key) is \(info.shape), model expects \(entry.value.shape)")
+                    problems.append("\(entry.key) is \(shape(info.shape)), model expects \(shape(entry.value.shape))")
                 }
             }
         }
         guard problems.isEmpty else {
-            throw RunError("\(path): tensors do not match the model spec: " + problems.joined(separator: "; "))
+            let spec = specName.isEmpty ? "the model spec" : "model spec '\(specName)'"
+            let wanted = expected.map { "\($0.key) \(shape($0.value.shape))" }.joined(separator: ", ")
+            let found = names.map { "\($0) \(shape(file.tensors[$0]?.shape ?? []))" }.joined(separator: ", ")
+            throw RunError("\(path): tensors do not match \(spec): " + problems.joined(separator: "; ")
+                + " (expected: \(wanted); found: \(found))")
         }
         for entry in expected {
             let values = try file.floats(entry.key)

@@ -71,7 +71,8 @@ public final class DistillJob {
     func teacher() throws -> Checkpoint {
         let role = try config.requireTeacher(for: "kd distill")
         if let path = role.checkpoint, role.checkpointExists {
-            let checkpoint = try loadTeacher(path)
+            // A plain PyTorch state_dict has no embedded spec: the config's teacher.model gives it.
+            let checkpoint = try loadTeacher(path, fallbackSpec: role.model.spec)
             progress.message("teacher: loaded \(path)")
             return checkpoint
         }
@@ -79,9 +80,10 @@ public final class DistillJob {
         return try trainTeacher()
     }
 
-    /// A teacher checkpoint, checked against the data's input shape and classes.
-    func loadTeacher(_ path: String) throws -> Checkpoint {
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), spec: nil)
+    /// A teacher checkpoint, checked against the data's input shape and classes. `fallbackSpec`
+    /// describes files without an embedded kd spec (a PyTorch `save_file(model.state_dict())`).
+    func loadTeacher(_ path: String, fallbackSpec: ModelSpec? = nil) throws -> Checkpoint {
+        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), fallbackSpec: fallbackSpec)
         try checkFits(checkpoint.model, name: path)
         return checkpoint
     }

@@ -30,7 +30,7 @@ extension DistillJob {
             progress.message("distillation.teachers is set: the teacher section is not used")
         }
         return try paths.enumerated().map { i, path in
-            let checkpoint = try loadTeacher(path)
+            let checkpoint = try loadTeacher(path, fallbackSpec: config.teacher?.model.spec)
             progress.message("teacher \(i + 1): loaded \(path)")
             return (paths.count == 1 ? "teacher" : "teacher-\(i + 1)", checkpoint)
         }
