@@ -48,6 +48,25 @@ public final class Tensor {
         shape = newShape
     }
 
+    /// `resize(to: [d0])` without building a shape array when the shape is already that:
+    /// a hot loop calling it with an unchanged shape allocates nothing.
+    public func resize(_ d0: Int) {
+        if shape.count == 1, shape[0] == d0 { return }
+        resize(to: [d0])
+    }
+
+    /// `resize(to: [d0, d1])`, allocation-free when the shape is unchanged.
+    public func resize(_ d0: Int, _ d1: Int) {
+        if shape.count == 2, shape[0] == d0, shape[1] == d1 { return }
+        resize(to: [d0, d1])
+    }
+
+    /// `resize(to: [d0, d1, d2, d3])`, allocation-free when the shape is unchanged.
+    public func resize(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) {
+        if shape.count == 4, shape[0] == d0, shape[1] == d1, shape[2] == d2, shape[3] == d3 { return }
+        resize(to: [d0, d1, d2, d3])
+    }
+
     /// Reinterprets the same elements under a new shape with the same element count.
     public func reshape(to newShape: [Int]) {
         precondition(newShape.reduce(1, *) == data.count, "reshape \(shape) -> \(newShape)")
@@ -57,7 +76,7 @@ public final class Tensor {
     /// Sets every element to `value`.
     public func fill(_ value: Float) {
         data.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = value }
+            p.baseAddress?.update(repeating: value, count: p.count)
         }
     }
 
