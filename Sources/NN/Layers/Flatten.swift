@@ -30,8 +30,8 @@ public final class Flatten: Layer {
 
     /// dy [N, F] -> dx with the shape of the last input.
     public func backward(_ dy: Tensor) -> Tensor {
-        precondition(dy.count == inputShape.reduce(1, *), "Flatten: dy \(dy.shape) for input \(inputShape)")
         inputGrad.resize(to: inputShape)
+        precondition(dy.count == inputGrad.count, "Flatten: dy \(dy.shape) for input \(inputShape)")
         Self.copyElements(from: dy, to: inputGrad)
         return inputGrad
     }

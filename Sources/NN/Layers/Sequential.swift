@@ -38,7 +38,7 @@ public final class Sequential {
     /// x: [N, ...inputShape] -> logits [N, ...outputShape].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var h = x
-        for layer in layers { h = layer.forward(h, training: training) }
+        for index in layers.indices { h = layers[index].forward(h, training: training) }
         return h
     }
 
@@ -67,7 +67,7 @@ public final class Sequential {
 
     /// Clears every parameter gradient.
     public func zeroGrad() {
-        for p in allParameters { p.zeroGrad() }
+        for index in allParameters.indices { allParameters[index].zeroGrad() }
     }
 
     /// All parameters in state_dict order.

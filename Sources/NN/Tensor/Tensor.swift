@@ -28,10 +28,18 @@ public final class Tensor {
     public var count: Int { data.count }
 
     /// Size of the outermost dimension (the batch for activations).
-    public var batch: Int { shape.first ?? 1 }
+    public var batch: Int { shape.isEmpty ? 1 : shape[0] }
 
     /// Elements per outermost index: count / batch.
-    public var featuresPerItem: Int { shape.count <= 1 ? 1 : shape.dropFirst().reduce(1, *) }
+    public var featuresPerItem: Int {
+        var product = 1
+        var index = 1
+        while index < shape.count {
+            product *= shape[index]
+            index += 1
+        }
+        return product
+    }
 
     /// Changes the shape, reusing the storage; grows it only when the new shape needs more
     /// elements than have ever been held. New elements are zero; kept ones keep their values.
