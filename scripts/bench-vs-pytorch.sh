@@ -28,9 +28,11 @@ if [[ -z "${TORCH_PYTHON:-}" ]]; then
     TORCH_PYTHON=$VENV/bin/python
 fi
 
-echo "== building kd (release)"
-swift build -c release >/dev/null
-KD=$(swift build -c release --show-bin-path)/kd
+if [[ -z "${KD:-}" ]]; then   # KD=/path/to/kd reuses an existing release binary
+    echo "== building kd (release)"
+    swift build -c release >/dev/null
+    KD=$(swift build -c release --show-bin-path)/kd
+fi
 
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 # Back to back, MLP then CNN, kd then PyTorch, so both see the same machine state.

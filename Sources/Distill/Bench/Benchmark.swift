@@ -67,7 +67,7 @@ public struct Benchmark {
             let r = GEMMBench.gflops(s, minSeconds: options.gemmSeconds)
             rates[s] = r
             gemmRows.append(["shape": s.label, "m": s.m, "n": s.n, "k": s.k, "gflops": r])
-            report(String(format: "  %-24@ %7.1f", s.label as NSString, r))
+            report("  " + pad(s.label, 24) + String(format: " %7.1f", r))
         }
 
         let cases: [TrainingCase] = [
@@ -95,10 +95,10 @@ public struct Benchmark {
             row["teacher"] = r.teacher
             row["cache_s"] = r.cacheSeconds
             trainRows.append(row)
-            report(String(format: "  %-13@ %-10@ %-12@ %10.0f %8.2f %8.1f %22.0f %10.0f%%", r.name as NSString,
-                          r.mode.rawValue as NSString, (r.teacher ?? "-") as NSString, r.samplesPerSecond,
-                          r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
-                          100 * r.samplesPerSecond / r.gemmBoundSamplesPerSecond)
+            report("  " + pad(r.name, 13) + " " + pad(r.mode.rawValue, 10) + " " + pad(r.teacher ?? "-", 12)
+                   + String(format: " %10.0f %8.2f %8.1f %22.0f %10.0f%%", r.samplesPerSecond,
+                            r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
+                            100 * r.samplesPerSecond / r.gemmBoundSamplesPerSecond)
                    + (r.cacheSeconds.map { String(format: "  (cache built in %.2f s)", $0) } ?? ""))
         }
 
@@ -108,7 +108,7 @@ public struct Benchmark {
             let one = try TrainingBench.latency(specs[name]!, data: data, batch: 1, minSeconds: options.latencySeconds)
             let many = try TrainingBench.latency(specs[name]!, data: data, batch: 256, minSeconds: options.latencySeconds)
             inferenceRows.append(["model": name, "batch1_ms": one, "batch256_ms_per_sample": many])
-            report(String(format: "  %-13@ batch 1: %8.4f ms   batch 256: %8.5f ms/sample", name as NSString, one, many))
+            report("  " + pad(name, 13) + String(format: " batch 1: %8.4f ms   batch 256: %8.5f ms/sample", one, many))
         }
 
         let rss = peakResidentMegabytes()
@@ -156,4 +156,9 @@ public struct Benchmark {
         }
         return ["cpu": model, "cores": ProcessInfo.processInfo.activeProcessorCount]
     }
+}
+
+/// `text` left-aligned in `width` columns.
+private func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
 }
