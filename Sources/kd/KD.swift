@@ -8,7 +8,8 @@ struct KD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kd",
         abstract: "Knowledge distillation on the CPU: train a teacher, distill a student, compare, export.",
-        subcommands: [TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, ExportCommand.self, PlotCommand.self])
+        subcommands: [TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, ExportCommand.self,
+                      PlotCommand.self, BenchCommand.self])
 }
 
 /// Runs `body`, turning any error into one line on stderr and exit status 1.

@@ -44,7 +44,7 @@ public final class SoftTargets {
         switch source {
         case .cached(let table):
             let k = table.featuresPerItem
-            out.resize(to: [indices.count, k])
+            out.resize(indices.count, k)
             out.data.withUnsafeMutableBufferPointer { dst in
                 table.data.withUnsafeBufferPointer { src in
                     for (row, index) in indices.enumerated() {

@@ -79,7 +79,7 @@ public final class Trainer {
                 }
                 let n = batches.labels.count
                 sums.correct += logits.correctPredictions(batches.labels)
-                model.backward(gradient)
+                model.accumulateGradients(gradient)  // parameter gradients only: the input needs no dx
                 optimizer.step(learningRate: learningRate)
                 sums.loss += Double(parts.total) * Double(n)
                 if let soft = parts.soft { sums.soft += Double(soft) * Double(n); sawSoft = true }

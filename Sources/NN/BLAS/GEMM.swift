@@ -1,4 +1,9 @@
 import CBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Whether a GEMM operand is used as stored or transposed (row-major storage throughout).
 public enum Transpose: Sendable {
@@ -24,4 +29,32 @@ public func sgemm(
     cblas_sgemm(
         CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
         alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// The BLAS library's own thread pool, when it is OpenBLAS.
+///
+/// `openblas_set_num_threads` / `openblas_get_num_threads` are not in cblas.h and the reference
+/// BLAS lacks them, so they are looked up at run time; with another BLAS, `count` is nil and
+/// `set` does nothing. The engine runs its own elementwise work on the same cores between
+/// sgemm calls, so the count matters: see `BLASThreads.configureForTraining()`.
+public enum BLASThreads {
+    private typealias SetFunction = @convention(c) (Int32) -> Void
+    private typealias GetFunction = @convention(c) () -> Int32
+
+    private static let handle = dlopen(nil, RTLD_NOW)
+    private static let setter: SetFunction? = handle.flatMap { dlsym($0, "openblas_set_num_threads") }
+        .map { unsafeBitCast($0, to: SetFunction.self) }
+    private static let getter: GetFunction? = handle.flatMap { dlsym($0, "openblas_get_num_threads") }
+        .map { unsafeBitCast($0, to: GetFunction.self) }
+
+    /// OpenBLAS's current thread count, or nil when the BLAS is not OpenBLAS.
+    public static var count: Int? { getter.map { Int($0()) } }
+
+    /// Sets OpenBLAS's thread count (no effect with another BLAS); returns whether it could.
+    @discardableResult
+    public static func set(_ threads: Int) -> Bool {
+        guard let setter else { return false }
+        setter(Int32(max(1, threads)))
+        return true
+    }
 }

@@ -17,6 +17,19 @@ public final class AvgPool2d: Layer {
 
     /// Averages k x k windows every `stride` (default k) over an input zero-padded by `padding`
     /// (at most k/2, as PyTorch requires).
+    /// The geometry of the last forward's input shape, recomputed only when the shape changes
+    /// (so a step with an unchanged batch shape builds no shape array).
+    private var windowShape: [Int] = []
+    private var windowCache: Window2d?
+
+    private func cachedWindow(for x: Tensor) -> Window2d? {
+        if x.shape != windowShape {
+            windowShape = x.shape
+            windowCache = try? window(Array(x.shape.dropFirst()))
+        }
+        return windowCache
+    }
+
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0,
                      "AvgPool2d: kernel and stride must be positive, padding non-negative")
@@ -46,12 +59,12 @@ public final class AvgPool2d: Layer {
 
     /// x [N, C, H, W] -> y [N, C, Ho, Wo].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        guard let g = try? window(Array(x.shape.dropFirst())) else {
+        guard let g = cachedWindow(for: x) else {
             preconditionFailure("AvgPool2d: input \(x.shape) does not fit kernel \(kernelSize)")
         }
         geometry = g
         inputShape = x.shape
-        output.resize(to: [x.batch, g.channels, g.outHeight, g.outWidth])
+        output.resize(x.batch, g.channels, g.outHeight, g.outWidth)
         let scale = 1 / Float(kernelSize * kernelSize)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in

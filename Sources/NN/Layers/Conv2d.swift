@@ -8,7 +8,7 @@
 /// that matrix under `maxColumnElements` elements. Work buffers are sized once per batch shape and
 /// reused. When the whole batch fits one chunk, backward reuses forward's columns; otherwise
 /// it unfolds each chunk again (cheap next to the sgemms).
-public final class Conv2d: Layer {
+public final class Conv2d: Layer, ParameterGradientLayer {
     public let kind = "Conv2d"
     public let inChannels: Int
     public let outChannels: Int
@@ -39,6 +39,19 @@ public final class Conv2d: Layer {
 
     /// A convolution with zero weight [outChannels, inChannels, k, k] and (when `bias`) zero
     /// bias [outChannels].
+    /// The geometry of the last forward's input shape, recomputed only when the shape changes
+    /// (so a step with an unchanged batch shape builds no shape array).
+    private var windowShape: [Int] = []
+    private var windowCache: Window2d?
+
+    private func cachedWindow(for x: Tensor) -> Window2d? {
+        if x.shape != windowShape {
+            windowShape = x.shape
+            windowCache = try? window(Array(x.shape.dropFirst()))
+        }
+        return windowCache
+    }
+
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
         precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
@@ -86,17 +99,23 @@ public final class Conv2d: Layer {
         let ld = count * g.outputPlane
         x.data.withUnsafeBufferPointer { xp in
             columns.data.withUnsafeMutableBufferPointer { cp in
-                for i in 0..<count {
-                    im2col(xp.baseAddress! + (start + i) * g.inputCount, g,
-                           col: cp.baseAddress! + i * g.outputPlane, ldCol: ld)
+                let (src, dst) = (xp.baseAddress!, cp.baseAddress!)
+                Parallel.forRanges(count, minimumPerThread: Self.samplesPerThread(g), align: 1) { samples in
+                    for i in samples {
+                        im2col(src + (start + i) * g.inputCount, g, col: dst + i * g.outputPlane, ldCol: ld)
+                    }
                 }
             }
         }
     }
 
+    /// Samples per thread below which im2col/col2im of a chunk stay on one thread (about 64K
+    /// column elements each).
+    private static func samplesPerThread(_ g: Window2d) -> Int { max(1, 65536 / max(1, g.patchSize * g.outputPlane)) }
+
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        guard let g = try? window(Array(x.shape.dropFirst())) else {
+        guard let g = cachedWindow(for: x) else {
             preconditionFailure("Conv2d: input \(x.shape) does not fit Conv2d(\(inChannels), \(outChannels), k\(kernelSize))")
         }
         let n = x.batch
@@ -104,9 +123,9 @@ public final class Conv2d: Layer {
         geometry = g
         let plane = g.outputPlane
         let chunk = chunkSize(g, batch: n)
-        columns.resize(to: [g.patchSize * chunk * plane])
-        product.resize(to: [outChannels * chunk * plane])
-        output.resize(to: [n, outChannels, g.outHeight, g.outWidth])
+        columns.resize(g.patchSize * chunk * plane)
+        product.resize(outChannels * chunk * plane)
+        output.resize(n, outChannels, g.outHeight, g.outWidth)
         for start in Swift.stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start)
             let ld = count * plane
@@ -116,12 +135,16 @@ public final class Conv2d: Layer {
             // [Cout, count, Ho*Wo] -> [count, Cout, Ho*Wo], adding the bias.
             output.data.withUnsafeMutableBufferPointer { y in
                 product.data.withUnsafeBufferPointer { p in
-                    for i in 0..<count {
-                        for co in 0..<outChannels {
-                            let b = bias?.value.data[co] ?? 0
-                            let dst = y.baseAddress! + ((start + i) * outChannels + co) * plane
-                            let src = p.baseAddress! + co * ld + i * plane
-                            for j in 0..<plane { dst[j] = src[j] + b }
+                    let biasValues = bias?.value
+                    let (yp, pp, cout) = (y.baseAddress!, p.baseAddress!, outChannels)
+                    Parallel.forRanges(count, minimumPerThread: max(1, 32768 / max(1, cout * plane)), align: 1) { samples in
+                        for i in samples {
+                            for co in 0..<cout {
+                                let b = biasValues?.data[co] ?? 0
+                                let dst = yp + ((start + i) * cout + co) * plane
+                                let src = pp + co * ld + i * plane
+                                for j in 0..<plane { dst[j] = src[j] + b }
+                            }
                         }
                     }
                 }
@@ -133,14 +156,30 @@ public final class Conv2d: Layer {
 
     /// dy [N, Cout, Ho, Wo] -> dx [N, Cin, H, W]; adds dW += dy * columns^T and db += sum dy.
     public func backward(_ dy: Tensor) -> Tensor {
+        backward(dy, inputGradient: true)
+        return inputGrad
+    }
+
+    /// Runs `body` with the bias gradient's elements (nil without a bias).
+    private func withBiasGradient(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
+        guard let bias else { return body(nil) }
+        bias.grad.data.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// `backward` without dx.
+    func backwardParameters(_ dy: Tensor) { backward(dy, inputGradient: false) }
+
+    private func backward(_ dy: Tensor, inputGradient: Bool) {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2d: backward before forward") }
         let n = x.batch
         precondition(dy.shape == output.shape, "Conv2d: dy \(dy.shape), expected \(output.shape)")
         let plane = g.outputPlane
         let chunk = chunkSize(g, batch: n)
-        columnGrad.resize(to: columns.shape)
-        inputGrad.resize(to: x.shape)
-        inputGrad.fill(0)
+        if inputGradient {
+            columnGrad.resize(to: columns.shape)
+            inputGrad.resize(to: x.shape)
+            inputGrad.fill(0)
+        }
         for start in Swift.stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start)
             let ld = count * plane
@@ -148,33 +187,56 @@ public final class Conv2d: Layer {
             // [count, Cout, Ho*Wo] -> [Cout, count, Ho*Wo], summing the bias gradient.
             product.data.withUnsafeMutableBufferPointer { p in
                 dy.data.withUnsafeBufferPointer { d in
-                    for co in 0..<outChannels {
-                        var sum: Float = 0
-                        for i in 0..<count {
-                            let src = d.baseAddress! + ((start + i) * outChannels + co) * plane
-                            let dst = p.baseAddress! + co * ld + i * plane
-                            for j in 0..<plane {
-                                dst[j] = src[j]
-                                sum += src[j]
+                    let (pp, dp, cout) = (p.baseAddress!, d.baseAddress!, outChannels)
+                    let hasBias = bias != nil
+                    withBiasGradient { db in
+                        Parallel.forRanges(cout, minimumPerThread: max(1, 32768 / max(1, ld)), align: 1) { channels in
+                            for co in channels {
+                                var sum: Float = 0
+                                for i in 0..<count {
+                                    let src = dp + ((start + i) * cout + co) * plane
+                                    (pp + co * ld + i * plane).update(from: src, count: plane)
+                                    if hasBias { sum += sumOf(src, plane) }
+                                }
+                                if let db { db[co] += sum }
                             }
                         }
-                        bias?.grad.data[co] += sum
                     }
                 }
             }
             sgemm(.none, .transposed, m: outChannels, n: g.patchSize, k: ld, a: product.data, lda: ld,
                   b: columns.data, ldb: ld, beta: 1, c: &weight.grad.data, ldc: g.patchSize)
+            guard inputGradient else { continue }
             sgemm(.transposed, .none, m: g.patchSize, n: ld, k: outChannels, a: weight.value.data, lda: g.patchSize,
                   b: product.data, ldb: ld, c: &columnGrad.data, ldc: ld)
             inputGrad.data.withUnsafeMutableBufferPointer { dx in
                 columnGrad.data.withUnsafeBufferPointer { cg in
-                    for i in 0..<count {
-                        col2im(cg.baseAddress! + i * plane, g, ldCol: ld,
-                               image: dx.baseAddress! + (start + i) * g.inputCount)
+                    let (dxp, cgp) = (dx.baseAddress!, cg.baseAddress!)
+                    Parallel.forRanges(count, minimumPerThread: Self.samplesPerThread(g), align: 1) { samples in
+                        for i in samples {
+                            col2im(cgp + i * plane, g, ldCol: ld, image: dxp + (start + i) * g.inputCount)
+                        }
                     }
                 }
             }
         }
-        return inputGrad
     }
+}
+
+/// Σ x[0..<count], eight partial sums at a time (vectorised; the order is fixed, so the result
+/// is the same on every run).
+@inline(__always)
+func sumOf(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= count {
+        acc += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+        j += 8
+    }
+    var sum = acc.sum()
+    while j < count {
+        sum += x[j]
+        j += 1
+    }
+    return sum
 }

@@ -2,7 +2,7 @@
 ///
 /// weight [out, in] row-major and bias [out], exactly as PyTorch stores them. Per-sample input
 /// shape [in], output [out]. Parameters start at zero; an initializer sets their values.
-public final class Dense: Layer {
+public final class Dense: Layer, ParameterGradientLayer {
     public let kind = "Linear"
     public let inFeatures: Int
     public let outFeatures: Int
@@ -48,7 +48,7 @@ public final class Dense: Layer {
         precondition(x.featuresPerItem == inFeatures, "Dense: input \(x.shape), expected [N, \(inFeatures)]")
         let n = x.batch
         input = x
-        output.resize(to: [n, outFeatures])
+        output.resize(n, outFeatures)
         let out = outFeatures
         if let bias {
             output.data.withUnsafeMutableBufferPointer { y in
@@ -64,9 +64,17 @@ public final class Dense: Layer {
 
     /// dy [N, out] -> dx [N, in] = dy W; adds dW += dy^T x and db += sum over N of dy.
     public func backward(_ dy: Tensor) -> Tensor {
+        backward(dy, inputGradient: true)
+        return inputGrad
+    }
+
+    /// `backward` without dx.
+    func backwardParameters(_ dy: Tensor) { backward(dy, inputGradient: false) }
+
+    private func backward(_ dy: Tensor, inputGradient: Bool) {
         guard let x = input else { preconditionFailure("Dense: backward before forward") }
         let n = x.batch
-        precondition(dy.shape == [n, outFeatures], "Dense: dy \(dy.shape), expected [\(n), \(outFeatures)]")
+        precondition(dy.shape.count == 2 && dy.shape[0] == n && dy.shape[1] == outFeatures, "Dense: dy \(dy.shape), expected [\(n), \(outFeatures)]")
         let (inF, out) = (inFeatures, outFeatures)
         sgemm(.transposed, .none, m: out, n: inF, k: n, a: dy.data, lda: out, b: x.data, ldb: inF,
               beta: 1, c: &weight.grad.data, ldc: inF)
@@ -79,9 +87,9 @@ public final class Dense: Layer {
                 }
             }
         }
+        guard inputGradient else { return }
         inputGrad.resize(to: x.shape)
         sgemm(.none, .none, m: n, n: inF, k: out, a: dy.data, lda: out, b: weight.value.data, ldb: inF,
               c: &inputGrad.data, ldc: inF)
-        return inputGrad
     }
 }

@@ -23,16 +23,25 @@ public final class Flatten: Layer {
     /// x [N, ...] -> y [N, product of the rest].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         inputShape = x.shape
-        output.copy(from: x)
-        output.reshape(to: [x.batch, x.featuresPerItem])
+        output.resize(x.batch, x.featuresPerItem)
+        Self.copyElements(from: x, to: output)
         return output
     }
 
     /// dy [N, F] -> dx with the shape of the last input.
     public func backward(_ dy: Tensor) -> Tensor {
-        precondition(dy.count == inputShape.reduce(1, *), "Flatten: dy \(dy.shape) for input \(inputShape)")
-        inputGrad.copy(from: dy)
-        inputGrad.reshape(to: inputShape)
+        inputGrad.resize(to: inputShape)
+        precondition(dy.count == inputGrad.count, "Flatten: dy \(dy.shape) for input \(inputShape)")
+        Self.copyElements(from: dy, to: inputGrad)
         return inputGrad
+    }
+
+    /// Copies all elements of `source` into `target` (same element count, shapes may differ).
+    private static func copyElements(from source: Tensor, to target: Tensor) {
+        target.data.withUnsafeMutableBufferPointer { dst in
+            source.data.withUnsafeBufferPointer { src in
+                dst.baseAddress!.update(from: src.baseAddress!, count: src.count)
+            }
+        }
     }
 }

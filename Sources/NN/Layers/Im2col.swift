@@ -73,7 +73,11 @@ func im2col(_ image: UnsafePointer<Float>, _ g: Window2d, col: UnsafeMutablePoin
                     }
                     out.update(repeating: 0, count: valid.lowerBound)
                     let base = ih * g.width - g.padding + kj
-                    for ow in valid { out[ow] = plane[base + ow * g.stride] }
+                    if g.stride == 1 {
+                        (out + valid.lowerBound).update(from: plane + base + valid.lowerBound, count: valid.count)
+                    } else {
+                        for ow in valid { out[ow] = plane[base + ow * g.stride] }
+                    }
                     (out + valid.upperBound).update(repeating: 0, count: g.outWidth - valid.upperBound)
                 }
             }
@@ -97,7 +101,12 @@ func col2im(_ col: UnsafePointer<Float>, _ g: Window2d, ldCol: Int, image: Unsaf
                     guard ih >= 0, ih < g.height else { continue }
                     let src = rowStart + oh * g.outWidth
                     let base = ih * g.width - g.padding + kj
-                    for ow in valid { plane[base + ow * g.stride] += src[ow] }
+                    if g.stride == 1 {
+                        let dst = plane + base
+                        for ow in valid { dst[ow] += src[ow] }
+                    } else {
+                        for ow in valid { plane[base + ow * g.stride] += src[ow] }
+                    }
                 }
             }
         }

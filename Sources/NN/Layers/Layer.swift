@@ -46,3 +46,10 @@ extension Layer {
     public var buffers: [Buffer] { [] }
     public func flops(for inputShape: [Int]) -> Int { 0 }
 }
+
+/// A layer that can add its parameter gradients without computing dL/dx (the first layer of a
+/// network, whose input needs no gradient). `backwardParameters(dy)` leaves every parameter
+/// gradient exactly as `backward(dy)` would.
+protocol ParameterGradientLayer: Layer {
+    func backwardParameters(_ dy: Tensor)
+}

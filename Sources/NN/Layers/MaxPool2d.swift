@@ -19,6 +19,19 @@ public final class MaxPool2d: Layer {
 
     /// Pools k x k windows every `stride` (default k) over an input padded by `padding`
     /// (at most k/2, as PyTorch requires).
+    /// The geometry of the last forward's input shape, recomputed only when the shape changes
+    /// (so a step with an unchanged batch shape builds no shape array).
+    private var windowShape: [Int] = []
+    private var windowCache: Window2d?
+
+    private func cachedWindow(for x: Tensor) -> Window2d? {
+        if x.shape != windowShape {
+            windowShape = x.shape
+            windowCache = try? window(Array(x.shape.dropFirst()))
+        }
+        return windowCache
+    }
+
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0,
                      "MaxPool2d: kernel and stride must be positive, padding non-negative")
@@ -48,18 +61,22 @@ public final class MaxPool2d: Layer {
 
     /// x [N, C, H, W] -> y [N, C, Ho, Wo]; remembers each window's argmax.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        guard let g = try? window(Array(x.shape.dropFirst())) else {
+        guard let g = cachedWindow(for: x) else {
             preconditionFailure("MaxPool2d: input \(x.shape) does not fit kernel \(kernelSize)")
         }
         geometry = g
         inputShape = x.shape
         let planes = x.batch * g.channels
-        output.resize(to: [x.batch, g.channels, g.outHeight, g.outWidth])
+        output.resize(x.batch, g.channels, g.outHeight, g.outWidth)
         if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
         let (h, w, k, s, p) = (g.height, g.width, kernelSize, stride, padding)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
+                    if k == 2, s == 2, p == 0 {
+                        Self.pool2x2(xp.baseAddress!, yp.baseAddress!, ap.baseAddress!, planes: planes, g)
+                        return
+                    }
                     for plane in 0..<planes {
                         let src = xp.baseAddress! + plane * h * w
                         var o = plane * g.outputPlane
@@ -88,6 +105,38 @@ public final class MaxPool2d: Layer {
             }
         }
         return output
+    }
+
+    /// The common 2x2, stride 2, unpadded case: every window lies inside the input, so no
+    /// clipping; the same first-maximum rule (a NaN wins, the last one if several) as the
+    /// general loop, written as selects.
+    private static func pool2x2(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>,
+        planes: Int, _ g: Window2d
+    ) {
+        let (h, w, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, h * w)), align: 1) { range in
+            for plane in range {
+                let src = x + plane * h * w
+                var o = plane * ho * wo
+                for oh in 0..<ho {
+                    let r0 = src + 2 * oh * w
+                    let r1 = r0 + w
+                    let i0 = Int32(2 * oh * w)
+                    for ow in 0..<wo {
+                        let a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1]
+                        var best = a
+                        var index = i0 + Int32(2 * ow)
+                        if b > best || b.isNaN { best = b; index = i0 + Int32(2 * ow + 1) }
+                        if c > best || c.isNaN { best = c; index = i0 + Int32(w + 2 * ow) }
+                        if d > best || d.isNaN { best = d; index = i0 + Int32(w + 2 * ow + 1) }
+                        y[o] = best
+                        argmax[o] = index
+                        o += 1
+                    }
+                }
+            }
+        }
     }
 
     /// dy [N, C, Ho, Wo] -> dx [N, C, H, W]: each dy goes to its window's argmax.

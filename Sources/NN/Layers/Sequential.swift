@@ -26,12 +26,19 @@ public final class Sequential {
         self.inputShape = inputShape
         self.outputShape = shape
         self.layerInputShapes = shapes
+        self.allParameters = layers.flatMap(\.parameters)
+        self.firstParameterLayer = layers.firstIndex { !$0.parameters.isEmpty }
     }
+
+    /// `parameters`, gathered once (a layer's parameter objects never change).
+    private let allParameters: [Parameter]
+    /// Index of the first layer with parameters (nil: none).
+    private let firstParameterLayer: Int?
 
     /// x: [N, ...inputShape] -> logits [N, ...outputShape].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var h = x
-        for layer in layers { h = layer.forward(h, training: training) }
+        for index in layers.indices { h = layers[index].forward(h, training: training) }
         return h
     }
 
@@ -43,13 +50,28 @@ public final class Sequential {
         return g
     }
 
+    /// The parameter gradients of `backward(dy)`, without the gradient w.r.t. the network's
+    /// input: the first layer with parameters computes only its parameter gradients and the
+    /// layers before it are skipped. What a training step needs (the input needs no gradient),
+    /// and cheaper (for an MLP, one sgemm of three fewer per step in the first layer).
+    public func accumulateGradients(_ dy: Tensor) {
+        guard let first = firstParameterLayer else { return }
+        var g = dy
+        for index in stride(from: layers.count - 1, to: first, by: -1) { g = layers[index].backward(g) }
+        if let layer = layers[first] as? ParameterGradientLayer {
+            layer.backwardParameters(g)
+        } else {
+            _ = layers[first].backward(g)
+        }
+    }
+
     /// Clears every parameter gradient.
     public func zeroGrad() {
-        for p in parameters { p.zeroGrad() }
+        for index in allParameters.indices { allParameters[index].zeroGrad() }
     }
 
     /// All parameters in state_dict order.
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var parameters: [Parameter] { allParameters }
 
     /// Parameters with their state_dict keys ("0.weight", ...), in state_dict order.
     public var namedParameters: [(key: String, parameter: Parameter)] {

@@ -45,21 +45,21 @@ public class Adam: Optimizer {
     public func step(learningRate: Float) {
         state.step += 1
         let t = Double(state.step)
-        let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), t)))
-        let biasCorrection2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
-        let l2 = decoupledWeightDecay ? 0 : weightDecay
-        let shrink = decoupledWeightDecay ? 1 - learningRate * weightDecay : 1
-        for (i, parameter) in parameters.enumerated() {
+        let constants = AdamConstants(
+            beta1: beta1, beta2: beta2, eps: eps,
+            stepSize: Float(Double(learningRate) / (1 - pow(Double(beta1), t))),
+            biasCorrection2Sqrt: Float((1 - pow(Double(beta2), t)).squareRoot()),
+            l2: decoupledWeightDecay ? 0 : weightDecay,
+            shrink: decoupledWeightDecay ? 1 - learningRate * weightDecay : 1)
+        for i in parameters.indices {
+            let parameter = parameters[i]
             parameter.value.data.withUnsafeMutableBufferPointer { theta in
                 parameter.grad.data.withUnsafeBufferPointer { grad in
                     state.buffers[0][i].data.withUnsafeMutableBufferPointer { m in
                         state.buffers[1][i].data.withUnsafeMutableBufferPointer { v in
-                            for j in theta.indices {
-                                let g = l2 != 0 ? grad[j] + l2 * theta[j] : grad[j]
-                                theta[j] *= shrink
-                                m[j] = beta1 * m[j] + (1 - beta1) * g
-                                v[j] = beta2 * v[j] + (1 - beta2) * g * g
-                                theta[j] -= stepSize * m[j] / (v[j].squareRoot() / biasCorrection2Sqrt + eps)
+                            let (tp, gp, mp, vp) = (theta.baseAddress!, grad.baseAddress!, m.baseAddress!, v.baseAddress!)
+                            Parallel.forRanges(theta.count, minimumPerThread: 1 << 16) { range in
+                                adamUpdate(range, theta: tp, grad: gp, m: mp, v: vp, constants)
                             }
                         }
                     }
@@ -81,5 +81,58 @@ public final class AdamW: Adam {
                 weightDecay: Float = 0.01) {
         super.init(name: "AdamW", parameters: parameters, beta1: beta1, beta2: beta2, eps: eps,
                    weightDecay: weightDecay, decoupled: true)
+    }
+}
+
+/// The per-step scalars of an Adam update.
+struct AdamConstants {
+    let beta1: Float
+    let beta2: Float
+    let eps: Float
+    let stepSize: Float
+    let biasCorrection2Sqrt: Float
+    let l2: Float
+    let shrink: Float
+}
+
+/// The Adam update of elements `range`, eight lanes at a time (the remainder one by one).
+/// Every lane evaluates exactly the scalar expressions of the documented update, in the same
+/// order and without fused multiply-adds, so the result is bit for bit the scalar one:
+///
+///     g ← grad + l2·θ (if l2 ≠ 0);  θ ← θ·shrink;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g·g
+///     θ ← θ − stepSize·m / (√v / √(1 − β2^t) + ε)
+@inline(__always)
+func adamUpdate(
+    _ range: Range<Int>, theta: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>,
+    m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ c: AdamConstants
+) {
+    typealias V = SIMD8<Float>
+    let oneMinusBeta1 = 1 - c.beta1
+    let oneMinusBeta2 = 1 - c.beta2
+    var j = range.lowerBound
+    let vectorEnd = range.lowerBound + (range.count / 8) * 8
+    while j < vectorEnd {
+        let rt = UnsafeMutableRawPointer(theta + j)
+        let rm = UnsafeMutableRawPointer(m + j)
+        let rv = UnsafeMutableRawPointer(v + j)
+        var th = rt.loadUnaligned(as: V.self)
+        var g = UnsafeRawPointer(grad + j).loadUnaligned(as: V.self)
+        if c.l2 != 0 { g = g + c.l2 * th }
+        if c.shrink != 1 { th = th * c.shrink }
+        let mj = c.beta1 * rm.loadUnaligned(as: V.self) + oneMinusBeta1 * g
+        let vj = c.beta2 * rv.loadUnaligned(as: V.self) + (oneMinusBeta2 * g) * g
+        th = th - (c.stepSize * mj) / (vj.squareRoot() / c.biasCorrection2Sqrt + c.eps)
+        rm.storeBytes(of: mj, as: V.self)
+        rv.storeBytes(of: vj, as: V.self)
+        rt.storeBytes(of: th, as: V.self)
+        j += 8
+    }
+    while j < range.upperBound {
+        let g = c.l2 != 0 ? grad[j] + c.l2 * theta[j] : grad[j]
+        theta[j] *= c.shrink
+        m[j] = c.beta1 * m[j] + oneMinusBeta1 * g
+        v[j] = c.beta2 * v[j] + oneMinusBeta2 * g * g
+        theta[j] -= c.stepSize * m[j] / (v[j].squareRoot() / c.biasCorrection2Sqrt + c.eps)
+        j += 1
     }
 }

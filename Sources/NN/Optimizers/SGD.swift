@@ -35,7 +35,8 @@ public final class SGD: Optimizer {
     public func step(learningRate: Float) {
         let firstStep = state.step == 0
         state.step += 1
-        for (i, parameter) in parameters.enumerated() {
+        for i in parameters.indices {
+            let parameter = parameters[i]
             parameter.value.data.withUnsafeMutableBufferPointer { theta in
                 parameter.grad.data.withUnsafeBufferPointer { grad in
                     if momentum == 0 {

@@ -28,10 +28,18 @@ public final class Tensor {
     public var count: Int { data.count }
 
     /// Size of the outermost dimension (the batch for activations).
-    public var batch: Int { shape.first ?? 1 }
+    public var batch: Int { shape.isEmpty ? 1 : shape[0] }
 
     /// Elements per outermost index: count / batch.
-    public var featuresPerItem: Int { shape.count <= 1 ? 1 : shape.dropFirst().reduce(1, *) }
+    public var featuresPerItem: Int {
+        var product = 1
+        var index = 1
+        while index < shape.count {
+            product *= shape[index]
+            index += 1
+        }
+        return product
+    }
 
     /// Changes the shape, reusing the storage; grows it only when the new shape needs more
     /// elements than have ever been held. New elements are zero; kept ones keep their values.
@@ -42,10 +50,30 @@ public final class Tensor {
             if n < data.count {
                 data.removeLast(data.count - n)
             } else {
-                data.append(contentsOf: repeatElement(0, count: n - data.count))
+                // One zero-filled block (memset) rather than element-wise appends.
+                data += [Float](repeating: 0, count: n - data.count)
             }
         }
         shape = newShape
+    }
+
+    /// `resize(to: [d0])` without building a shape array when the shape is already that:
+    /// a hot loop calling it with an unchanged shape allocates nothing.
+    public func resize(_ d0: Int) {
+        if shape.count == 1, shape[0] == d0 { return }
+        resize(to: [d0])
+    }
+
+    /// `resize(to: [d0, d1])`, allocation-free when the shape is unchanged.
+    public func resize(_ d0: Int, _ d1: Int) {
+        if shape.count == 2, shape[0] == d0, shape[1] == d1 { return }
+        resize(to: [d0, d1])
+    }
+
+    /// `resize(to: [d0, d1, d2, d3])`, allocation-free when the shape is unchanged.
+    public func resize(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) {
+        if shape.count == 4, shape[0] == d0, shape[1] == d1, shape[2] == d2, shape[3] == d3 { return }
+        resize(to: [d0, d1, d2, d3])
     }
 
     /// Reinterprets the same elements under a new shape with the same element count.
@@ -57,7 +85,7 @@ public final class Tensor {
     /// Sets every element to `value`.
     public func fill(_ value: Float) {
         data.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = value }
+            p.baseAddress?.update(repeating: value, count: p.count)
         }
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+import NN
+
+/// One sgemm shape as a layer uses it: `C[m, n] = op(A)[m, k] · op(B)[k, n]`.
+public struct GEMMShape: Hashable, Sendable {
+    public let transA: Bool
+    public let transB: Bool
+    public let m: Int
+    public let n: Int
+    public let k: Int
+
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    public var label: String { "\(transA ? "T" : "N")\(transB ? "T" : "N") \(m)x\(n)x\(k)" }
+}
+
+/// sgemm throughput on this machine, measured through `NN.sgemm` (the engine's only BLAS call).
+enum GEMMBench {
+    /// GFLOP/s of `shape`: the median of 5 timed runs, each repeating the product for at least
+    /// `minSeconds / 5`, after one warm-up.
+    static func gflops(_ shape: GEMMShape, minSeconds: Double) -> Double {
+        let (m, n, k) = (shape.m, shape.n, shape.k)
+        var rng = SplitMix64(seed: 7)
+        let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }
+        let b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+        var c = [Float](repeating: 0, count: m * n)
+        let lda = shape.transA ? m : k
+        let ldb = shape.transB ? k : n
+        func once() {
+            sgemm(shape.transA ? .transposed : .none, shape.transB ? .transposed : .none, m: m, n: n, k: k,
+                  a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: n)
+        }
+        once()
+        var rates: [Double] = []
+        for _ in 0..<5 {
+            var reps = 0
+            let start = Clock.now
+            repeat {
+                once()
+                reps += 1
+            } while Clock.now - start < minSeconds / 5
+            rates.append(shape.flops * Double(reps) / (Clock.now - start) / 1e9)
+        }
+        return median(rates)
+    }
+
+    /// The sgemm calls one training step of `model` makes at batch `batch` (forward, and the
+    /// two backward products per Linear/Conv2d layer; the first layer computes no input gradient).
+    static func trainingShapes(of model: Sequential, batch: Int) -> [GEMMShape] {
+        var shapes: [GEMMShape] = []
+        for (index, layer) in model.layers.enumerated() {
+            let input = model.layerInputShapes[index]
+            let first = !model.layers[..<index].contains { !$0.parameters.isEmpty }
+            if let dense = layer as? Dense {
+                let (i, o) = (dense.inFeatures, dense.outFeatures)
+                shapes.append(GEMMShape(transA: false, transB: true, m: batch, n: o, k: i))
+                shapes.append(GEMMShape(transA: true, transB: false, m: o, n: i, k: batch))
+                if !first { shapes.append(GEMMShape(transA: false, transB: false, m: batch, n: i, k: o)) }
+            } else if let conv = layer as? Conv2d, let out = try? conv.outputShape(for: input) {
+                let patch = conv.inChannels * conv.kernelSize * conv.kernelSize
+                let columns = batch * out[1] * out[2]
+                shapes.append(GEMMShape(transA: false, transB: false, m: conv.outChannels, n: columns, k: patch))
+                shapes.append(GEMMShape(transA: false, transB: true, m: conv.outChannels, n: patch, k: columns))
+                if !first { shapes.append(GEMMShape(transA: true, transB: false, m: patch, n: columns, k: conv.outChannels)) }
+            }
+        }
+        return shapes
+    }
+}
+
+/// Monotonic seconds.
+enum Clock {
+    static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}
+
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

@@ -1,0 +1,139 @@
+import Foundation
+import NN
+
+/// How a training case gets its loss.
+public enum BenchMode: String, Sendable {
+    /// Cross-entropy with the labels.
+    case hard
+    /// KD loss on teacher soft targets computed once over the training set and gathered per batch.
+    case kdCached = "kd-cached"
+    /// KD loss with the teacher run (eval mode) on every batch, as torch_kd.py does.
+    case kdLive = "kd-live"
+}
+
+/// One timed training case.
+struct TrainingCase {
+    let model: String
+    let mode: BenchMode
+    let teacher: String?
+}
+
+/// The figures of one training case.
+struct TrainingResult {
+    let name: String
+    let mode: BenchMode
+    let teacher: String?
+    let samplesPerSecond: Double
+    /// Median seconds of a full epoch over the training set (measured in epoch mode, else
+    /// extrapolated from samples/s).
+    let epochSeconds: Double
+    let measuredEpochs: Bool
+    /// Seconds spent building the cached soft targets (kd-cached only; once per run, not per epoch).
+    let cacheSeconds: Double?
+    /// 3 × forward FLOPs of the trained model (+ 1 × teacher forward when live), per sample.
+    let flopsPerSample: Double
+    var gflops: Double { flopsPerSample * samplesPerSecond / 1e9 }
+    /// samples/s the step's sgemm calls alone would allow at their measured rates.
+    let gemmBoundSamplesPerSecond: Double
+}
+
+/// Runs training steps exactly as `Trainer` does (zeroGrad, forward, loss, backward, optimizer
+/// step) with Adam lr 1e-3 and the KD settings of torch_kd.py (T = 4, alpha = 0.9).
+enum TrainingBench {
+    static let temperature: Float = 4
+    static let alpha: Float = 0.9
+
+    /// Trains a fresh `spec` model on `data`: `epochs` full epochs (median epoch time), or
+    /// `steps` batches after 3 warm-up batches when `epochs` is nil.
+    static func run(
+        _ spec: ModelSpec, mode: BenchMode, teacher teacherSpec: ModelSpec?, data: Dataset, batch: Int,
+        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double]
+    ) throws -> TrainingResult {
+        var rng = SplitMix64(seed: 1)
+        let model = try ModelBuilder.build(spec, rng: &rng)
+        var flops = 3 * Double(model.flopsPerSample)
+        var cacheSeconds: Double?
+        let objective: Objective
+        switch mode {
+        case .hard:
+            objective = HardLabelObjective()
+        case .kdCached, .kdLive:
+            guard let teacherSpec else { throw RunError("bench: \(mode.rawValue) needs a teacher") }
+            var teacherRng = SplitMix64(seed: 2)
+            let teacher = try ModelBuilder.build(teacherSpec, rng: &teacherRng)
+            let targets: SoftTargets
+            if mode == .kdCached {
+                let start = Clock.now
+                targets = SoftTargets.cached(teachers: [teacher], dataset: data, temperature: temperature)
+                cacheSeconds = Clock.now - start
+            } else {
+                targets = SoftTargets.live(teachers: [teacher], temperature: temperature)
+                flops += Double(teacher.flopsPerSample)
+            }
+            objective = DistillationObjective(targets: targets, temperature: temperature, alpha: alpha, divergence: .kl)
+        }
+        let optimizer = Adam(parameters: model.parameters)
+        let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
+        let gradient = Tensor(shape: [0])
+        func step() {
+            model.zeroGrad()
+            let logits = model.forward(batches.inputs, training: true)
+            _ = objective.loss(logits: logits, input: batches.inputs, labels: batches.labels,
+                               indices: batches.indices, gradient: gradient)
+            model.accumulateGradients(gradient)
+            optimizer.step(learningRate: 1e-3)
+        }
+        var samplesPerSecond: Double
+        var epochSeconds: Double
+        if let epochs {
+            var times: [Double] = []
+            for _ in 0..<epochs {
+                batches.startEpoch()
+                let start = Clock.now
+                while batches.next() { step() }
+                times.append(Clock.now - start)
+            }
+            epochSeconds = median(times)
+            samplesPerSecond = Double(data.count) / epochSeconds
+        } else {
+            batches.startEpoch()
+            for _ in 0..<3 where batches.next() { step() }
+            var seen = 0
+            let start = Clock.now
+            for _ in 0..<steps {
+                if !batches.next() {
+                    batches.startEpoch()
+                    _ = batches.next()
+                }
+                step()
+                seen += batches.labels.count
+            }
+            samplesPerSecond = Double(seen) / (Clock.now - start)
+            epochSeconds = Double(data.count) / samplesPerSecond
+        }
+        let shapes = GEMMBench.trainingShapes(of: model, batch: batch)
+        let gemmSeconds = shapes.reduce(0.0) { $0 + $1.flops / ((gemmRates[$1] ?? .nan) * 1e9) }
+        return TrainingResult(
+            name: spec.name, mode: mode, teacher: teacherSpec?.name, samplesPerSecond: samplesPerSecond,
+            epochSeconds: epochSeconds, measuredEpochs: epochs != nil, cacheSeconds: cacheSeconds,
+            flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds)
+    }
+
+    /// Milliseconds per sample of eval-mode forward passes at `batch` (median of timed calls).
+    static func latency(_ spec: ModelSpec, data: Dataset, batch: Int, minSeconds: Double) throws -> Double {
+        var rng = SplitMix64(seed: 1)
+        let model = try ModelBuilder.build(spec, rng: &rng)
+        let per = data.sampleSize
+        let n = min(batch, data.count)
+        let input = Tensor(shape: [n] + data.sampleShape, data: Array(data.samples[0..<(n * per)]))
+        for _ in 0..<3 { _ = model.forward(input, training: false) }
+        var times: [Double] = []
+        let begin = Clock.now
+        repeat {
+            let start = Clock.now
+            _ = model.forward(input, training: false)
+            times.append((Clock.now - start) * 1000 / Double(n))
+        } while Clock.now - begin < minSeconds || times.count < 5
+        return median(times)
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Distill
+import Foundation
+
+/// `kd bench`: the speed of this machine's sgemm and of kd's training and inference.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark sgemm, training (hard labels, KD cached, KD live) and inference; print a table, optionally write JSON.")
+
+    @Flag(help: "A short run (about a minute): fewer steps and shorter timings.")
+    var quick = false
+
+    @Option(help: "Time this many full epochs per training case (median) instead of a fixed number of steps.")
+    var epochs: Int?
+
+    @Option(help: "Training steps per case when --epochs is not given.")
+    var steps: Int?
+
+    @Option(help: "Batch size.")
+    var batchSize = 128
+
+    @Option(help: "Only these models (comma-separated: mlp-teacher, mlp-student, cnn-torchref, cnn-student).")
+    var only: String?
+
+    @Option(help: "Folder of the model specs.")
+    var models = "Models"
+
+    @Option(help: "Folder of the Fashion-MNIST files (default: KD_DATA_DIR, then the Debian package's folder).")
+    var dataDir: String?
+
+    @Flag(help: "Use synthetic data of Fashion-MNIST's shape even if the real files are there.")
+    var synthetic = false
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    func run() throws {
+        try reportingErrors {
+            var options = Benchmark.Options()
+            options.quick = quick
+            options.epochs = epochs
+            if let steps { options.steps = steps }
+            options.batchSize = batchSize
+            options.only = only.map { Set($0.split(separator: ",").map(String.init)) }
+            options.modelsDirectory = models
+            options.dataDirectory = dataDir
+            options.synthetic = synthetic
+            let result = try Benchmark(options: options) { print($0); fflush(stdout) }.run()
+            if let json {
+                let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+                try data.write(to: URL(fileURLWithPath: json), options: .atomic)
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import MallocCounter
+import NN
+import XCTest
+
+/// A training step allocates nothing once its buffers are sized for the batch shape
+/// (DESIGN.md, "Performance"): after warm-up steps, N more whole steps (zeroGrad, forward in
+/// training mode, loss and its gradient, backward, optimizer step) make zero heap allocations,
+/// counted by the MallocCounter target (malloc & co. interposed in the test binary, every thread
+/// included: OpenBLAS's and Dispatch's workers too).
+final class AllocationTests: XCTestCase {
+    private func mlp() throws -> Sequential {
+        try Sequential(
+            [Flatten(), Dense(inFeatures: 784, outFeatures: 256), ReLU(), Dropout(p: 0.2, rng: SplitMix64(seed: 1)),
+             Dense(inFeatures: 256, outFeatures: 10)],
+            inputShape: [1, 28, 28])
+    }
+
+    private func cnn() throws -> Sequential {
+        try Sequential(
+            [Conv2d(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 8), ReLU(),
+             MaxPool2d(kernelSize: 2), Conv2d(inChannels: 8, outChannels: 16, kernelSize: 3, padding: 1), ReLU(),
+             AvgPool2d(kernelSize: 2), Flatten(), Dropout(p: 0.3, rng: SplitMix64(seed: 2)),
+             Dense(inFeatures: 16 * 49, outFeatures: 32), ReLU(), Dense(inFeatures: 32, outFeatures: 10)],
+            inputShape: [1, 28, 28])
+    }
+
+    private enum Loss { case crossEntropy, distillation }
+
+    /// Zero in an optimised build. A debug (-Onone) build heap-allocates the closure context
+    /// handed to the worker threads (`withoutActuallyEscaping` is not stack-promoted without
+    /// optimisation), at most one per parallel loop: 8 per step allowed there.
+    private static func allowance(steps: Int) -> Int {
+        #if DEBUG
+        return 8 * steps
+        #else
+        return 0
+        #endif
+    }
+
+    /// Heap allocations made by `steps` training steps after `warmup` steps.
+    private func allocations(_ model: Sequential, _ optimizer: Optimizer, loss: Loss, batch: Int = 64,
+                             warmup: Int = 3, steps: Int = 5) -> Int {
+        var rng = SplitMix64(seed: 9)
+        for p in model.parameters { for i in p.value.data.indices { p.value.data[i] = rng.uniform(-0.1, 0.1) } }
+        let x = Tensor(shape: [batch, 1, 28, 28])
+        for i in x.data.indices { x.data[i] = rng.nextUnit() }
+        let labels = (0..<batch).map { Int32($0 % 10) }
+        let teacherTarget = Tensor(shape: [0])
+        let teacherLogits = Tensor(shape: [batch, 10])
+        for i in teacherLogits.data.indices { teacherLogits.data[i] = rng.uniform(-3, 3) }
+        softTargets(teacherLogits: teacherLogits, temperature: 4, into: teacherTarget)
+        let gradient = Tensor(shape: [0])
+        func step() {
+            model.zeroGrad()
+            let logits = model.forward(x, training: true)
+            switch loss {
+            case .crossEntropy:
+                _ = crossEntropy(logits: logits, labels: labels, gradient: gradient)
+            case .distillation:
+                _ = distillationLoss(studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
+                                     temperature: 4, alpha: 0.9, gradient: gradient)
+            }
+            model.accumulateGradients(gradient)
+            optimizer.step(learningRate: 1e-3)
+        }
+        // OpenBLAS's multi-threaded sgemm driver mallocs its job table on every call (inside
+        // libopenblas, not kd): measure with its single-threaded path so the count is kd's own.
+        let blasThreads = BLASThreads.count
+        BLASThreads.set(1)
+        defer { if let blasThreads { BLASThreads.set(blasThreads) } }
+        for _ in 0..<warmup { step() }
+        let before = kd_malloc_count()
+        for _ in 0..<steps { step() }
+        return kd_malloc_count() - before
+    }
+
+    private func requireCounting() throws {
+        let before = kd_malloc_count()
+        guard before >= 0 else { throw XCTSkip("malloc counting needs glibc") }
+        let probe = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        probe.deallocate()
+        guard kd_malloc_count() > before else { throw XCTSkip("malloc is not interposed in this binary") }
+    }
+
+    func testMLPStepWithAdamAndKDAllocatesNothing() throws {
+        try requireCounting()
+        let model = try mlp()
+        let count = allocations(model, Adam(parameters: model.parameters), loss: .distillation)
+        print("[alloc] MLP 784-256-10 (dropout), KD loss, Adam: \(count) allocations in 5 steps")
+        XCTAssertLessThanOrEqual(count, Self.allowance(steps: 5))
+    }
+
+    func testCNNStepWithSGDAndCrossEntropyAllocatesNothing() throws {
+        try requireCounting()
+        let model = try cnn()
+        let count = allocations(model, SGD(parameters: model.parameters, momentum: 0.9, nesterov: true), loss: .crossEntropy)
+        print("[alloc] CNN conv/BN/pool/dropout, CE loss, SGD Nesterov: \(count) allocations in 5 steps")
+        XCTAssertLessThanOrEqual(count, Self.allowance(steps: 5))
+    }
+
+    func testCNNStepWithAdamWAndKDAllocatesNothing() throws {
+        try requireCounting()
+        let model = try cnn()
+        let count = allocations(model, AdamW(parameters: model.parameters), loss: .distillation)
+        print("[alloc] CNN, KD loss, AdamW: \(count) allocations in 5 steps")
+        XCTAssertLessThanOrEqual(count, Self.allowance(steps: 5))
+    }
+
+    /// `accumulateGradients` leaves exactly the parameter gradients `backward` leaves.
+    func testAccumulateGradientsEqualsBackwardsParameterGradients() throws {
+        for build in [mlp, cnn] {
+            let a = try build(), b = try build()
+            var rng = SplitMix64(seed: 5)
+            for (p, q) in zip(a.parameters, b.parameters) {
+                for i in p.value.data.indices { p.value.data[i] = rng.uniform(-0.2, 0.2) }
+                q.value.data = p.value.data
+            }
+            let x = Tensor(shape: [8, 1, 28, 28])
+            for i in x.data.indices { x.data[i] = rng.nextUnit() }
+            let labels = (0..<8).map { Int32($0) }
+            for (model, full) in [(a, true), (b, false)] {
+                let g = Tensor(shape: [0])
+                _ = crossEntropy(logits: model.forward(x, training: false), labels: labels, gradient: g)
+                if full { model.backward(g) } else { model.accumulateGradients(g) }
+            }
+            for (p, q) in zip(a.parameters, b.parameters) { XCTAssertEqual(p.grad.data, q.grad.data) }
+        }
+    }
+}

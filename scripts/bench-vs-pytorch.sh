@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# kd vs PyTorch, side by side on this machine: the same architectures, data (Fashion-MNIST),
+# batch size (128), optimizer (Adam 1e-3), KD loss (T=4, alpha=0.9) and epochs, run back to
+# back, then the ratios (PyTorch time / kd time: > 1 means kd is faster).
+#
+#   scripts/bench-vs-pytorch.sh              # EPOCHS=2 by default; results in .build/bench/
+#   EPOCHS=3 scripts/bench-vs-pytorch.sh
+#   TORCH_PYTHON=/path/to/python scripts/bench-vs-pytorch.sh   # use an existing torch 2.15 install
+#
+# PyTorch: unless TORCH_PYTHON is set, the script creates a virtualenv in .build/torch-venv
+# (git-ignored) and installs torch==2.15.0 and numpy from PyPI into it with pip (a large
+# download, once). PyTorch runs with 2 threads (torch.set_num_threads), kd with its defaults.
+# The Fashion-MNIST files come from Debian's dataset-fashion-mnist package or KD_DATA_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EPOCHS=${EPOCHS:-2}
+THREADS=${THREADS:-2}
+OUT=${OUT:-.build/bench}
+mkdir -p "$OUT"
+
+if [[ -z "${TORCH_PYTHON:-}" ]]; then
+    VENV=.build/torch-venv
+    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
+        echo "== installing torch==2.15.0 into $VENV (pip, PyPI)"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q torch==2.15.0 numpy
+    fi
+    TORCH_PYTHON=$VENV/bin/python
+fi
+
+if [[ -z "${KD:-}" ]]; then   # KD=/path/to/kd reuses an existing release binary
+    echo "== building kd (release)"
+    swift build -c release >/dev/null
+    KD=$(swift build -c release --show-bin-path)/kd
+fi
+
+echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Back to back, MLP then CNN, kd then PyTorch, so both see the same machine state.
+echo "== kd bench, MLP ($EPOCHS epochs per case)"
+"$KD" bench --epochs "$EPOCHS" --only mlp-teacher,mlp-student --json "$OUT/kd-mlp.json" | tee "$OUT/kd-mlp.txt"
+echo "== PyTorch, MLP"
+"$TORCH_PYTHON" scripts/torch_kd.py --arch mlp --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-mlp.jsonl"
+echo "== kd bench, CNN"
+"$KD" bench --epochs "$EPOCHS" --only cnn-torchref,cnn-student --json "$OUT/kd-cnn.json" | tee "$OUT/kd-cnn.txt"
+echo "== PyTorch, CNN"
+"$TORCH_PYTHON" scripts/torch_kd.py --arch cnn --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-cnn.jsonl"
+echo "== PyTorch eager inference latency"
+"$TORCH_PYTHON" scripts/torch_latency.py "$THREADS" 1.0 | tee "$OUT/torch-latency.jsonl"
+
+# Peak memory of a real `kd distill` (1 teacher epoch, 1 student epoch, teacher soft targets cached).
+echo "== kd distill peak memory"
+cat > "$OUT/memory.yaml" <<YAML
+name: bench-memory
+seed: 0
+data: {source: fashion-mnist}
+training: {epochs: 1, batch_size: 128, optimizer: {name: adam, lr: 0.001}}
+teacher: {model: $PWD/Models/mlp-teacher.yaml}
+student: {model: $PWD/Models/mlp-student.yaml}
+distillation: {temperature: 4, alpha: 0.9, divergence: kl, baseline: false}
+YAML
+python3 - "$KD" "$OUT" <<'PY'
+import json, resource, subprocess, sys
+kd, out = sys.argv[1], sys.argv[2]
+subprocess.run([kd, 'distill', '--config', f'{out}/memory.yaml', '--out', f'{out}/memory-run', '--force', '--quiet'], check=True)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+json.dump({'peak_rss_mb': rss}, open(f'{out}/kd-distill-memory.json', 'w'))
+PY
+
+python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+kd = {}
+for part in ('mlp', 'cnn'):
+    kd[part] = json.load(open(f'{out}/kd-{part}.json'))
+torch = {}
+for part in ('mlp', 'cnn'):
+    for line in open(f'{out}/torch-{part}.jsonl'):
+        r = json.loads(line); torch[(part, r['phase'])] = r
+tlat = {r['model']: r for r in map(json.loads, open(f'{out}/torch-latency.jsonl'))}
+def kd_case(part, model, mode):
+    return next(r for r in kd[part]['training'] if r['model'] == model and r['mode'] == mode)
+rows = []
+def ratio(label, part, phase, model, mode, target):
+    t = torch[(part, phase)]['epoch_s_median']; k = kd_case(part, model, mode)
+    r = t / k['epoch_s']
+    rows.append((label, f"{t:.2f} s", f"{k['epoch_s']:.2f} s", f"{r:.2f}x", target, 'yes' if target and r >= float(target.rstrip('x>= ')) else ('' if not target else 'NO')))
+ratio('MLP teacher 784-1200-1200-10', 'mlp', 'teacher', 'mlp-teacher', 'hard', '>= 1.0x')
+ratio('MLP student, hard labels', 'mlp', 'student_ce', 'mlp-student', 'hard', '')
+ratio('MLP student, KD (kd: cached teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-cached', '>= 4x')
+ratio('MLP student, KD (kd: live teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-live', '')
+ratio('CNN teacher conv32-conv64-fc256', 'cnn', 'teacher', 'cnn-torchref', 'hard', '>= 1.0x')
+ratio('CNN student, hard labels', 'cnn', 'student_ce', 'cnn-student', 'hard', '')
+ratio('CNN student, KD (kd: cached teacher)', 'cnn', 'student_kd', 'cnn-student', 'kd-cached', '>= 3x')
+ratio('CNN student, KD (kd: live teacher)', 'cnn', 'student_kd', 'cnn-student', 'kd-live', '')
+kdlat = {r['model']: r for part in kd.values() for r in part['inference']}
+for model, target in (('mlp-student', '>= 5x'), ('cnn-student', '>= 5x'), ('mlp-teacher', ''), ('cnn-torchref', '')):
+    t, k = tlat[model]['batch1_ms'], kdlat[model]['batch1_ms']
+    rows.append((f'{model} inference, batch 1', f'{t*1000:.1f} us', f'{k*1000:.1f} us', f'{t/k:.2f}x', target,
+                 'yes' if target and t / k >= 5 else ('' if not target else 'NO')))
+sg = next(r['gflops'] for r in kd['mlp']['sgemm'] if r['shape'].endswith('1024x1024x1024'))
+teacher = kd_case('mlp', 'mlp-teacher', 'hard')
+mem = json.load(open(f'{out}/kd-distill-memory.json'))['peak_rss_mb']
+budget = (60000 * 784 * 4 + (784 * 1200 + 1200 * 1200 + 1200 * 10 + 784 * 64 + 64 * 10) * 4 + 60000 * 10 * 4) / 2**20
+print('\n| work (Fashion-MNIST, batch 128, Adam) | PyTorch 2.15 | kd | PyTorch/kd | target | met |')
+print('|---|---|---|---|---|---|')
+for r in rows: print('| ' + ' | '.join(r) + ' |')
+print(f"\nMLP teacher training: {teacher['gflops']:.1f} GFLOP/s (3x forward convention) = "
+      f"{100 * teacher['gflops'] / sg:.0f}% of sgemm 1024^3 ({sg:.1f} GFLOP/s, same run; target >= 85%); "
+      f"{100 * teacher['samples_per_s'] / teacher['gemm_bound_samples_per_s']:.0f}% of the step's own sgemm-time bound")
+print(f"kd distill peak RSS: {mem:.0f} MB; budget 2 x (train set Float32 + models + logit cache) = 2 x {budget:.0f} MB = "
+      f"{2 * budget:.0f} MB -> {'within' if mem <= 2 * budget else 'OVER'}")
+PY
