@@ -65,7 +65,7 @@ final class RunConfigTests: XCTestCase {
           alpha: 0.7
           divergence: js
           baseline: false
-          mode: born-again
+          mode: self
           generations: 2
         """
 
@@ -103,7 +103,7 @@ final class RunConfigTests: XCTestCase {
         XCTAssertNil(student.checkpoint)
 
         XCTAssertEqual(c.distillation, DistillationConfig(temperature: 2.5, alpha: 0.7, divergence: .js, baseline: false,
-                                                          cacheTeacherLogits: true, mode: .bornAgain, generations: 2))
+                                                          cacheTeacherLogits: true, mode: .selfDistillation, generations: 2))
 
         let o = try c.applying(epochs: 1, seed: 9, output: "/tmp/x", teacherCheckpoint: "t.safetensors")
         XCTAssertEqual(o.teacher?.training.epochs, 1)
