@@ -13,7 +13,7 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try DistillJob(configPath: flags.config, options: flags.options(teacher: teacher)).distill()
+            try DistillJob(configPath: flags.configPath, options: flags.options(teacher: teacher, command: "distill")).distill()
         }
     }
 }

@@ -60,6 +60,11 @@ public struct Checkpoint {
         } catch let error as SafeTensorsError {
             throw RunError(error.description)
         }
+        return try load(file: file, path: url.path, spec: given)
+    }
+
+    /// Builds the checkpoint's model from a parsed file; `path` names it in messages.
+    public static func load(file: SafeTensorsFile, path: String, spec given: ModelSpec? = nil) throws -> Checkpoint {
         let spec: ModelSpec
         if let given {
             spec = given
@@ -67,18 +72,18 @@ public struct Checkpoint {
             do {
                 spec = try ModelSpec(json: json)
             } catch {
-                throw RunError("\(url.path): the embedded model spec is invalid (\(error))")
+                throw RunError("\(path): the embedded model spec is invalid (\(error))")
             }
         } else {
-            throw RunError("\(url.path): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict")
+            throw RunError("\(path): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict")
         }
         var rng = SplitMix64(seed: 0)
         let model = try ModelBuilder.build(spec, rng: &rng)
-        try loadStateDict(file, into: model, path: url.path)
+        try loadStateDict(file, into: model, path: path)
         var normalization: Normalization?
         if let json = file.metadata[normalizationKey] {
             guard let decoded = try? JSONDecoder().decode(Normalization.self, from: Data(json.utf8)) else {
-                throw RunError("\(url.path): metadata '\(normalizationKey)' is not {\"mean\": [...], \"std\": [...]}")
+                throw RunError("\(path): metadata '\(normalizationKey)' is not {\"mean\": [...], \"std\": [...]}")
             }
             normalization = decoded
         }
