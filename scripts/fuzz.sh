@@ -9,10 +9,17 @@ seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(idx csv safetensors config)
-flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
-swift build --package-path Fuzz "${flags[@]}" 2>&1 | grep -E "error|Build" || true
-bin=$(swift build --package-path Fuzz "${flags[@]}" --show-bin-path)
 mkdir -p .build-fuzz/crashes
+flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
+# The Fuzz package sees the main package's sources through a path dependency; touching its
+# manifest makes SwiftPM re-plan, so files added to the main package are picked up.
+touch Fuzz/Package.swift
+if ! swift build --package-path Fuzz "${flags[@]}" > .build-fuzz/build.log 2>&1; then
+    grep -E "error" .build-fuzz/build.log | head -20 >&2
+    echo "fuzz build failed (.build-fuzz/build.log)" >&2
+    exit 1
+fi
+bin=$(swift build --package-path Fuzz "${flags[@]}" --show-bin-path)
 for t in "${targets[@]}"; do
     case $t in
         idx) exe=FuzzIDX ;; csv) exe=FuzzCSV ;; safetensors) exe=FuzzSafeTensors ;; config) exe=FuzzConfig ;;
