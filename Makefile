@@ -2,7 +2,8 @@
 SWIFT ?= swift
 CONFIG ?= Configs/demo.yaml
 
-.PHONY: bootstrap build release test demo fixtures clean
+.PHONY: bootstrap build release test demo fixtures fuzz clean
+FUZZ_SECONDS ?= 600
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -26,6 +27,10 @@ fixtures:
 	python3 -m venv .venv
 	.venv/bin/pip install -q torch==2.15.0 safetensors==0.8.0 numpy
 	.venv/bin/python Tests/Fixtures/generate_fixtures.py
+
+## Builds the libFuzzer targets (Fuzz/) and runs each parser fuzzer for FUZZ_SECONDS, one after another.
+fuzz: bootstrap
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "kd", targets: ["kd"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Distill", targets: ["Distill"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

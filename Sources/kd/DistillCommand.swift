@@ -17,12 +17,18 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Override distillation.alpha (the weight of the soft, teacher term).")
     var alpha: Float?
 
+    func validate() throws {
+        if flags.resume != nil, teacher != nil || temperature != nil || alpha != nil {
+            throw ValidationError("--resume continues the run with its own config.yaml; drop --teacher, --temperature and --alpha")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
-            var options = flags.options(teacher: teacher)
+            var options = flags.options(teacher: teacher, command: "distill")
             options.temperature = temperature
             options.alpha = alpha
-            try DistillJob(configPath: flags.config, options: options).distill()
+            try DistillJob(configPath: flags.configPath, options: options).distill()
         }
     }
 }

@@ -18,6 +18,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let stop as InterruptedError {
+        FileHandle.standardError.write(Data("kd: interrupted: \(stop)\n".utf8))
+        throw ExitCode(130)
     } catch {
         FileHandle.standardError.write(Data("kd: error: \(error)\n".utf8))
         throw ExitCode(1)
@@ -27,7 +30,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
 /// Flags shared by the commands that run a config.
 struct RunFlags: ParsableArguments {
     @Option(name: .shortAndLong, help: "Run config (YAML), e.g. Configs/demo.yaml.")
-    var config: String
+    var config: String?
+
+    @Option(help: "Continue the run in this folder from its last completed epoch (or Ctrl-C point), bit for bit.")
+    var resume: String?
+
+    @Option(help: .hidden)
+    var stopAfter: String?
 
     @Option(help: "Override the number of epochs (teacher and student).")
     var epochs: Int?
@@ -47,8 +56,27 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    func options(teacher: String? = nil) -> RunOptions {
+    func validate() throws {
+        if let resume {
+            guard config == nil, epochs == nil, seed == nil, out == nil, !force else {
+                throw ValidationError("--resume \(resume) continues the run with its own config.yaml; drop --config, --epochs, --seed, --out and --force")
+            }
+        } else if config == nil {
+            throw ValidationError("give --config FILE (or --resume RUN_DIR)")
+        }
+        if let stopAfter, StopPoint(stopAfter) == nil {
+            throw ValidationError("--stop-after takes PHASE:EPOCH[:BATCH], got '\(stopAfter)'")
+        }
+    }
+
+    /// The config path (validate() ensured one of --config and --resume).
+    var configPath: String { config ?? "" }
+
+    func options(teacher: String? = nil, command: String) -> RunOptions {
         var options = RunOptions()
+        options.resume = resume
+        options.stopAfter = stopAfter.flatMap(StopPoint.init)
+        options.command = command
         options.epochs = epochs
         options.seed = seed
         options.output = out

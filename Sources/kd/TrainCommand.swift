@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try DistillJob(configPath: flags.config, options: flags.options()).trainTeacher()
+            try DistillJob(configPath: flags.configPath, options: flags.options(command: "train")).trainTeacher()
         }
     }
 }

@@ -51,11 +51,11 @@ final class ModelSpecTests: XCTestCase {
         let cases: [(String, [String])] = [
             ("input: [1, 28, 28]\nlayers:\n  - conv2d: {out: 8, kernal: 3}\n", ["bad.yaml:3: unknown key 'layers[0].conv2d.kernal'"]),
             ("input: [1, 28, 28]\nlayers:\n  - relu\n  - dropout: {p: 1.0}\n", ["bad.yaml:4: 'layers[1].dropout.p' must be a number in [0, 1), got '1.0'"]),
-            ("input: [1, 28, 28]\nlayers:\n  - relu\n  - relu\n  - conv2d:\n      out: 8\n      kernel: 0\n", ["bad.yaml:7: 'layers[2].conv2d.kernel' must be a positive integer, got '0'"]),
+            ("input: [1, 28, 28]\nlayers:\n  - relu\n  - relu\n  - conv2d:\n      out: 8\n      kernel: 0\n", ["bad.yaml:7: 'layers[2].conv2d.kernel' must be a positive integer <= 65536, got '0'"]),
             ("input: [1, 28, 28]\nlayers:\n  - linear\n", ["bad.yaml:3: missing required key 'layers[0].linear.out'"]),
             ("input: [1, 28, 28]\nlayers:\n  - softmax\n", ["bad.yaml:3: 'layers[0]': unknown layer 'softmax' (known: linear, conv2d"]),
             ("input: [1, 28, 28]\nlayers: []\n", ["bad.yaml:2: 'layers' must list at least one layer"]),
-            ("input: [1, -28]\nlayers: [relu]\n", ["bad.yaml:1: 'input[1]' must be a positive integer, got '-28'"]),
+            ("input: [1, -28]\nlayers: [relu]\n", ["bad.yaml:1: 'input[1]' must be a positive integer <= 65536, got '-28'"]),
             ("layers: [relu]\n", ["bad.yaml:1: missing required key 'input'"]),
             ("input: [784]\ninit: xavier\nlayers: [relu]\n", ["bad.yaml:2: 'init' must be one of default, orthogonal, got 'xavier'"]),
             ("input: [784]\nlayers: [relu]\nlayer: [relu]\n", ["bad.yaml:3: unknown key 'layer'"]),

@@ -70,6 +70,13 @@ public struct Checkpoint {
         } catch let error as SafeTensorsError {
             throw RunError(error.description)
         }
+        return try load(file: file, path: url.path, spec: given, fallbackSpec: fallbackSpec)
+    }
+
+    /// Builds the checkpoint's model from a parsed file; `path` names it in messages. `given`
+    /// wins over the embedded spec; `fallbackSpec` is used only when the file has none.
+    public static func load(file: SafeTensorsFile, path: String, spec given: ModelSpec? = nil,
+                            fallbackSpec: ModelSpec? = nil) throws -> Checkpoint {
         let spec: ModelSpec
         if let given {
             spec = given
@@ -79,18 +86,18 @@ public struct Checkpoint {
             do {
                 spec = try ModelSpec(json: json)
             } catch {
-                throw RunError("\(url.path): the embedded model spec is invalid (\(error))")
+                throw RunError("\(path): the embedded model spec is invalid (\(error))")
             }
         } else {
-            throw RunError("\(url.path): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict")
+            throw RunError("\(path): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict")
         }
         var rng = SplitMix64(seed: 0)
         let model = try ModelBuilder.build(spec, rng: &rng)
-        try loadStateDict(file, into: model, path: url.path, specName: spec.name)
+        try loadStateDict(file, into: model, path: path, specName: spec.name)
         var normalization: Normalization?
         if let json = file.metadata[normalizationKey] {
             guard let decoded = try? JSONDecoder().decode(Normalization.self, from: Data(json.utf8)) else {
-                throw RunError("\(url.path): metadata '\(normalizationKey)' is not {\"mean\": [...], \"std\": [...]}")
+                throw RunError("\(path): metadata '\(normalizationKey)' is not {\"mean\": [...], \"std\": [...]}")
             }
             normalization = decoded
         }

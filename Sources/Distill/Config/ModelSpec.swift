@@ -81,13 +81,42 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Reads the JSON written by `toJSON()` (e.g. from checkpoint metadata).
+    /// Largest size, count, kernel, stride or padding a spec may give (a layer dimension).
+    public static let maxSize = 1 << 16
+
+    /// Reads the JSON written by `toJSON()` (e.g. from checkpoint metadata), validated with the
+    /// same rules as a YAML spec.
     public init(json: String) throws {
         do {
             self = try JSONDecoder().decode(ModelSpec.self, from: Data(json.utf8))
         } catch {
             throw ConfigError(file: "model spec JSON", line: 0, key: "", message: "cannot decode model spec: \(error)")
         }
+        if let problem = validationProblem() {
+            throw ConfigError(file: "model spec JSON", line: 0, key: "", message: "invalid model spec: \(problem)")
+        }
+    }
+
+    /// The first value outside what the YAML reader accepts, or nil.
+    func validationProblem() -> String? {
+        let m = Self.maxSize
+        func size(_ v: Int) -> Bool { v > 0 && v <= m }
+        if input.isEmpty || !input.allSatisfy(size) { return "input \(input) must be a non-empty list of integers in 1...\(m)" }
+        if !Self.initSchemes.contains(initScheme) { return "unknown init '\(initScheme)'" }
+        if layers.isEmpty { return "no layers" }
+        for (i, layer) in layers.enumerated() {
+            let ok: Bool
+            switch layer {
+            case let .linear(out, _): ok = size(out)
+            case let .conv2d(out, k, s, p, _): ok = size(out) && size(k) && size(s) && p >= 0 && p <= m
+            case let .maxPool2d(k, s, p), let .avgPool2d(k, s, p): ok = size(k) && size(s) && p >= 0 && p <= k / 2
+            case let .batchNorm(eps, momentum): ok = eps > 0 && eps.isFinite && momentum >= 0 && momentum <= 1
+            case let .dropout(p): ok = p >= 0 && p < 1
+            case .relu, .flatten: ok = true
+            }
+            if !ok { return "layers[\(i)] (\(layer.kind)) has a value out of range: \(layer)" }
+        }
+        return nil
     }
 
     /// Loads and validates a model spec file; every error names the file, key and line.
@@ -120,7 +149,7 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         try m.expect(["name", "input", "init", "layers"])
         let name = try m.value("name")?.string() ?? defaultName
         let inputValue = try m.required("input")
-        let input = try inputValue.ints("a positive integer", where: { $0 > 0 })
+        let input = try inputValue.ints("a positive integer <= \(maxSize)", where: { $0 > 0 && $0 <= maxSize })
         guard !input.isEmpty else { throw inputValue.error("'input' must be a non-empty list of positive integers, e.g. [1, 28, 28]") }
         let initScheme = try m.value("init")?.oneOf(initSchemes) ?? "default"
         let layersValue = try m.required("layers")
@@ -161,15 +190,15 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             "batchnorm": ["eps", "momentum"], "dropout": ["p"], "relu": [], "flatten": [],
         ]
         try args.expect(allowed[kind] ?? [])
-        func positive(_ key: String) throws -> Int? { try args.value(key)?.int("a positive integer", where: { $0 > 0 }) }
+        func positive(_ key: String) throws -> Int? { try args.value(key)?.int("a positive integer <= \(maxSize)", where: { $0 > 0 && $0 <= maxSize }) }
         func requiredPositive(_ key: String) throws -> Int {
             guard let v = args.value(key) else {
                 let path = args.owner.childPath(key)
                 throw ConfigError(file: item.file, line: kindValue.keyLine, key: path, message: "missing required key '\(path)'")
             }
-            return try v.int("a positive integer", where: { $0 > 0 })
+            return try v.int("a positive integer <= \(maxSize)", where: { $0 > 0 && $0 <= maxSize })
         }
-        func nonNegative(_ key: String) throws -> Int? { try args.value(key)?.int("an integer >= 0", where: { $0 >= 0 }) }
+        func nonNegative(_ key: String) throws -> Int? { try args.value(key)?.int("an integer in [0, \(maxSize)]", where: { $0 >= 0 && $0 <= maxSize }) }
         let layer: LayerSpec
         switch kind {
         case "linear":

@@ -70,6 +70,22 @@ public final class BatchIterator {
         epoch += 1
     }
 
+    /// The permutation of the epoch in progress (to save a resumable state mid-epoch).
+    public var currentOrder: [Int] { order }
+
+    /// Continues an epoch from a saved state: `order` is that epoch's permutation and
+    /// `batchesDone` batches of it were already handed out. The generator (`rng`) must be
+    /// restored separately to its state after that epoch's permutation was drawn.
+    public func resumeEpoch(order: [Int], batchesDone: Int) throws {
+        guard order.count == dataset.count, batchesDone >= 0, batchesDone * batchSize < max(dataset.count, 1) else {
+            throw DataError(dataset.name, "cannot resume at batch \(batchesDone) with \(order.count) samples in the saved order")
+        }
+        self.order = order
+        position = batchesDone * batchSize
+        batchIndex = batchesDone
+        epoch += 1
+    }
+
     /// Fills `inputs`, `labels` and `indices` with the next batch; false when the epoch is done.
     /// Starts the first epoch by itself if `startEpoch()` was never called.
     public func next() -> Bool {

@@ -10,8 +10,10 @@ public enum ModelBuilder {
         var shape = spec.input
         for (index, layerSpec) in spec.layers.enumerated() {
             do {
+                try checkSize(layerSpec, inputShape: shape)
                 let layer = try makeLayer(layerSpec, inputShape: shape, rng: &rng)
                 shape = try layer.outputShape(for: shape)
+                try checkSize(.relu, inputShape: shape)
                 layers.append(layer)
             } catch let error as ShapeError {
                 throw RunError("model '\(spec.name)': layers[\(index)]: \(error.description)")
@@ -23,6 +25,34 @@ public enum ModelBuilder {
         }
         try initialize(model, scheme: scheme, rng: &rng)
         return model
+    }
+
+    /// Largest number of values in one weight tensor or one sample's activations (1 GiB of Float32).
+    public static let maxElements = 1 << 28
+
+    /// Refuses a layer whose weights or input would not fit in memory (checked before allocating).
+    private static func checkSize(_ spec: LayerSpec, inputShape: [Int]) throws {
+        func product(_ xs: [Int]) -> Int? {
+            var p = 1
+            for x in xs {
+                let (r, overflow) = p.multipliedReportingOverflow(by: x)
+                guard !overflow, r <= maxElements else { return nil }
+                p = r
+            }
+            return p
+        }
+        guard let inputCount = product(inputShape) else {
+            throw ShapeError("input \(inputShape) has more than \(maxElements) values per sample")
+        }
+        var weights: [Int] = []
+        switch spec {
+        case let .linear(out, _): weights = [inputCount, out]
+        case let .conv2d(out, kernel, _, _, _): weights = [inputShape.first ?? 1, out, kernel, kernel]
+        default: break
+        }
+        guard product(weights) != nil else {
+            throw ShapeError("\(spec.kind) would need more than \(maxElements) weights for input \(inputShape)")
+        }
     }
 
     private static func makeLayer(_ spec: LayerSpec, inputShape: [Int], rng: inout SplitMix64) throws -> Layer {

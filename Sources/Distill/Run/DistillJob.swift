@@ -12,6 +12,12 @@ public struct RunOptions {
     public var dataDirectory: String?
     public var force = false
     public var quiet = false
+    /// Continue the run in this folder (its config.yaml) from its resume files.
+    public var resume: String?
+    /// Stop as on Ctrl-C at this point (hidden `--stop-after`, for resume tests).
+    public var stopAfter: StopPoint?
+    /// The subcommand, for the "continue with" hint ("distill" or "train").
+    public var command = "distill"
 
     public init() {}
 }
@@ -27,16 +33,33 @@ public final class DistillJob {
     let trainer: Trainer
 
     /// Loads and validates everything before any training starts.
+    /// With `options.resume`, `configPath` is ignored: the run folder's config.yaml is used.
     public init(configPath: String, options: RunOptions) throws {
-        config = try RunConfig.load(path: configPath).applying(
-            epochs: options.epochs, seed: options.seed, output: options.output,
-            teacherCheckpoint: options.teacherCheckpoint, temperature: options.temperature, alpha: options.alpha)
+        if let folder = options.resume {
+            config = try RunDirectory.resumableConfig(in: folder)
+        } else {
+            config = try RunConfig.load(path: configPath).applying(
+                epochs: options.epochs, seed: options.seed, output: options.output,
+                teacherCheckpoint: options.teacherCheckpoint, temperature: options.temperature, alpha: options.alpha)
+        }
         progress = Progress(quiet: options.quiet)
         splits = try DataSplits.load(
             config.data, seed: config.seed, dataDir: options.dataDirectory ?? DataSource.environmentDataDir())
-        run = try RunDirectory(path: config.output, force: options.force)
-        try run.write(config.resolvedYAML(), to: "config.yaml")
-        trainer = Trainer(splits: splits, progress: progress, log: MetricsLog(url: run.file("metrics.jsonl")))
+        let resuming = options.resume != nil
+        if resuming {
+            run = try RunDirectory(existing: config.output)
+        } else {
+            run = try RunDirectory(path: config.output, force: options.force)
+            try run.removeResumeFiles()
+            try run.write(config.resolvedYAML(), to: "config.yaml")
+        }
+        trainer = Trainer(splits: splits, progress: progress,
+                          log: MetricsLog(url: run.file("metrics.jsonl"), resuming: resuming))
+        trainer.resumeFolder = run.url
+        trainer.resuming = resuming
+        trainer.stopAfter = options.stopAfter
+        trainer.resumeHint = "kd \(options.command) --resume \(run.url.path)"
+        StopRequest.installSignalHandler()
         progress.message("data: \(splits.summary)")
     }
 

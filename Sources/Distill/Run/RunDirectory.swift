@@ -27,6 +27,36 @@ public struct RunDirectory {
         }
     }
 
+    /// An existing run folder to resume (`kd ... --resume DIR`): must hold config.yaml.
+    public init(existing path: String) throws {
+        url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw RunError("\(path): no such run folder to resume")
+        }
+    }
+
+    /// The config of the run in `folder` (its config.yaml), with the output set to `folder`.
+    public static func resumableConfig(in folder: String) throws -> RunConfig {
+        let path = URL(fileURLWithPath: folder).appendingPathComponent("config.yaml").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RunError("\(folder): not a kd run folder (no config.yaml); nothing to resume")
+        }
+        return try RunConfig.load(path: path).applying(output: folder)
+    }
+
+    /// Deletes resume files of an earlier run in this folder (a fresh run with --force).
+    public func removeResumeFiles() throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        for name in names where name.hasSuffix(".resume.safetensors") {
+            do {
+                try FileManager.default.removeItem(at: file(name))
+            } catch {
+                throw RunError("\(file(name).path): cannot remove the stale resume file")
+            }
+        }
+    }
+
     /// The path of a file inside the run folder.
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
@@ -41,8 +71,24 @@ public final class MetricsLog {
     private let url: URL?
     private var lines: [String] = []
 
-    /// `url` nil keeps lines in memory only.
-    public init(url: URL?) { self.url = url }
+    /// `url` nil keeps lines in memory only. `resuming` keeps the lines already in the file.
+    public init(url: URL?, resuming: Bool = false) {
+        self.url = url
+        if resuming, let url, let text = try? String(contentsOf: url, encoding: .utf8) {
+            lines = text.split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// Lines recorded so far.
+    public var count: Int { lines.count }
+
+    /// Forgets lines past the first `count` (epochs a resumed run does again) and rewrites the file.
+    public func truncate(to count: Int) throws {
+        guard count < lines.count else { return }
+        lines.removeLast(lines.count - count)
+        guard let url else { return }
+        try AtomicFile.write(Data((lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n").utf8), to: url)
+    }
 
     /// Records one entry and rewrites the file atomically (the file is small: one line an epoch).
     public func append(_ entry: [String: Any]) throws {

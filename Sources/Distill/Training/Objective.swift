@@ -17,10 +17,19 @@ public protocol Objective: AnyObject {
     func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts
     /// Called before each epoch (0-based) of `epochs`.
     func beginEpoch(_ epoch: Int, of epochs: Int)
+    /// State carried from batch to batch that an exact resume must restore, by name (PS-KD's
+    /// per-sample predictions); empty for objectives that keep none.
+    var resumableState: [String: Tensor] { get }
+    /// Restores `resumableState` from a resume file; throws when names or shapes differ.
+    func restoreState(_ tensors: [String: Tensor]) throws
 }
 
 extension Objective {
     public func beginEpoch(_ epoch: Int, of epochs: Int) {}
+    public var resumableState: [String: Tensor] { [:] }
+    public func restoreState(_ tensors: [String: Tensor]) throws {
+        if let name = tensors.keys.sorted().first { throw RunError("unexpected objective state '\(name)' in the resume file") }
+    }
 }
 
 /// Plain supervised training: cross-entropy with the hard labels (optional label smoothing).

@@ -14,8 +14,8 @@ public final class ProgressiveSelfObjective: Objective {
     public let alpha: Float
     /// Previous predictions, one row per training sample: [N, K].
     public let predictions: Tensor
-    /// Whether a row of `predictions` has been written yet.
-    private var seen: [Bool]
+    /// 1 where a row of `predictions` has been written yet, else 0: [N].
+    private let seen: Tensor
     public private(set) var currentAlpha: Float = 0
     private let batchTargets = Tensor(shape: [0])
     private let probabilities = Tensor(shape: [0])
@@ -24,7 +24,7 @@ public final class ProgressiveSelfObjective: Objective {
     public init(alpha: Float, samples: Int, classes: Int) {
         self.alpha = alpha
         predictions = Tensor(shape: [samples, classes])
-        seen = [Bool](repeating: false, count: samples)
+        seen = Tensor(shape: [samples])
     }
 
     /// a_t for 0-based `epoch` of `epochs`.
@@ -36,12 +36,24 @@ public final class ProgressiveSelfObjective: Objective {
         currentAlpha = Self.weight(alpha: alpha, epoch: epoch, epochs: epochs)
     }
 
+    public var resumableState: [String: Tensor] { ["predictions": predictions, "seen": seen] }
+
+    public func restoreState(_ tensors: [String: Tensor]) throws {
+        guard Set(tensors.keys) == ["predictions", "seen"], let p = tensors["predictions"], let s = tensors["seen"],
+              p.shape == predictions.shape, s.shape == seen.shape
+        else {
+            throw RunError("the resume file's self-distillation state does not match \(predictions.shape) predictions")
+        }
+        predictions.copy(from: p)
+        seen.copy(from: s)
+    }
+
     public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
         let k = predictions.featuresPerItem
         batchTargets.resize(to: [indices.count, k])
         batchTargets.fill(0)
         for (row, index) in indices.enumerated() {
-            if seen[index] {
+            if seen.data[index] != 0 {
                 for j in 0..<k { batchTargets.data[row * k + j] = predictions.data[index * k + j] }
             } else {
                 batchTargets.data[row * k + Int(labels[row])] = 1
@@ -53,7 +65,7 @@ public final class ProgressiveSelfObjective: Objective {
         softmax(logits, into: probabilities)
         for (row, index) in indices.enumerated() {
             for j in 0..<k { predictions.data[index * k + j] = probabilities.data[row * k + j] }
-            seen[index] = true
+            seen.data[index] = 1
         }
         return LossParts(total: value.total, soft: value.soft, hard: value.hard)
     }
