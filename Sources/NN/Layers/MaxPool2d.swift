@@ -6,9 +6,10 @@
 /// each output's gradient to that element, summing where windows overlap.
 public final class MaxPool2d: Layer {
     public let kind = "MaxPool2d"
-    public let kernelSize: Int
-    public let stride: Int
-    public let padding: Int
+    private var window: PoolingWindow
+    public var kernelSize: Int { window.kernelSize }
+    public var stride: Int { window.stride }
+    public var padding: Int { window.padding }
 
     private var geometry: Window2d?
     private var inputShape: [Int] = []
@@ -19,51 +20,24 @@ public final class MaxPool2d: Layer {
 
     /// Pools k x k windows every `stride` (default k) over an input padded by `padding`
     /// (at most k/2, as PyTorch requires).
-    /// The geometry of the last forward's input shape, recomputed only when the shape changes
-    /// (so a step with an unchanged batch shape builds no shape array).
-    private var windowShape: [Int] = []
-    private var windowCache: Window2d?
-
-    private func cachedWindow(for x: Tensor) -> Window2d? {
-        if x.shape != windowShape {
-            windowShape = x.shape
-            windowCache = try? window(Array(x.shape.dropFirst()))
-        }
-        return windowCache
-    }
-
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0,
-                     "MaxPool2d: kernel and stride must be positive, padding non-negative")
-        self.kernelSize = kernelSize
-        self.stride = stride ?? kernelSize
-        self.padding = padding
-    }
-
-    private func window(_ inputShape: [Int]) throws -> Window2d {
-        guard padding <= kernelSize / 2 else {
-            throw ShapeError("MaxPool2d: padding \(padding) must be at most half the kernel size \(kernelSize)")
-        }
-        return try Window2d("MaxPool2d", inputShape: inputShape, kernel: kernelSize, stride: stride, padding: padding)
+        window = PoolingWindow(layer: "MaxPool2d", kernelSize: kernelSize, stride: stride, padding: padding)
     }
 
     /// [C, H, W] -> [C, Ho, Wo].
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
-        let g = try window(inputShape)
-        return [g.channels, g.outHeight, g.outWidth]
+        try window.outputShape(for: inputShape)
     }
 
     /// k*k comparisons per output element: C*Ho*Wo*k*k.
     public func flops(for inputShape: [Int]) -> Int {
-        guard let g = try? window(inputShape) else { return 0 }
+        guard let g = try? window.geometry(inputShape) else { return 0 }
         return g.channels * g.outputPlane * kernelSize * kernelSize
     }
 
     /// x [N, C, H, W] -> y [N, C, Ho, Wo]; remembers each window's argmax.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        guard let g = cachedWindow(for: x) else {
-            preconditionFailure("MaxPool2d: input \(x.shape) does not fit kernel \(kernelSize)")
-        }
+        let g = window.geometry(batch: x)
         geometry = g
         inputShape = x.shape
         let planes = x.batch * g.channels
