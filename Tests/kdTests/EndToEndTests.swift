@@ -46,6 +46,13 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(teacherLines.count, 2)
         XCTAssertEqual(teacherLines.map { $0["phase"] as? String }, ["teacher", "teacher"])
 
+        // A good teacher checkpoint is never overwritten without --force.
+        let teacherBytes = try Data(contentsOf: folder.appendingPathComponent("teachers/mlp.safetensors"))
+        let retrain = try KDProcess.run(["train", "--config", "e2e.yaml", "--out", "runs/train2"], in: folder)
+        XCTAssertNotEqual(retrain.status, 0)
+        XCTAssertTrue(retrain.stderr.contains("teacher checkpoint exists; pass --force"), retrain.stderr)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("teachers/mlp.safetensors")), teacherBytes)
+
         let distill = try KDProcess.run(["distill", "--config", "e2e.yaml"], in: folder)
         XCTAssertEqual(distill.status, 0, distill.stderr)
         XCTAssertTrue(distill.stdout.contains("teacher: loaded \(folder.path)/teachers/mlp.safetensors")
@@ -62,6 +69,12 @@ final class EndToEndTests: XCTestCase {
         for row in ["teacher", "student", "baseline"] {
             XCTAssertTrue(distill.stdout.contains("\n\(row) "), "table row \(row) in:\n\(distill.stdout)")
         }
+
+        // <phase>.best.safetensors holds the epoch with the best validation accuracy.
+        let studentValidation = metrics.filter { $0["phase"] as? String == "student" }.compactMap { $0["val_acc"] as? Double }
+        let best = try SafeTensorsFile(contentsOf: run.appendingPathComponent("student.best.safetensors"))
+        XCTAssertEqual(Double(best.metadata["kd.val_acc"] ?? "") ?? -1, studentValidation.max() ?? -2, accuracy: 1e-12)
+        XCTAssertEqual(Int(best.metadata["kd.epoch"] ?? ""), (studentValidation.firstIndex(of: studentValidation.max()!) ?? -1) + 1)
 
         let again = try KDProcess.run(["distill", "--config", "e2e.yaml"], in: folder)
         XCTAssertNotEqual(again.status, 0)

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import SafeTensors
 
 /// Options a user sets on the command line, on top of the config file.
 public struct RunOptions {
@@ -31,6 +32,8 @@ public final class DistillJob {
     let progress: Progress
     let splits: DataSplits
     let trainer: Trainer
+    /// Whether an existing teacher checkpoint may be replaced (`--force`).
+    let force: Bool
 
     /// Loads and validates everything before any training starts.
     /// With `options.resume`, `configPath` is ignored: the run folder's config.yaml is used.
@@ -43,6 +46,7 @@ public final class DistillJob {
                 teacherCheckpoint: options.teacherCheckpoint, temperature: options.temperature, alpha: options.alpha)
         }
         progress = Progress(quiet: options.quiet)
+        force = options.force
         splits = try DataSplits.load(
             config.data, seed: config.seed, dataDir: options.dataDirectory ?? DataSource.environmentDataDir())
         let resuming = options.resume != nil
@@ -78,6 +82,9 @@ public final class DistillJob {
     @discardableResult
     public func trainTeacher() throws -> Checkpoint {
         let role = try config.requireTeacher(for: "training a teacher")
+        if let path = role.checkpoint, role.checkpointExists, !force, !trainer.resuming {
+            throw RunError("\(path): teacher checkpoint exists; pass --force to replace it, or --out/--teacher elsewhere")
+        }
         progress.message("teacher: \(role.model.spec.name), training with hard labels for \(role.training.epochs) epochs")
         let checkpoint = try trainModel(
             role.model.spec, training: role.training, phase: "teacher", seed: config.seed,
@@ -114,7 +121,8 @@ public final class DistillJob {
     /// A fresh model of `spec` trained with `objective`. The model's init and the data order
     /// come from `seed` alone, so phases given the same seed (student and baseline) start from
     /// the same weights and see the same batches. Saved as `<phase>.safetensors` after every
-    /// epoch.
+    /// epoch, and as `<phase>.best.safetensors` whenever validation accuracy beats every earlier
+    /// epoch's (never replaced by a worse one).
     func trainModel(_ spec: ModelSpec, training: TrainingConfig, phase: String, seed: UInt64, objective: Objective,
                     metadata: [String: String] = [:]) throws -> Checkpoint {
         var rng = SplitMix64(seed: seed)
@@ -122,10 +130,25 @@ public final class DistillJob {
         try checkFits(model, name: spec.name)
         let checkpoint = Checkpoint(model: model, spec: spec, normalization: config.data.normalize,
                                     metadata: metadata.merging(["kd.role": phase]) { $1 })
-        try trainer.train(model, phase: phase, config: training, objective: objective, seed: rng.next()) { _ in
+        let bestFile = run.file("\(phase).best.safetensors")
+        var best = trainer.resuming ? Self.validationAccuracy(of: bestFile) : -Double.infinity
+        try trainer.train(model, phase: phase, config: training, objective: objective, seed: rng.next()) { record in
             try checkpoint.save(to: self.run.file("\(phase).safetensors"))
+            if let accuracy = record.validationAccuracy, accuracy > best {
+                best = accuracy
+                try Checkpoint(model: model, spec: spec, normalization: checkpoint.normalization,
+                               metadata: checkpoint.metadata.merging(["kd.val_acc": "\(accuracy)", "kd.epoch": "\(record.epoch)"]) { $1 })
+                    .save(to: bestFile)
+            }
         }
         return checkpoint
+    }
+
+    /// The validation accuracy recorded in a best checkpoint, or -infinity when there is none.
+    static func validationAccuracy(of bestFile: URL) -> Double {
+        guard let file = try? SafeTensorsFile(contentsOf: bestFile), let text = file.metadata["kd.val_acc"],
+              let value = Double(text) else { return -.infinity }
+        return value
     }
 
     /// Seed of the student-side phases (student, baseline, generations, self): one apart from
