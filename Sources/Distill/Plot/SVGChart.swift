@@ -6,8 +6,11 @@ struct SVGChart {
     let title: String
     let yLabel: String
 
-    private let width = 760.0, height = 440.0
-    private let left = 64.0, right = 180.0, top = 40.0, bottom = 52.0
+    private let plotWidth = 560.0, height = 440.0
+    private let left = 64.0, top = 40.0, bottom = 52.0
+    /// Legend column: swatch, then the longest label (series name + final accuracy) at ~7 px a character.
+    private var right: Double { 60 + 7 * Double(series.map { $0.name.count + 8 }.max() ?? 12) }
+    private var width: Double { left + plotWidth + right }
     private static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     func render() -> String {
@@ -15,7 +18,7 @@ struct SVGChart {
         let values = series.flatMap { $0.points.map { 100 * $0.accuracy } }
         let maxEpoch = max(epochs.max() ?? 1, 2)
         let yLow = ((values.min() ?? 0) - 1).rounded(.down), yHigh = min(100, ((values.max() ?? 100) + 1).rounded(.up))
-        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let plotHeight = height - top - bottom
         func x(_ epoch: Int) -> Double { left + plotWidth * Double(epoch - 1) / Double(maxEpoch - 1) }
         func y(_ percent: Double) -> Double { top + plotHeight * (1 - (percent - yLow) / max(yHigh - yLow, 1e-9)) }
 
