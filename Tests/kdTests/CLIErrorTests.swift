@@ -25,6 +25,14 @@ final class CLIErrorTests: XCTestCase {
 
     var models: String { KDProcess.root.appendingPathComponent("Models").path }
 
+    func testBadArgumentIsOneLine() throws {
+        try assertFails(["distill", "--config", "x.yaml", "--epochs", "abc"], mentioning: ["'abc' is invalid", "--epochs"])
+        try assertFails(["frobnicate"], mentioning: ["Unexpected argument 'frobnicate'"])
+        let help = try KDProcess.run(["--help"], in: folder)
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("SUBCOMMANDS"), help.stdout)
+    }
+
     func testMissingConfigFile() throws {
         try assertFails(["distill", "--config", "nope.yaml"], mentioning: ["nope.yaml", "no such file"])
     }
