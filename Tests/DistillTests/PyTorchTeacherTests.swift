@@ -74,17 +74,7 @@ final class PyTorchTeacherTests: XCTestCase {
     }
 }
 
-/// The Fashion-MNIST test images alone (the 60000 training images are not needed here);
-/// skips the test when dataset-fashion-mnist is not installed.
+/// The Fashion-MNIST test images (normalised when asked).
 private func fashionMNISTTestSet(normalization: Normalization? = nil) throws -> Dataset {
-    let files: DataSource.Files
-    do {
-        files = try DataSource.fashionMNIST.files(dataDir: nil)
-    } catch {
-        throw XCTSkip("dataset-fashion-mnist not installed: \(error)")
-    }
-    guard case let .idx(_, _, images?, labels?) = files else { throw XCTSkip("no Fashion-MNIST test files") }
-    var test = try IDXReader.readDataset(images: images, labels: labels, name: "fashion-mnist/test", classCount: 10)
-    if let normalization { try test.normalize(mean: normalization.mean, std: normalization.std) }
-    return test
+    try TestData.load(source: "fashion-mnist", dataDirectory: nil, normalization: normalization)
 }
