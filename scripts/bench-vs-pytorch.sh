@@ -16,6 +16,9 @@ cd "$(dirname "$0")/.."
 EPOCHS=${EPOCHS:-2}
 THREADS=${THREADS:-2}
 OUT=${OUT:-.build/bench}
+# The PyTorch reference lives in the project's shared folder, beside every clone.
+TORCH_KD=${TORCH_KD:-../shared/bench/torch_kd.py}
+[ -f "$TORCH_KD" ] || { echo "bench-vs-pytorch: $TORCH_KD not found (set TORCH_KD to shared/bench/torch_kd.py)" >&2; exit 1; }
 mkdir -p "$OUT"
 
 if [[ -z "${TORCH_PYTHON:-}" ]]; then
@@ -39,11 +42,11 @@ echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), 
 echo "== kd bench, MLP ($EPOCHS epochs per case)"
 "$KD" bench --epochs "$EPOCHS" --only mlp-teacher,mlp-student --json "$OUT/kd-mlp.json" | tee "$OUT/kd-mlp.txt"
 echo "== PyTorch, MLP"
-"$TORCH_PYTHON" scripts/torch_kd.py --arch mlp --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-mlp.jsonl"
+"$TORCH_PYTHON" "$TORCH_KD" --arch mlp --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-mlp.jsonl"
 echo "== kd bench, CNN"
 "$KD" bench --epochs "$EPOCHS" --only cnn-torchref,cnn-student --json "$OUT/kd-cnn.json" | tee "$OUT/kd-cnn.txt"
 echo "== PyTorch, CNN"
-"$TORCH_PYTHON" scripts/torch_kd.py --arch cnn --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-cnn.jsonl"
+"$TORCH_PYTHON" "$TORCH_KD" --arch cnn --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-cnn.jsonl"
 echo "== PyTorch eager inference latency"
 "$TORCH_PYTHON" scripts/torch_latency.py "$THREADS" 1.0 | tee "$OUT/torch-latency.jsonl"
 
