@@ -51,19 +51,10 @@ public struct Checkpoint {
         try load(from: url, spec: try specPath.map { try ModelSpec.load(path: $0) })
     }
 
-    /// Loads a checkpoint. `spec` is required for files without kd metadata (e.g. a PyTorch
-    /// `save_file(model.state_dict())`) and, when given, wins over the embedded one.
-    public static func load(from url: URL, spec given: ModelSpec? = nil) throws -> Checkpoint {
-        try load(from: url, spec: given, fallbackSpec: nil)
-    }
-
-    /// Loads a checkpoint with its embedded spec, or with `fallbackSpec` when the file has none
-    /// (a plain PyTorch state_dict, e.g. a teacher named in a run config with `teacher.model`).
-    public static func load(from url: URL, fallbackSpec: ModelSpec?) throws -> Checkpoint {
-        try load(from: url, spec: nil, fallbackSpec: fallbackSpec)
-    }
-
-    private static func load(from url: URL, spec given: ModelSpec?, fallbackSpec: ModelSpec?) throws -> Checkpoint {
+    /// Loads a checkpoint. `spec`, when given, wins over the embedded one; `fallbackSpec` is used
+    /// only when the file has none (a plain PyTorch `save_file(model.state_dict())`, e.g. a
+    /// teacher named in a run config with `teacher.model`). A file with neither is an error.
+    public static func load(from url: URL, spec given: ModelSpec? = nil, fallbackSpec: ModelSpec? = nil) throws -> Checkpoint {
         let file: SafeTensorsFile
         do {
             file = try SafeTensorsFile(contentsOf: url)
