@@ -20,6 +20,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Batch size.")
     var batchSize = 128
 
+    @Flag(help: "Print milliseconds per step for every layer's forward and backward, the loss and the optimizer.")
+    var profile = false
+
     @Option(help: "Only these models (comma-separated: mlp-teacher, mlp-student, cnn-torchref, cnn-student).")
     var only: String?
 
@@ -40,6 +43,7 @@ struct BenchCommand: ParsableCommand {
             var options = Benchmark.Options()
             options.quick = quick
             options.epochs = epochs
+            options.profile = profile
             if let steps { options.steps = steps }
             options.batchSize = batchSize
             options.only = only.map { Set($0.split(separator: ",").map(String.init)) }

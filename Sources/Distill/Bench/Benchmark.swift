@@ -25,6 +25,9 @@ public struct Benchmark {
         public var gemmSeconds = 0.5
         /// Seconds of latency timing per model and batch size.
         public var latencySeconds = 1.0
+        /// Print the milliseconds per step of every layer's forward and backward, the loss and
+        /// the optimizer for each training case.
+        public var profile = false
         /// Restrict training cases to these models (nil: all).
         public var only: Set<String>?
         public var quick = false {
@@ -86,7 +89,7 @@ public struct Benchmark {
         for c in cases {
             let r = try TrainingBench.run(
                 specs[c.model]!, mode: c.mode, teacher: c.teacher.flatMap { specs[$0] }, data: data, batch: batch,
-                epochs: options.epochs, steps: options.steps, gemmRates: rates)
+                epochs: options.epochs, steps: options.steps, gemmRates: rates, profile: options.profile)
             var row: [String: Any] = [
                 "model": r.name, "mode": r.mode.rawValue, "samples_per_s": r.samplesPerSecond,
                 "epoch_s": r.epochSeconds, "epoch_s_measured": r.measuredEpochs, "flops_per_sample": r.flopsPerSample,
@@ -100,6 +103,9 @@ public struct Benchmark {
                             r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
                             100 * r.samplesPerSecond / r.gemmBoundSamplesPerSecond)
                    + (r.cacheSeconds.map { String(format: "  (cache built in %.2f s)", $0) } ?? ""))
+            for part in r.profile ?? [] {
+                report("      " + pad(part.part, 36) + String(format: " forward %8.3f ms  backward %8.3f ms", part.forwardMs, part.backwardMs))
+            }
         }
 
         report("\ninference (eval mode, ms per sample, median)")

@@ -35,6 +35,15 @@ struct TrainingResult {
     var gflops: Double { flopsPerSample * samplesPerSecond / 1e9 }
     /// samples/s the step's sgemm calls alone would allow at their measured rates.
     let gemmBoundSamplesPerSecond: Double
+    /// Milliseconds per step in each part of the step (profiled runs only).
+    let profile: [ProfileRow]?
+}
+
+/// Milliseconds per training step spent in one part of it.
+struct ProfileRow {
+    let part: String
+    let forwardMs: Double
+    let backwardMs: Double
 }
 
 /// Runs training steps exactly as `Trainer` does (zeroGrad, forward, loss, backward, optimizer
@@ -47,7 +56,7 @@ enum TrainingBench {
     /// `steps` batches after 3 warm-up batches when `epochs` is nil.
     static func run(
         _ spec: ModelSpec, mode: BenchMode, teacher teacherSpec: ModelSpec?, data: Dataset, batch: Int,
-        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double]
+        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false
     ) throws -> TrainingResult {
         var rng = SplitMix64(seed: 1)
         let model = try ModelBuilder.build(spec, rng: &rng)
@@ -75,13 +84,21 @@ enum TrainingBench {
         let optimizer = Adam(parameters: model.parameters)
         let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
         let gradient = Tensor(shape: [0])
+        let layerProfile = profile ? LayerProfile(layers: model.layers.count) : nil
+        model.profile = layerProfile
+        var lossSeconds = 0.0, optimizerSeconds = 0.0, profiledSteps = 0
         func step() {
             model.zeroGrad()
             let logits = model.forward(batches.inputs, training: true)
+            let lossStart = Clock.now
             _ = objective.loss(logits: logits, input: batches.inputs, labels: batches.labels,
                                indices: batches.indices, gradient: gradient)
+            lossSeconds += Clock.now - lossStart
             model.accumulateGradients(gradient)
+            let optimizerStart = Clock.now
             optimizer.step(learningRate: 1e-3)
+            optimizerSeconds += Clock.now - optimizerStart
+            profiledSteps += 1
         }
         var samplesPerSecond: Double
         var epochSeconds: Double
@@ -98,6 +115,8 @@ enum TrainingBench {
         } else {
             batches.startEpoch()
             for _ in 0..<3 where batches.next() { step() }
+            layerProfile?.reset()
+            (lossSeconds, optimizerSeconds, profiledSteps) = (0, 0, 0)
             var seen = 0
             let start = Clock.now
             for _ in 0..<steps {
@@ -116,7 +135,23 @@ enum TrainingBench {
         return TrainingResult(
             name: spec.name, mode: mode, teacher: teacherSpec?.name, samplesPerSecond: samplesPerSecond,
             epochSeconds: epochSeconds, measuredEpochs: epochs != nil, cacheSeconds: cacheSeconds,
-            flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds)
+            flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds,
+            profile: layerProfile.map { profileRows($0, model: model, steps: profiledSteps, loss: lossSeconds,
+                                                    optimizer: optimizerSeconds) })
+    }
+
+    /// Per-layer and per-part milliseconds per step (the loss's gradient is counted as its forward).
+    private static func profileRows(
+        _ profile: LayerProfile, model: Sequential, steps: Int, loss: Double, optimizer: Double
+    ) -> [ProfileRow] {
+        let perStep = 1000 / Double(max(1, steps))
+        var rows = model.layers.indices.map { i in
+            ProfileRow(part: "\(i) \(model.layers[i].kind) \(model.layerInputShapes[i])",
+                       forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
+        }
+        rows.append(ProfileRow(part: "loss", forwardMs: loss * perStep, backwardMs: 0))
+        rows.append(ProfileRow(part: "optimizer", forwardMs: 0, backwardMs: optimizer * perStep))
+        return rows
     }
 
     /// Milliseconds per sample of eval-mode forward passes at `batch` (median of timed calls).

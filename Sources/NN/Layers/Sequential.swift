@@ -35,18 +35,32 @@ public final class Sequential {
     /// Index of the first layer with parameters (nil: none).
     private let firstParameterLayer: Int?
 
+    /// When set, every layer's forward and backward time is added to it.
+    public var profile: LayerProfile?
+
     /// x: [N, ...inputShape] -> logits [N, ...outputShape].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var h = x
-        for index in layers.indices { h = layers[index].forward(h, training: training) }
+        for index in layers.indices {
+            let start = profile.map { _ in LayerProfile.now }
+            h = layers[index].forward(h, training: training)
+            if let start { profile?.addForward(index, since: start) }
+        }
         return h
+    }
+
+    /// `layers[index].backward(dy)`, timed when profiling.
+    private func backward(layer index: Int, _ dy: Tensor) -> Tensor {
+        let start = profile.map { _ in LayerProfile.now }
+        defer { if let start { profile?.addBackward(index, since: start) } }
+        return layers[index].backward(dy)
     }
 
     /// dy: [N, ...outputShape] -> dx; adds every parameter's gradient.
     @discardableResult
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for layer in layers.reversed() { g = layer.backward(g) }
+        for index in layers.indices.reversed() { g = backward(layer: index, g) }
         return g
     }
 
@@ -57,11 +71,13 @@ public final class Sequential {
     public func accumulateGradients(_ dy: Tensor) {
         guard let first = firstParameterLayer else { return }
         var g = dy
-        for index in stride(from: layers.count - 1, to: first, by: -1) { g = layers[index].backward(g) }
+        for index in stride(from: layers.count - 1, to: first, by: -1) { g = backward(layer: index, g) }
         if let layer = layers[first] as? ParameterGradientLayer {
+            let start = profile.map { _ in LayerProfile.now }
             layer.backwardParameters(g)
+            if let start { profile?.addBackward(first, since: start) }
         } else {
-            _ = layers[first].backward(g)
+            _ = backward(layer: first, g)
         }
     }
 
