@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every experiment of docs/RESULTS.md over seeds 0 1 2 (release build) into results/
 # (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
-#   scripts/results.sh mlp | cnn | sweep | divergences | born-again | self
+#   scripts/results.sh mlp | cnn | sweep | divergences | born-again-mlp | born-again-cnn | self
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release >/dev/null
@@ -32,6 +32,9 @@ fi
 if [[ $what == all || $what == mlp ]]; then
     for s in $seeds; do
         run "mlp-T4-a0.9-s$s" Configs/fashion-mlp.yaml --seed "$s" --teacher "$out/teachers/fashion-mlp-s$s.safetensors"
+        # The best (T, alpha) of the seed-0 sweep below.
+        run "mlp-T1-a0.5-s$s" Configs/fashion-mlp.yaml --seed "$s" --temperature 1 --alpha 0.5 \
+            --teacher "$out/teachers/fashion-mlp-s$s.safetensors"
     done
 fi
 if [[ $what == all || $what == sweep ]]; then
@@ -51,12 +54,13 @@ if [[ $what == all || $what == cnn ]]; then
         run "cnn-s$s" Configs/fashion-cnn.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-s$s.safetensors"
     done
 fi
-if [[ $what == all || $what == born-again ]]; then
-    for s in $seeds; do
-        run "ban-mlp-s$s" Configs/born-again-mlp.yaml --seed "$s" --teacher "$out/teachers/ban-mlp-s$s.safetensors"
-        run "ban-cnn-s$s" Configs/born-again-cnn.yaml --seed "$s" --teacher "$out/teachers/ban-cnn-s$s.safetensors"
-    done
-fi
+for arch in mlp cnn; do
+    if [[ $what == all || $what == born-again-$arch ]]; then
+        for s in $seeds; do
+            run "ban-$arch-s$s" "Configs/born-again-$arch.yaml" --seed "$s" --teacher "$out/teachers/ban-$arch-s$s.safetensors"
+        done
+    fi
+done
 if [[ $what == all || $what == self ]]; then
     for s in $seeds; do run "self-mlp-s$s" Configs/self-mlp.yaml --seed "$s"; done
 fi
