@@ -36,7 +36,8 @@ public func sgemm(
 /// `openblas_set_num_threads` / `openblas_get_num_threads` are not in cblas.h and the reference
 /// BLAS lacks them, so they are looked up at run time; with another BLAS, `count` is nil and
 /// `set` does nothing. The engine runs its own elementwise work on the same cores between
-/// sgemm calls, so the count matters: see `BLASThreads.configureForTraining()`.
+/// sgemm calls, so the count matters: `Conv2d` makes its sgemm calls from both cores at once
+/// inside `singleThreaded`.
 public enum BLASThreads {
     private typealias SetFunction = @convention(c) (Int32) -> Void
     private typealias GetFunction = @convention(c) () -> Int32
@@ -49,6 +50,16 @@ public enum BLASThreads {
 
     /// OpenBLAS's current thread count, or nil when the BLAS is not OpenBLAS.
     public static var count: Int? { getter.map { Int($0()) } }
+
+    /// Runs `body` with OpenBLAS on one thread, then restores its count: for sgemm calls that
+    /// the engine's own threads make at the same time (each on its own core).
+    @inline(__always)
+    public static func singleThreaded<R>(_ body: () -> R) -> R {
+        guard let previous = count, previous > 1 else { return body() }
+        set(1)
+        defer { set(previous) }
+        return body()
+    }
 
     /// Sets OpenBLAS's thread count (no effect with another BLAS); returns whether it could.
     @discardableResult

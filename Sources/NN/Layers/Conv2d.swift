@@ -3,11 +3,13 @@
 /// weight [out, in, k, k] and bias [out] as PyTorch stores them. Per-sample input [Cin, H, W],
 /// output [Cout, Ho, Wo] with Ho = (H + 2*padding - k) / stride + 1 (likewise Wo).
 ///
-/// The batch is processed in chunks of samples: each chunk is unfolded by `im2col` into one
-/// matrix [Cin*k*k, n*Ho*Wo] and multiplied by the weight in ONE sgemm; the chunk size keeps
-/// that matrix under `maxColumnElements` elements. Work buffers are sized once per batch shape and
-/// reused. When the whole batch fits one chunk, backward reuses forward's columns; otherwise
-/// it unfolds each chunk again (cheap next to the sgemms).
+/// Sample by sample: `im2col` unfolds one image into columns [Cin*k*k, Ho*Wo] (small enough to
+/// stay in cache) and ONE sgemm writes weight [Cout, Cin*k*k] x columns straight into the
+/// sample's output [Cout, Ho*Wo], already NCHW, so nothing is transposed. The batch is cut into
+/// `blockCount` fixed blocks of consecutive samples, spread over the cores (OpenBLAS on one
+/// thread meanwhile); each block has its own work buffers and its own partial weight and bias
+/// gradients, added up in block order, so results do not depend on the number of cores.
+/// Backward unfolds each sample again rather than keeping the whole batch's columns.
 public final class Conv2d: Layer, ParameterGradientLayer {
     public let kind = "Conv2d"
     public let inChannels: Int
@@ -20,25 +22,19 @@ public final class Conv2d: Layer, ParameterGradientLayer {
     /// [out], or nil when built with `bias: false`.
     public let bias: Parameter?
 
-    /// Upper bound on the elements of one chunk's column matrix (16 MB of Float); tests lower
-    /// it to exercise several chunks on small inputs.
-    var maxColumnElements = 1 << 22
+    /// The most blocks a batch is cut into (fewer when the batch is smaller).
+    static let blockCount = 8
 
     /// The input of the last `forward`, kept (not copied) for `backward`.
     private var input: Tensor?
     private var geometry: Window2d?
-    private var columnsHoldWholeBatch = false
     private let output = Tensor(shape: [0])
     private let inputGrad = Tensor(shape: [0])
-    /// im2col of one chunk, [Cin*k*k, n*Ho*Wo].
+    /// Per block: one sample's columns [Cin*k*k, Ho*Wo], then their gradient, side by side.
     private let columns = Tensor(shape: [0])
-    /// Gradient w.r.t. `columns`, same shape.
-    private let columnGrad = Tensor(shape: [0])
-    /// One chunk's output or upstream gradient in sgemm layout [Cout, n*Ho*Wo].
-    private let product = Tensor(shape: [0])
+    /// Per block: partial weight gradient [Cout, Cin*k*k], then partial bias gradient [Cout].
+    private let partialGradients = Tensor(shape: [0])
 
-    /// A convolution with zero weight [outChannels, inChannels, k, k] and (when `bias`) zero
-    /// bias [outChannels].
     /// The geometry of the last forward's input shape, recomputed only when the shape changes
     /// (so a step with an unchanged batch shape builds no shape array).
     private var windowShape: [Int] = []
@@ -52,6 +48,8 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         return windowCache
     }
 
+    /// A convolution with zero weight [outChannels, inChannels, k, k] and (when `bias`) zero
+    /// bias [outChannels].
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true) {
         precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
@@ -89,69 +87,56 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         return (2 * g.patchSize + (bias == nil ? 0 : 1)) * outChannels * g.outputPlane
     }
 
-    /// Samples per chunk for a batch of `n`.
-    private func chunkSize(_ g: Window2d, batch n: Int) -> Int {
-        max(1, min(n, maxColumnElements / max(1, g.patchSize * g.outputPlane)))
-    }
-
-    /// Unfolds samples `start ..< start+count` of `x` side by side into `columns`.
-    private func unfold(_ x: Tensor, _ g: Window2d, start: Int, count: Int) {
-        let ld = count * g.outputPlane
-        x.data.withUnsafeBufferPointer { xp in
-            columns.data.withUnsafeMutableBufferPointer { cp in
-                let (src, dst) = (xp.baseAddress!, cp.baseAddress!)
-                Parallel.forRanges(count, minimumPerThread: Self.samplesPerThread(g), align: 1) { samples in
-                    for i in samples {
-                        im2col(src + (start + i) * g.inputCount, g, col: dst + i * g.outputPlane, ldCol: ld)
-                    }
-                }
+    /// Runs `body(block, samples)` for the blocks of a batch of `n`, spread over the cores.
+    private func forEachBlock(_ n: Int, _ body: (Int, Range<Int>) -> Void) {
+        let blocks = min(n, Self.blockCount)
+        BLASThreads.singleThreaded {
+            Parallel.forRanges(blocks, minimumPerThread: 1, align: 1) { range in
+                for block in range { body(block, (block * n / blocks)..<((block + 1) * n / blocks)) }
             }
         }
     }
-
-    /// Samples per thread below which im2col/col2im of a chunk stay on one thread (about 64K
-    /// column elements each).
-    private static func samplesPerThread(_ g: Window2d) -> Int { max(1, 65536 / max(1, g.patchSize * g.outputPlane)) }
 
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard let g = cachedWindow(for: x) else {
             preconditionFailure("Conv2d: input \(x.shape) does not fit Conv2d(\(inChannels), \(outChannels), k\(kernelSize))")
         }
-        let n = x.batch
         input = x
         geometry = g
-        let plane = g.outputPlane
-        let chunk = chunkSize(g, batch: n)
-        columns.resize(g.patchSize * chunk * plane)
-        product.resize(outChannels * chunk * plane)
-        output.resize(n, outChannels, g.outHeight, g.outWidth)
-        for start in Swift.stride(from: 0, to: n, by: chunk) {
-            let count = min(chunk, n - start)
-            let ld = count * plane
-            unfold(x, g, start: start, count: count)
-            sgemm(.none, .none, m: outChannels, n: ld, k: g.patchSize, a: weight.value.data, lda: g.patchSize,
-                  b: columns.data, ldb: ld, c: &product.data, ldc: ld)
-            // [Cout, count, Ho*Wo] -> [count, Cout, Ho*Wo], adding the bias.
-            output.data.withUnsafeMutableBufferPointer { y in
-                product.data.withUnsafeBufferPointer { p in
-                    let biasValues = bias?.value
-                    let (yp, pp, cout) = (y.baseAddress!, p.baseAddress!, outChannels)
-                    Parallel.forRanges(count, minimumPerThread: max(1, 32768 / max(1, cout * plane)), align: 1) { samples in
-                        for i in samples {
-                            for co in 0..<cout {
-                                let b = biasValues?.data[co] ?? 0
-                                let dst = yp + ((start + i) * cout + co) * plane
-                                let src = pp + co * ld + i * plane
-                                for j in 0..<plane { dst[j] = src[j] + b }
+        let (plane, patch, cout) = (g.outputPlane, g.patchSize, outChannels)
+        let perBlock = 2 * patch * plane
+        columns.resize(Self.blockCount * perBlock)
+        output.resize(x.batch, cout, g.outHeight, g.outWidth)
+        x.data.withUnsafeBufferPointer { xp in
+            output.data.withUnsafeMutableBufferPointer { yp in
+                columns.data.withUnsafeMutableBufferPointer { cp in
+                    weight.value.data.withUnsafeBufferPointer { wp in
+                        withBias { bp in
+                            let (src, dst, col, w) = (xp.baseAddress!, yp.baseAddress!, cp.baseAddress!, wp.baseAddress!)
+                            forEachBlock(x.batch) { block, samples in
+                                let blockColumns = col + block * perBlock
+                                for i in samples {
+                                    im2col(src + i * g.inputCount, g, col: blockColumns, ldCol: plane)
+                                    let y = dst + i * cout * plane
+                                    sgemm(.none, .none, m: cout, n: plane, k: patch, a: w, lda: patch,
+                                          b: blockColumns, ldb: plane, c: y, ldc: plane)
+                                    guard let bp else { continue }
+                                    for co in 0..<cout { addConstant(bp[co], to: y + co * plane, plane) }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        columnsHoldWholeBatch = chunk >= n
         return output
+    }
+
+    /// Runs `body` with the bias's elements (nil without a bias).
+    private func withBias(_ body: (UnsafePointer<Float>?) -> Void) {
+        guard let bias else { return body(nil) }
+        bias.value.data.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// dy [N, Cout, Ho, Wo] -> dx [N, Cin, H, W]; adds dW += dy * columns^T and db += sum dy.
@@ -160,67 +145,78 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         return inputGrad
     }
 
-    /// Runs `body` with the bias gradient's elements (nil without a bias).
-    private func withBiasGradient(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
-        guard let bias else { return body(nil) }
-        bias.grad.data.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-    }
-
     /// `backward` without dx.
     func backwardParameters(_ dy: Tensor) { backward(dy, inputGradient: false) }
 
     private func backward(_ dy: Tensor, inputGradient: Bool) {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2d: backward before forward") }
-        let n = x.batch
         precondition(dy.shape == output.shape, "Conv2d: dy \(dy.shape), expected \(output.shape)")
-        let plane = g.outputPlane
-        let chunk = chunkSize(g, batch: n)
-        if inputGradient {
-            columnGrad.resize(to: columns.shape)
-            inputGrad.resize(to: x.shape)
-            inputGrad.fill(0)
-        }
-        for start in Swift.stride(from: 0, to: n, by: chunk) {
-            let count = min(chunk, n - start)
-            let ld = count * plane
-            if !columnsHoldWholeBatch { unfold(x, g, start: start, count: count) }
-            // [count, Cout, Ho*Wo] -> [Cout, count, Ho*Wo], summing the bias gradient.
-            product.data.withUnsafeMutableBufferPointer { p in
-                dy.data.withUnsafeBufferPointer { d in
-                    let (pp, dp, cout) = (p.baseAddress!, d.baseAddress!, outChannels)
-                    let hasBias = bias != nil
-                    withBiasGradient { db in
-                        Parallel.forRanges(cout, minimumPerThread: max(1, 32768 / max(1, ld)), align: 1) { channels in
-                            for co in channels {
-                                var sum: Float = 0
-                                for i in 0..<count {
-                                    let src = dp + ((start + i) * cout + co) * plane
-                                    (pp + co * ld + i * plane).update(from: src, count: plane)
-                                    if hasBias { sum += sumOf(src, plane) }
+        let (plane, patch, cout) = (g.outputPlane, g.patchSize, outChannels)
+        let perBlock = 2 * patch * plane
+        let gradientSize = cout * patch + cout
+        partialGradients.resize(Self.blockCount * gradientSize)
+        if inputGradient { inputGrad.resize(to: x.shape) }
+        let blocks = min(x.batch, Self.blockCount)
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dyp in
+                columns.data.withUnsafeMutableBufferPointer { cp in
+                    partialGradients.data.withUnsafeMutableBufferPointer { pp in
+                        inputGrad.data.withUnsafeMutableBufferPointer { dxp in
+                            weight.value.data.withUnsafeBufferPointer { wp in
+                                let (src, d, col, partial, w) = (xp.baseAddress!, dyp.baseAddress!, cp.baseAddress!,
+                                                                 pp.baseAddress!, wp.baseAddress!)
+                                let dx = dxp.baseAddress
+                                forEachBlock(x.batch) { block, samples in
+                                    let (blockColumns, blockColumnGrad) = (col + block * perBlock, col + block * perBlock + patch * plane)
+                                    let (dW, db) = (partial + block * gradientSize, partial + block * gradientSize + cout * patch)
+                                    dW.update(repeating: 0, count: gradientSize)
+                                    for i in samples {
+                                        let dyi = d + i * cout * plane
+                                        im2col(src + i * g.inputCount, g, col: blockColumns, ldCol: plane)
+                                        sgemm(.none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
+                                              b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
+                                        for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) }
+                                        guard inputGradient, let dx else { continue }
+                                        sgemm(.transposed, .none, m: patch, n: plane, k: cout, a: w, lda: patch,
+                                              b: dyi, ldb: plane, c: blockColumnGrad, ldc: plane)
+                                        let dxi = dx + i * g.inputCount
+                                        dxi.update(repeating: 0, count: g.inputCount)
+                                        col2im(blockColumnGrad, g, ldCol: plane, image: dxi)
+                                    }
                                 }
-                                if let db { db[co] += sum }
+                                addPartialGradients(partial, blocks: blocks, gradientSize: gradientSize, patch: patch)
                             }
-                        }
-                    }
-                }
-            }
-            sgemm(.none, .transposed, m: outChannels, n: g.patchSize, k: ld, a: product.data, lda: ld,
-                  b: columns.data, ldb: ld, beta: 1, c: &weight.grad.data, ldc: g.patchSize)
-            guard inputGradient else { continue }
-            sgemm(.transposed, .none, m: g.patchSize, n: ld, k: outChannels, a: weight.value.data, lda: g.patchSize,
-                  b: product.data, ldb: ld, c: &columnGrad.data, ldc: ld)
-            inputGrad.data.withUnsafeMutableBufferPointer { dx in
-                columnGrad.data.withUnsafeBufferPointer { cg in
-                    let (dxp, cgp) = (dx.baseAddress!, cg.baseAddress!)
-                    Parallel.forRanges(count, minimumPerThread: Self.samplesPerThread(g), align: 1) { samples in
-                        for i in samples {
-                            col2im(cgp + i * plane, g, ldCol: ld, image: dxp + (start + i) * g.inputCount)
                         }
                     }
                 }
             }
         }
     }
+
+    /// weight.grad += Σ blocks' dW and bias.grad += Σ blocks' db, block 0 first.
+    private func addPartialGradients(_ partial: UnsafePointer<Float>, blocks: Int, gradientSize: Int, patch: Int) {
+        let weightCount = outChannels * patch
+        weight.grad.data.withUnsafeMutableBufferPointer { gw in
+            for block in 0..<blocks { addElements(partial + block * gradientSize, to: gw.baseAddress!, weightCount) }
+        }
+        bias?.grad.data.withUnsafeMutableBufferPointer { gb in
+            for block in 0..<blocks {
+                addElements(partial + block * gradientSize + weightCount, to: gb.baseAddress!, outChannels)
+            }
+        }
+    }
+}
+
+/// y[0..<count] += value.
+@inline(__always)
+func addConstant(_ value: Float, to y: UnsafeMutablePointer<Float>, _ count: Int) {
+    for j in 0..<count { y[j] += value }
+}
+
+/// y[0..<count] += x[0..<count].
+@inline(__always)
+func addElements(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, _ count: Int) {
+    for j in 0..<count { y[j] += x[j] }
 }
 
 /// Σ x[0..<count], eight partial sums at a time (vectorised; the order is fixed, so the result

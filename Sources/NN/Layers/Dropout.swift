@@ -11,7 +11,7 @@ public final class Dropout: Layer {
     /// The generator of the masks; its state is the layer's only state.
     public var rng: SplitMix64
 
-    /// Per element of the last forward: 0 or 1/(1-p) in training, 1 in eval.
+    /// Per element of the last training forward: 0 or 1/(1-p).
     private let mask = Tensor(shape: [0])
     private let output = Tensor(shape: [0])
     private let inputGrad = Tensor(shape: [0])
@@ -29,36 +29,51 @@ public final class Dropout: Layer {
     /// One multiplication per element.
     public func flops(for inputShape: [Int]) -> Int { inputShape.reduce(1, *) }
 
-    /// x [N, ...] -> y, same shape: x * mask in training, x in eval.
+    /// Elements per thread below which the mask is drawn on one thread.
+    private static let elementsPerThread = 1 << 15
+
+    /// Whether the last forward was in training mode (else backward is the identity).
+    private var masked = false
+
+    /// x [N, ...] -> y, same shape: x * mask in training; x itself in eval.
+    /// Element i's draw is the generator's (i+1)-th from its state, so the mask is drawn in
+    /// parallel ranges with exactly the bits of a sequential draw.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        masked = training
+        guard training else { return x }
         mask.resize(to: x.shape)
-        if training {
-            let scale = 1 / (1 - p)
-            mask.data.withUnsafeMutableBufferPointer { m in
-                for i in m.indices { m[i] = rng.nextUnit() >= p ? scale : 0 }
-            }
-        } else {
-            mask.fill(1)
-        }
         output.resize(to: x.shape)
-        output.data.withUnsafeMutableBufferPointer { y in
-            x.data.withUnsafeBufferPointer { xp in
-                mask.data.withUnsafeBufferPointer { m in
-                    for i in xp.indices { y[i] = xp[i] * m[i] }
+        let (scale, p, generator) = (1 / (1 - self.p), self.p, rng)
+        mask.data.withUnsafeMutableBufferPointer { m in
+            output.data.withUnsafeMutableBufferPointer { y in
+                x.data.withUnsafeBufferPointer { xp in
+                    let (mp, yp, src) = (m.baseAddress!, y.baseAddress!, xp.baseAddress!)
+                    Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread) { range in
+                        for i in range {
+                            let keep: Float = generator.unit(at: i) >= p ? scale : 0
+                            mp[i] = keep
+                            yp[i] = src[i] * keep
+                        }
+                    }
                 }
             }
         }
+        rng.advance(by: x.count)
         return output
     }
 
-    /// dy -> dx = dy * mask of the last forward.
+    /// dy -> dx = dy * mask of the last forward (dy itself after an eval forward).
     public func backward(_ dy: Tensor) -> Tensor {
+        guard masked else { return dy }
         precondition(dy.shape == mask.shape, "Dropout: dy \(dy.shape), expected \(mask.shape)")
         inputGrad.resize(to: dy.shape)
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 mask.data.withUnsafeBufferPointer { m in
-                    for i in d.indices { dx[i] = d[i] * m[i] }
+                    let (dst, g, mp) = (dx.baseAddress!, d.baseAddress!, m.baseAddress!)
+                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread) { range in
+                        for i in range { dst[i] = g[i] * mp[i] }
+                    }
                 }
             }
         }

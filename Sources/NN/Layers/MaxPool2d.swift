@@ -83,12 +83,13 @@ public final class MaxPool2d: Layer {
 
     /// The common 2x2, stride 2, unpadded case: every window lies inside the input, so no
     /// clipping; the same first-maximum rule (a NaN wins, the last one if several) as the
-    /// general loop, written as selects.
+    /// general loop, as vector selects eight windows at a time (no data-dependent branches).
     private static func pool2x2(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>,
         planes: Int, _ g: Window2d
     ) {
         let (h, w, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, h * w)), align: 1) { range in
             for plane in range {
                 let src = x + plane * h * w
@@ -97,7 +98,22 @@ public final class MaxPool2d: Layer {
                     let r0 = src + 2 * oh * w
                     let r1 = r0 + w
                     let i0 = Int32(2 * oh * w)
-                    for ow in 0..<wo {
+                    var ow = 0
+                    while ow + 8 <= wo {
+                        let top = UnsafeRawPointer(r0 + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                        let bottom = UnsafeRawPointer(r1 + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                        let first = SIMD8<Int32>(repeating: i0 + Int32(2 * ow)) &+ lanes
+                        var best = top.evenHalf
+                        var index = first
+                        challenge(&best, &index, with: top.oddHalf, at: first &+ 1)
+                        challenge(&best, &index, with: bottom.evenHalf, at: first &+ Int32(w))
+                        challenge(&best, &index, with: bottom.oddHalf, at: first &+ Int32(w + 1))
+                        UnsafeMutableRawPointer(y + o).storeBytes(of: best, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(argmax + o).storeBytes(of: index, as: SIMD8<Int32>.self)
+                        o += 8
+                        ow += 8
+                    }
+                    while ow < wo {
                         let a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1]
                         var best = a
                         var index = i0 + Int32(2 * ow)
@@ -107,6 +123,64 @@ public final class MaxPool2d: Layer {
                         y[o] = best
                         argmax[o] = index
                         o += 1
+                        ow += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Lanes where `value` beats `best` (greater, or NaN) take `value` and `candidate`.
+    @inline(__always)
+    private static func challenge(
+        _ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, with value: SIMD8<Float>, at candidate: SIMD8<Int32>
+    ) {
+        let wins = (value .> best) .| (value .!= value)
+        best.replace(with: value, where: wins)
+        index.replace(with: candidate, where: wins)
+    }
+
+    /// Backward of `pool2x2` when H and W are even (the windows tile the input): writes all
+    /// four elements of every window, dy at its argmax and 0 elsewhere (eight windows at a
+    /// time), so dx needs no clearing.
+    private static func unpool2x2(
+        _ dy: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>, _ dx: UnsafeMutablePointer<Float>,
+        planes: Int, _ g: Window2d
+    ) {
+        let (h, w, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, h * w)), align: 1) { range in
+            for plane in range {
+                let dst = dx + plane * h * w
+                var o = plane * ho * wo
+                for oh in 0..<ho {
+                    let top = dst + 2 * oh * w
+                    let bottom = top + w
+                    var ow = 0
+                    while ow + 8 <= wo {
+                        let value = UnsafeRawPointer(dy + o).loadUnaligned(as: SIMD8<Float>.self)
+                        let corner = SIMD8<Int32>(repeating: Int32(2 * oh * w + 2 * ow)) &+ lanes
+                        let at = UnsafeRawPointer(argmax + o).loadUnaligned(as: SIMD8<Int32>.self) &- corner
+                        let zero = SIMD8<Float>()
+                        var row = SIMD16<Float>()
+                        row.evenHalf = zero.replacing(with: value, where: at .== 0)
+                        row.oddHalf = zero.replacing(with: value, where: at .== 1)
+                        UnsafeMutableRawPointer(top + 2 * ow).storeBytes(of: row, as: SIMD16<Float>.self)
+                        row.evenHalf = zero.replacing(with: value, where: at .== Int32(w))
+                        row.oddHalf = zero.replacing(with: value, where: at .== Int32(w + 1))
+                        UnsafeMutableRawPointer(bottom + 2 * ow).storeBytes(of: row, as: SIMD16<Float>.self)
+                        o += 8
+                        ow += 8
+                    }
+                    while ow < wo {
+                        let at = Int(argmax[o]) - (2 * oh * w + 2 * ow)
+                        let value = dy[o]
+                        top[2 * ow] = at == 0 ? value : 0
+                        top[2 * ow + 1] = at == 1 ? value : 0
+                        bottom[2 * ow] = at == w ? value : 0
+                        bottom[2 * ow + 1] = at == w + 1 ? value : 0
+                        o += 1
+                        ow += 1
                     }
                 }
             }
@@ -118,6 +192,16 @@ public final class MaxPool2d: Layer {
         guard let g = geometry else { preconditionFailure("MaxPool2d: backward before forward") }
         precondition(dy.shape == output.shape, "MaxPool2d: dy \(dy.shape), expected \(output.shape)")
         inputGrad.resize(to: inputShape)
+        if kernelSize == 2, stride == 2, padding == 0, g.height % 2 == 0, g.width % 2 == 0 {
+            inputGrad.data.withUnsafeMutableBufferPointer { dx in
+                dy.data.withUnsafeBufferPointer { d in
+                    argmax.withUnsafeBufferPointer { ap in
+                        Self.unpool2x2(d.baseAddress!, ap.baseAddress!, dx.baseAddress!, planes: dy.batch * g.channels, g)
+                    }
+                }
+            }
+            return inputGrad
+        }
         inputGrad.fill(0)
         let planeIn = g.height * g.width
         inputGrad.data.withUnsafeMutableBufferPointer { dx in

@@ -8,13 +8,18 @@ import Foundation
 /// results: each element is computed by the same arithmetic whichever thread does it.
 ///
 /// The helpers are persistent threads that sleep on a semaphore between jobs (they never spin,
-/// so they do not compete with OpenBLAS's threads), and handing out a job allocates nothing
-/// (DispatchQueue.concurrentPerform allocates a block per call).
-enum Parallel {
+/// so they do not compete with OpenBLAS's threads). Handing a job to them costs one small heap
+/// allocation (the closure context `withoutActuallyEscaping` makes for the other threads;
+/// DispatchQueue.concurrentPerform allocates a block per call and more); a loop run inline
+/// allocates nothing.
+public enum Parallel {
     /// Cores available to this process.
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     private static let pool = WorkerPool(helpers: cores - 1)
+
+    /// Jobs handed to the helper threads so far (the allocation tests' bound).
+    public static var dispatchedJobs: Int { pool.dispatched }
 
     /// Calls `body` on disjoint ranges covering 0..<count, concurrently when there are at least
     /// `minimumPerThread` elements per thread and more than one core; ranges start at
@@ -49,6 +54,8 @@ final class WorkerPool {
     private let lock = NSLock()
     private var threads: [Thread] = []
     private var busy = false
+    /// Jobs run on the helpers so far (counted under the lock).
+    private(set) var dispatched = 0
 
     init(helpers: Int) {
         self.helpers = max(0, helpers)
@@ -78,6 +85,7 @@ final class WorkerPool {
             return
         }
         defer { lock.unlock() }
+        dispatched += 1
         withoutActuallyEscaping(body) { escapable in
             self.job = escapable
             self.parts = parts

@@ -9,14 +9,33 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    /// The amount `state` advances per draw.
+    static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     /// Next 64 random bits.
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= Self.increment
+        return Self.mix(state)
+    }
+
+    /// The output for a given state: draw i (0-based) from state s is `mix(s + (i + 1) * increment)`,
+    /// so a stream can be cut into ranges drawn independently (`unit(at:)`).
+    @inline(__always)
+    static func mix(_ state: UInt64) -> UInt64 {
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// What the (i+1)-th `nextUnit()` from now returns, without drawing.
+    @inline(__always)
+    func unit(at i: Int) -> Float {
+        Float(Self.mix(state &+ UInt64(i + 1) &* Self.increment) >> 40) * (1.0 / 16_777_216.0)
+    }
+
+    /// Skips `count` draws.
+    mutating func advance(by count: Int) { state &+= UInt64(count) &* Self.increment }
 
     /// Uniform in [0, 1), from the top 24 bits (every value exactly representable in Float).
     public mutating func nextUnit() -> Float {
