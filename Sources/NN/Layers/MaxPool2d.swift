@@ -140,49 +140,18 @@ public final class MaxPool2d: Layer {
         index.replace(with: candidate, where: wins)
     }
 
-    /// Backward of `pool2x2` when H and W are even (the windows tile the input): writes all
-    /// four elements of every window, dy at its argmax and 0 elsewhere (eight windows at a
-    /// time), so dx needs no clearing.
-    private static func unpool2x2(
+    /// Backward, plane by plane over the cores: clears the plane, then adds each dy to its
+    /// window's argmax (summing where windows overlap).
+    private static func unpool(
         _ dy: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>, _ dx: UnsafeMutablePointer<Float>,
         planes: Int, _ g: Window2d
     ) {
-        let (h, w, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
-        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, h * w)), align: 1) { range in
+        let (planeIn, planeOut) = (g.height * g.width, g.outputPlane)
+        Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, planeIn)), align: 1) { range in
             for plane in range {
-                let dst = dx + plane * h * w
-                var o = plane * ho * wo
-                for oh in 0..<ho {
-                    let top = dst + 2 * oh * w
-                    let bottom = top + w
-                    var ow = 0
-                    while ow + 8 <= wo {
-                        let value = UnsafeRawPointer(dy + o).loadUnaligned(as: SIMD8<Float>.self)
-                        let corner = SIMD8<Int32>(repeating: Int32(2 * oh * w + 2 * ow)) &+ lanes
-                        let at = UnsafeRawPointer(argmax + o).loadUnaligned(as: SIMD8<Int32>.self) &- corner
-                        let zero = SIMD8<Float>()
-                        var row = SIMD16<Float>()
-                        row.evenHalf = zero.replacing(with: value, where: at .== 0)
-                        row.oddHalf = zero.replacing(with: value, where: at .== 1)
-                        UnsafeMutableRawPointer(top + 2 * ow).storeBytes(of: row, as: SIMD16<Float>.self)
-                        row.evenHalf = zero.replacing(with: value, where: at .== Int32(w))
-                        row.oddHalf = zero.replacing(with: value, where: at .== Int32(w + 1))
-                        UnsafeMutableRawPointer(bottom + 2 * ow).storeBytes(of: row, as: SIMD16<Float>.self)
-                        o += 8
-                        ow += 8
-                    }
-                    while ow < wo {
-                        let at = Int(argmax[o]) - (2 * oh * w + 2 * ow)
-                        let value = dy[o]
-                        top[2 * ow] = at == 0 ? value : 0
-                        top[2 * ow + 1] = at == 1 ? value : 0
-                        bottom[2 * ow] = at == w ? value : 0
-                        bottom[2 * ow + 1] = at == w + 1 ? value : 0
-                        o += 1
-                        ow += 1
-                    }
-                }
+                let dst = dx + plane * planeIn
+                dst.update(repeating: 0, count: planeIn)
+                for o in (plane * planeOut)..<((plane + 1) * planeOut) { dst[Int(argmax[o])] += dy[o] }
             }
         }
     }
@@ -192,24 +161,10 @@ public final class MaxPool2d: Layer {
         guard let g = geometry else { preconditionFailure("MaxPool2d: backward before forward") }
         precondition(dy.shape == output.shape, "MaxPool2d: dy \(dy.shape), expected \(output.shape)")
         inputGrad.resize(to: inputShape)
-        if kernelSize == 2, stride == 2, padding == 0, g.height % 2 == 0, g.width % 2 == 0 {
-            inputGrad.data.withUnsafeMutableBufferPointer { dx in
-                dy.data.withUnsafeBufferPointer { d in
-                    argmax.withUnsafeBufferPointer { ap in
-                        Self.unpool2x2(d.baseAddress!, ap.baseAddress!, dx.baseAddress!, planes: dy.batch * g.channels, g)
-                    }
-                }
-            }
-            return inputGrad
-        }
-        inputGrad.fill(0)
-        let planeIn = g.height * g.width
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 argmax.withUnsafeBufferPointer { ap in
-                    for o in 0..<d.count {
-                        dx[(o / g.outputPlane) * planeIn + Int(ap[o])] += d[o]
-                    }
+                    Self.unpool(d.baseAddress!, ap.baseAddress!, dx.baseAddress!, planes: dy.batch * g.channels, g)
                 }
             }
         }
