@@ -1,6 +1,7 @@
 import ArgumentParser
 import Distill
 import Foundation
+import NN
 
 /// kd: knowledge distillation on the CPU.
 @main
@@ -13,7 +14,10 @@ struct KD: ParsableCommand {
 
     /// Like ArgumentParser's `main`, but a bad argument is one line (`kd: error: ...`) with the
     /// usage error's exit status, not the usage block; `--help` still prints help.
+    /// Subnormal floats are flushed to zero first, before any worker thread exists, so every
+    /// thread kd starts inherits it (`Subnormals`).
     static func main() {
+        Subnormals.flushToZero()
         do {
             var command = try parseAsRoot()
             try command.run()
