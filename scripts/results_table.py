@@ -57,8 +57,9 @@ def main(root):
             times = phases(folder)
             for model, accuracy in models(folder, times):
                 rows[model].append(100 * accuracy)
-                if model in times:
-                    timing[model].append(times[model])
+                phase = "teacher" if model == "generation-0" else model  # born-again trains gen 0 as its teacher
+                if phase in times:
+                    timing[model].append(times[phase])
         for model, accuracies in rows.items():
             mean = statistics.mean(accuracies)
             spread = " ± %.2f" % statistics.stdev(accuracies) if len(accuracies) > 1 else ""
