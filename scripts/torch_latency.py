@@ -1,8 +1,8 @@
 """PyTorch eager inference latency of the bench students and teachers (same architectures as
-torch_kd.py), for scripts/bench-vs-pytorch.sh. Prints one JSON line per model:
-{"model", "batch1_ms", "batch256_ms_per_sample"} (medians, eval mode, torch.no_grad)."""
+shared/bench/torch_kd.py, imported from the folder on PYTHONPATH), for scripts/bench-vs-pytorch.sh.
+Prints one JSON line per model: {"model", "batch1_ms", "batch256_ms_per_sample"} (medians, eval
+mode, torch.no_grad)."""
 import json, sys, time, torch
-sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from torch_kd import mlp, cnn
 
 def per_sample_ms(model, shape, batch, seconds):

@@ -2,28 +2,34 @@ import NN
 import TestSupport
 import XCTest
 
-/// BLAS sgemm against the naive oracle for every transpose combination and odd sizes.
+/// BLAS sgemm against the naive oracle for every transpose combination and odd sizes: one-row
+/// and one-column products (sgemv), and products large enough to be split over the cores by
+/// columns (n >= m) or by rows, with and without padded row strides.
 final class GEMMTests: XCTestCase {
     func testAllTransposeCasesMatchNaive() {
         var rng = SplitMix64(seed: 7)
-        let sizes = [(1, 1, 1), (3, 5, 7), (17, 1, 33), (64, 65, 63), (128, 10, 784)]
+        let sizes = [(1, 1, 1), (3, 5, 7), (17, 1, 33), (1, 300, 97), (64, 65, 63), (128, 10, 784),
+                     (70, 300, 40), (300, 70, 41)]
         for (m, n, k) in sizes {
-            for transA in [Transpose.none, .transposed] {
-                for transB in [Transpose.none, .transposed] {
-                    for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1.5)] {
-                        let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }
-                        let b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
-                        let c0 = (0..<(m * n)).map { _ in rng.uniform(-1, 1) }
-                        let lda = transA == .none ? k : m
-                        let ldb = transB == .none ? n : k
-                        var fast = c0
-                        var slow = c0
-                        sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                              beta: beta, c: &fast, ldc: n)
-                        naiveSgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
-                                   ldb: ldb, beta: beta, c: &slow, ldc: n)
-                        let diff = differences(fast, slow)
-                        XCTAssertLessThan(diff.maxRel, 1e-5, "m\(m) n\(n) k\(k) \(transA) \(transB) a\(alpha) b\(beta)")
+            for pad in [0, 3] {
+                for transA in [Transpose.none, .transposed] {
+                    for transB in [Transpose.none, .transposed] {
+                        for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1.5)] {
+                            let lda = (transA == .none ? k : m) + pad
+                            let ldb = (transB == .none ? n : k) + pad
+                            let ldc = n + pad
+                            let a = (0..<((transA == .none ? m : k) * lda)).map { _ in rng.uniform(-1, 1) }
+                            let b = (0..<((transB == .none ? k : n) * ldb)).map { _ in rng.uniform(-1, 1) }
+                            let c0 = (0..<(m * ldc)).map { _ in rng.uniform(-1, 1) }
+                            var fast = c0
+                            var slow = c0
+                            sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                  beta: beta, c: &fast, ldc: ldc)
+                            naiveSgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+                                       ldb: ldb, beta: beta, c: &slow, ldc: ldc)
+                            let diff = differences(fast, slow)
+                            XCTAssertLessThan(diff.maxRel, 1e-5, "m\(m) n\(n) k\(k) pad \(pad) \(transA) \(transB) a\(alpha) b\(beta)")
+                        }
                     }
                 }
             }

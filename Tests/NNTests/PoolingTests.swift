@@ -18,6 +18,40 @@ final class PoolingTests: XCTestCase {
         XCTAssertLessThan(Set(x).count, x.count / 4, "the fixture must hold many ties")
     }
 
+    /// The 2x2, stride-2 path (eight windows per vector, a scalar tail, rows narrower than
+    /// eight windows, odd sizes) against the window definition: the first maximum wins, a NaN
+    /// wins (the last one if several), dx routes each dy to its window's argmax and is 0 elsewhere.
+    func testMaxPool2x2MatchesTheDefinition() {
+        for (h, w) in [(4, 16), (6, 7), (7, 17), (14, 14), (28, 28), (5, 30)] {
+            var rng = SplitMix64(seed: UInt64(h * 100 + w))
+            let (n, c, ho, wo) = (2, 3, h / 2, w / 2)
+            var x = (0..<(n * c * h * w)).map { _ in Float(rng.next() % 4) }  // many ties
+            for i in stride(from: 5, to: x.count, by: 37) { x[i] = .nan }
+            let dy = (0..<(n * c * ho * wo)).map { _ in rng.uniform(-1, 1) }
+            var expectedY: [Float] = []
+            var expectedDx = [Float](repeating: 0, count: x.count)
+            for plane in 0..<(n * c) {
+                for oh in 0..<ho {
+                    for ow in 0..<wo {
+                        var (best, at) = (-Float.infinity, 0)
+                        for (di, dj) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                            let index = plane * h * w + (2 * oh + di) * w + 2 * ow + dj
+                            if x[index] > best || x[index].isNaN { (best, at) = (x[index], index) }
+                        }
+                        expectedDx[at] += dy[expectedY.count]
+                        expectedY.append(best)
+                    }
+                }
+            }
+            let pool = MaxPool2d(kernelSize: 2)
+            let y = pool.forward(Tensor(shape: [n, c, h, w], data: x), training: true)
+            let dx = pool.backward(Tensor(shape: [n, c, ho, wo], data: dy))
+            XCTAssertEqual(y.shape, [n, c, ho, wo])
+            XCTAssertEqual(y.data.map(\.bitPattern), expectedY.map(\.bitPattern), "y, \(h)x\(w)")
+            XCTAssertEqual(dx.data, expectedDx, "dx, \(h)x\(w)")
+        }
+    }
+
     func testAvgPoolMatchesPyTorch() throws {
         try assertLayerMatchesFixture(AvgPool2d(kernelSize: 2), "layer_avgpool_k2s2", label: "avgpool k2 s2")
         try assertLayerMatchesFixture(AvgPool2d(kernelSize: 3, stride: 2, padding: 1), "layer_avgpool_k3s2p1",

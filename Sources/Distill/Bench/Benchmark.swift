@@ -53,7 +53,7 @@ public struct Benchmark {
         }
         let (data, dataName) = try loadData()
         report("data: \(dataName), \(data.count) training samples \(data.sampleShape); batch \(options.batchSize); "
-               + "BLAS threads: \(BLASThreads.count.map(String.init) ?? "unknown (not OpenBLAS)")")
+               + "OpenBLAS threads: \(BLASThreads.count.map(String.init) ?? "unknown (not OpenBLAS)")")
 
         // sgemm at the shapes of every model's training step, and 1024^3.
         let batch = options.batchSize
@@ -65,7 +65,12 @@ public struct Benchmark {
         }
         var rates: [GEMMShape: Double] = [:]
         var gemmRows: [[String: Any]] = []
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let reference = BLASThreads.with(threads: cores) { GEMMBench.gflops(shapes[0], minSeconds: options.gemmSeconds) }
         report("\nsgemm (GFLOP/s, median of 5)")
+        report("  " + pad(shapes[0].label, 24) + String(format: " %7.1f", reference)
+               + "  OpenBLAS's own \(cores) threads: the machine's reference rate")
+        report("  kd's sgemm (OpenBLAS on one thread, products split over the cores by kd):")
         for s in shapes {
             let r = GEMMBench.gflops(s, minSeconds: options.gemmSeconds)
             rates[s] = r
@@ -121,6 +126,7 @@ public struct Benchmark {
         report(String(format: "\npeak resident memory: %.1f MB", rss))
         return [
             "data": dataName, "batch_size": batch, "blas_threads": BLASThreads.count as Any,
+            "sgemm_reference_gflops": reference, "sgemm_reference": "\(shapes[0].label), OpenBLAS's own \(cores) threads",
             "flops_convention": "training = 3 x forward FLOPs per sample (+1 x teacher forward when live); multiply-add = 2",
             "sgemm": gemmRows, "training": trainRows, "inference": inferenceRows, "peak_rss_mb": rss,
             "machine": Self.machine(),

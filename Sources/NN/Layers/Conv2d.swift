@@ -7,7 +7,7 @@
 /// stay in cache) and ONE sgemm writes weight [Cout, Cin*k*k] x columns straight into the
 /// sample's output [Cout, Ho*Wo], already NCHW, so nothing is transposed. The batch is cut into
 /// `blockCount` fixed blocks of consecutive samples, spread over the cores (OpenBLAS on one
-/// thread meanwhile); each block has its own work buffers and its own partial weight and bias
+/// thread, as always); each block has its own work buffers and its own partial weight and bias
 /// gradients, added up in block order, so results do not depend on the number of cores.
 /// Backward unfolds each sample again rather than keeping the whole batch's columns.
 public final class Conv2d: Layer, ParameterGradientLayer {
@@ -87,15 +87,6 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         return (2 * g.patchSize + (bias == nil ? 0 : 1)) * outChannels * g.outputPlane
     }
 
-    /// Runs `body(block, samples)` for the blocks of a batch of `n`, spread over the cores.
-    private func forEachBlock(_ n: Int, _ body: (Int, Range<Int>) -> Void) {
-        let blocks = min(n, Self.blockCount)
-        BLASThreads.singleThreaded {
-            Parallel.forRanges(blocks, minimumPerThread: 1, align: 1) { range in
-                for block in range { body(block, (block * n / blocks)..<((block + 1) * n / blocks)) }
-            }
-        }
-    }
 
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
@@ -104,27 +95,19 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         }
         input = x
         geometry = g
-        let (plane, patch, cout) = (g.outputPlane, g.patchSize, outChannels)
-        let perBlock = 2 * patch * plane
-        columns.resize(Self.blockCount * perBlock)
-        output.resize(x.batch, cout, g.outHeight, g.outWidth)
+        columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane)
+        output.resize(x.batch, outChannels, g.outHeight, g.outWidth)
+        let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 columns.data.withUnsafeMutableBufferPointer { cp in
                     weight.value.data.withUnsafeBufferPointer { wp in
                         withBias { bp in
-                            let (src, dst, col, w) = (xp.baseAddress!, yp.baseAddress!, cp.baseAddress!, wp.baseAddress!)
-                            forEachBlock(x.batch) { block, samples in
-                                let blockColumns = col + block * perBlock
-                                for i in samples {
-                                    im2col(src + i * g.inputCount, g, col: blockColumns, ldCol: plane)
-                                    let y = dst + i * cout * plane
-                                    sgemm(.none, .none, m: cout, n: plane, k: patch, a: w, lda: patch,
-                                          b: blockColumns, ldb: plane, c: y, ldc: plane)
-                                    guard let bp else { continue }
-                                    for co in 0..<cout { addConstant(bp[co], to: y + co * plane, plane) }
-                                }
-                            }
+                            let job = ConvolveBlocks(
+                                geometry: g, outChannels: outChannels, blocks: blocks,
+                                x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp, columns: cp.baseAddress!,
+                                y: yp.baseAddress!)
+                            Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                         }
                     }
                 }
@@ -151,40 +134,24 @@ public final class Conv2d: Layer, ParameterGradientLayer {
     private func backward(_ dy: Tensor, inputGradient: Bool) {
         guard let x = input, let g = geometry else { preconditionFailure("Conv2d: backward before forward") }
         precondition(dy.shape == output.shape, "Conv2d: dy \(dy.shape), expected \(output.shape)")
-        let (plane, patch, cout) = (g.outputPlane, g.patchSize, outChannels)
-        let perBlock = 2 * patch * plane
-        let gradientSize = cout * patch + cout
+        let gradientSize = outChannels * g.patchSize + outChannels
         partialGradients.resize(Self.blockCount * gradientSize)
         if inputGradient { inputGrad.resize(to: x.shape) }
-        let blocks = min(x.batch, Self.blockCount)
+        let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
                 columns.data.withUnsafeMutableBufferPointer { cp in
                     partialGradients.data.withUnsafeMutableBufferPointer { pp in
                         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
                             weight.value.data.withUnsafeBufferPointer { wp in
-                                let (src, d, col, partial, w) = (xp.baseAddress!, dyp.baseAddress!, cp.baseAddress!,
-                                                                 pp.baseAddress!, wp.baseAddress!)
-                                let dx = dxp.baseAddress
-                                forEachBlock(x.batch) { block, samples in
-                                    let (blockColumns, blockColumnGrad) = (col + block * perBlock, col + block * perBlock + patch * plane)
-                                    let (dW, db) = (partial + block * gradientSize, partial + block * gradientSize + cout * patch)
-                                    dW.update(repeating: 0, count: gradientSize)
-                                    for i in samples {
-                                        let dyi = d + i * cout * plane
-                                        im2col(src + i * g.inputCount, g, col: blockColumns, ldCol: plane)
-                                        sgemm(.none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
-                                              b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
-                                        for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) }
-                                        guard inputGradient, let dx else { continue }
-                                        sgemm(.transposed, .none, m: patch, n: plane, k: cout, a: w, lda: patch,
-                                              b: dyi, ldb: plane, c: blockColumnGrad, ldc: plane)
-                                        let dxi = dx + i * g.inputCount
-                                        dxi.update(repeating: 0, count: g.inputCount)
-                                        col2im(blockColumnGrad, g, ldCol: plane, image: dxi)
-                                    }
-                                }
-                                addPartialGradients(partial, blocks: blocks, gradientSize: gradientSize, patch: patch)
+                                let job = ConvolveBlocksBackward(
+                                    geometry: g, outChannels: outChannels, blocks: blocks,
+                                    x: xp.baseAddress!, dy: dyp.baseAddress!, weight: wp.baseAddress!,
+                                    columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
+                                    dx: inputGradient ? dxp.baseAddress : nil)
+                                Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
+                                addPartialGradients(pp.baseAddress!, blocks: blocks.count, gradientSize: gradientSize,
+                                                    patch: g.patchSize)
                             }
                         }
                     }
@@ -207,10 +174,93 @@ public final class Conv2d: Layer, ParameterGradientLayer {
     }
 }
 
-/// y[0..<count] += value.
-@inline(__always)
-func addConstant(_ value: Float, to y: UnsafeMutablePointer<Float>, _ count: Int) {
-    for j in 0..<count { y[j] += value }
+/// A batch of `batch` samples cut into `count` blocks of consecutive samples.
+private struct SampleBlocks {
+    let batch: Int
+    let count: Int
+
+    /// Block b's samples: b*N/count ..< (b+1)*N/count.
+    func samples(_ block: Int) -> Range<Int> { (block * batch / count)..<((block + 1) * batch / count) }
+}
+
+/// The forward of a range of blocks of consecutive samples: per sample, `im2col` into the block's own column buffer
+/// [Cin*k*k, Ho*Wo], the output rows set to the bias, then one sgemm adding weight x columns
+/// into the sample's output [Cout, Ho*Wo].
+private struct ConvolveBlocks: RangeJob {
+    let geometry: Window2d
+    let outChannels: Int
+    let blocks: SampleBlocks
+    /// [N, Cin, H, W].
+    let x: UnsafePointer<Float>
+    /// [Cout, Cin*k*k].
+    let weight: UnsafePointer<Float>
+    /// [Cout], or nil.
+    let bias: UnsafePointer<Float>?
+    /// Per block: 2 * Cin*k*k * Ho*Wo (the first half used here).
+    let columns: UnsafeMutablePointer<Float>
+    /// [N, Cout, Ho, Wo].
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        let (plane, patch, cout) = (geometry.outputPlane, geometry.patchSize, outChannels)
+        for block in range {
+            let blockColumns = columns + block * 2 * patch * plane
+            for i in blocks.samples(block) {
+                im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
+                let yi = y + i * cout * plane
+                if let bias {
+                    for co in 0..<cout { (yi + co * plane).update(repeating: bias[co], count: plane) }
+                }
+                sgemm(.none, .none, m: cout, n: plane, k: patch, a: weight, lda: patch,
+                      b: blockColumns, ldb: plane, beta: bias == nil ? 0 : 1, c: yi, ldc: plane)
+            }
+        }
+    }
+}
+
+/// The backward of a range of blocks (as `ConvolveBlocks`): per sample, `im2col` again, the
+/// block's partial dW += dy_i x columns^T and db += Σ dy_i, and (when `dx` is given)
+/// dx_i = col2im(weight^T x dy_i).
+private struct ConvolveBlocksBackward: RangeJob {
+    let geometry: Window2d
+    let outChannels: Int
+    let blocks: SampleBlocks
+    /// [N, Cin, H, W].
+    let x: UnsafePointer<Float>
+    /// [N, Cout, Ho, Wo].
+    let dy: UnsafePointer<Float>
+    /// [Cout, Cin*k*k].
+    let weight: UnsafePointer<Float>
+    /// Per block: columns [Cin*k*k, Ho*Wo], then their gradient.
+    let columns: UnsafeMutablePointer<Float>
+    /// Per block: dW [Cout, Cin*k*k], then db [Cout]; cleared here.
+    let partialGradients: UnsafeMutablePointer<Float>
+    /// [N, Cin, H, W], or nil when no input gradient is wanted.
+    let dx: UnsafeMutablePointer<Float>?
+
+    func run(_ range: Range<Int>) {
+        let (plane, patch, cout) = (geometry.outputPlane, geometry.patchSize, outChannels)
+        let gradientSize = cout * patch + cout
+        for block in range {
+            let blockColumns = columns + block * 2 * patch * plane
+            let blockColumnGrad = blockColumns + patch * plane
+            let (dW, db) = (partialGradients + block * gradientSize, partialGradients + block * gradientSize + cout * patch)
+            dW.update(repeating: 0, count: gradientSize)
+            for i in blocks.samples(block) {
+                let dyi = dy + i * cout * plane
+                im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
+                sgemm(.none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
+                      b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
+                for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) }
+                guard let dx else { continue }
+                sgemm(.transposed, .none, m: patch, n: plane, k: cout, a: weight, lda: patch,
+                      b: dyi, ldb: plane, c: blockColumnGrad, ldc: plane)
+                let dxi = dx + i * geometry.inputCount
+                dxi.update(repeating: 0, count: geometry.inputCount)
+                col2im(blockColumnGrad, geometry, ldCol: plane, image: dxi)
+            }
+        }
+    }
 }
 
 /// y[0..<count] += x[0..<count].

@@ -47,14 +47,9 @@ public final class Dropout: Layer {
         mask.data.withUnsafeMutableBufferPointer { m in
             output.data.withUnsafeMutableBufferPointer { y in
                 x.data.withUnsafeBufferPointer { xp in
-                    let (mp, yp, src) = (m.baseAddress!, y.baseAddress!, xp.baseAddress!)
-                    Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread) { range in
-                        for i in range {
-                            let keep: Float = generator.unit(at: i) >= p ? scale : 0
-                            mp[i] = keep
-                            yp[i] = src[i] * keep
-                        }
-                    }
+                    Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread,
+                                       DropoutMask(generator: generator, p: p, scale: scale, x: xp.baseAddress!,
+                                                   mask: m.baseAddress!, y: y.baseAddress!))
                 }
             }
         }
@@ -70,13 +65,45 @@ public final class Dropout: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 mask.data.withUnsafeBufferPointer { m in
-                    let (dst, g, mp) = (dx.baseAddress!, d.baseAddress!, m.baseAddress!)
-                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread) { range in
-                        for i in range { dst[i] = g[i] * mp[i] }
-                    }
+                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread,
+                                       Multiply(x: d.baseAddress!, by: m.baseAddress!, into: dx.baseAddress!))
                 }
             }
         }
         return inputGrad
+    }
+}
+
+/// Draws element i's mask from the generator's (i+1)-th draw: mask[i] = 1/(1-p) when the draw is
+/// >= p, else 0; y[i] = x[i] * mask[i].
+private struct DropoutMask: RangeJob {
+    let generator: SplitMix64
+    let p: Float
+    let scale: Float
+    let x: UnsafePointer<Float>
+    let mask: UnsafeMutablePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for i in range {
+            let keep: Float = generator.unit(at: i) >= p ? scale : 0
+            mask[i] = keep
+            y[i] = x[i] * keep
+        }
+    }
+}
+
+/// out[i] = x[i] * factor[i].
+private struct Multiply: RangeJob {
+    let x: UnsafePointer<Float>
+    let factor: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+
+    init(x: UnsafePointer<Float>, by factor: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        (self.x, self.factor, self.out) = (x, factor, out)
+    }
+
+    func run(_ range: Range<Int>) {
+        for i in range { out[i] = x[i] * factor[i] }
     }
 }

@@ -48,7 +48,8 @@ public final class MaxPool2d: Layer {
             output.data.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
                     if k == 2, s == 2, p == 0 {
-                        Self.pool2x2(xp.baseAddress!, yp.baseAddress!, ap.baseAddress!, planes: planes, g)
+                        Parallel.forRanges(planes, minimumPerThread: Self.planesPerThread(g), align: 1,
+                                           Pool2x2(x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g))
                         return
                     }
                     for plane in 0..<planes {
@@ -81,80 +82,8 @@ public final class MaxPool2d: Layer {
         return output
     }
 
-    /// The common 2x2, stride 2, unpadded case: every window lies inside the input, so no
-    /// clipping; the same first-maximum rule (a NaN wins, the last one if several) as the
-    /// general loop, as vector selects eight windows at a time (no data-dependent branches).
-    private static func pool2x2(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>,
-        planes: Int, _ g: Window2d
-    ) {
-        let (h, w, ho, wo) = (g.height, g.width, g.outHeight, g.outWidth)
-        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, h * w)), align: 1) { range in
-            for plane in range {
-                let src = x + plane * h * w
-                var o = plane * ho * wo
-                for oh in 0..<ho {
-                    let r0 = src + 2 * oh * w
-                    let r1 = r0 + w
-                    let i0 = Int32(2 * oh * w)
-                    var ow = 0
-                    while ow + 8 <= wo {
-                        let top = UnsafeRawPointer(r0 + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
-                        let bottom = UnsafeRawPointer(r1 + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
-                        let first = SIMD8<Int32>(repeating: i0 + Int32(2 * ow)) &+ lanes
-                        var best = top.evenHalf
-                        var index = first
-                        challenge(&best, &index, with: top.oddHalf, at: first &+ 1)
-                        challenge(&best, &index, with: bottom.evenHalf, at: first &+ Int32(w))
-                        challenge(&best, &index, with: bottom.oddHalf, at: first &+ Int32(w + 1))
-                        UnsafeMutableRawPointer(y + o).storeBytes(of: best, as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(argmax + o).storeBytes(of: index, as: SIMD8<Int32>.self)
-                        o += 8
-                        ow += 8
-                    }
-                    while ow < wo {
-                        let a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1]
-                        var best = a
-                        var index = i0 + Int32(2 * ow)
-                        if b > best || b.isNaN { best = b; index = i0 + Int32(2 * ow + 1) }
-                        if c > best || c.isNaN { best = c; index = i0 + Int32(w + 2 * ow) }
-                        if d > best || d.isNaN { best = d; index = i0 + Int32(w + 2 * ow + 1) }
-                        y[o] = best
-                        argmax[o] = index
-                        o += 1
-                        ow += 1
-                    }
-                }
-            }
-        }
-    }
-
-    /// Lanes where `value` beats `best` (greater, or NaN) take `value` and `candidate`.
-    @inline(__always)
-    private static func challenge(
-        _ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, with value: SIMD8<Float>, at candidate: SIMD8<Int32>
-    ) {
-        let wins = (value .> best) .| (value .!= value)
-        best.replace(with: value, where: wins)
-        index.replace(with: candidate, where: wins)
-    }
-
-    /// Backward, plane by plane over the cores: clears the plane, then adds each dy to its
-    /// window's argmax (summing where windows overlap).
-    private static func unpool(
-        _ dy: UnsafePointer<Float>, _ argmax: UnsafePointer<Int32>, _ dx: UnsafeMutablePointer<Float>,
-        planes: Int, _ g: Window2d
-    ) {
-        let (planeIn, planeOut) = (g.height * g.width, g.outputPlane)
-        Parallel.forRanges(planes, minimumPerThread: max(1, 32768 / max(1, planeIn)), align: 1) { range in
-            for plane in range {
-                let dst = dx + plane * planeIn
-                dst.update(repeating: 0, count: planeIn)
-                for o in (plane * planeOut)..<((plane + 1) * planeOut) { dst[Int(argmax[o])] += dy[o] }
-            }
-        }
-    }
+    /// Planes per thread below which a pass stays on one thread (about 32k input elements).
+    private static func planesPerThread(_ g: Window2d) -> Int { max(1, 32768 / max(1, g.height * g.width)) }
 
     /// dy [N, C, Ho, Wo] -> dx [N, C, H, W]: each dy goes to its window's argmax.
     public func backward(_ dy: Tensor) -> Tensor {
@@ -164,10 +93,132 @@ public final class MaxPool2d: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 argmax.withUnsafeBufferPointer { ap in
-                    Self.unpool(d.baseAddress!, ap.baseAddress!, dx.baseAddress!, planes: dy.batch * g.channels, g)
+                    Parallel.forRanges(dy.batch * g.channels, minimumPerThread: Self.planesPerThread(g), align: 1,
+                                       Unpool(dy: d.baseAddress!, argmax: ap.baseAddress!, dx: dx.baseAddress!, geometry: g))
                 }
             }
         }
         return inputGrad
     }
+}
+
+/// 2x2 max pooling, stride 2, no padding, of a range of [H, W] planes: y [Ho, Wo] per plane and
+/// the plane index of each window's first maximum (a NaN wins, the last one if several).
+/// Windows go eight at a time as vector selects (see `WindowOctets`); a row of fewer than 4
+/// windows goes one at a time.
+private struct Pool2x2: RangeJob {
+    let x: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let argmax: UnsafeMutablePointer<Int32>
+    let geometry: Window2d
+
+    func run(_ planes: Range<Int>) {
+        let (h, w, ho, wo) = (geometry.height, geometry.width, geometry.outHeight, geometry.outWidth)
+        for plane in planes {
+            for oh in 0..<ho {
+                let (top, o, rowFirst) = (x + (plane * h + 2 * oh) * w, (plane * ho + oh) * wo, Int32(2 * oh * w))
+                let bottom = top + w
+                guard wo >= 4 else {
+                    for ow in 0..<wo { window(top + 2 * ow, bottom + 2 * ow, rowFirst &+ Int32(2 * ow), Int32(w), o + ow) }
+                    continue
+                }
+                for octet in WindowOctets(windows: wo) {
+                    let (a, b, first) = (octet.a, octet.b, octet.firstElements(rowFirst))
+                    let t = SIMD16(lowHalf: load8(top + 2 * a), highHalf: load8(top + 2 * b))
+                    let u = SIMD16(lowHalf: load8(bottom + 2 * a), highHalf: load8(bottom + 2 * b))
+                    var best = t.evenHalf
+                    var at = first
+                    challenge(&best, &at, with: t.oddHalf, at: first &+ 1)
+                    challenge(&best, &at, with: u.evenHalf, at: first &+ Int32(w))
+                    challenge(&best, &at, with: u.oddHalf, at: first &+ Int32(w + 1))
+                    store4(best.lowHalf, y + o + a)
+                    store4(best.highHalf, y + o + b)
+                    store4(at.lowHalf, argmax + o + a)
+                    store4(at.highHalf, argmax + o + b)
+                }
+            }
+        }
+    }
+
+    /// Lanes where `value` beats `best` (greater, or NaN) take `value` and `candidate`.
+    @inline(__always)
+    private func challenge(_ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, with value: SIMD8<Float>,
+                           at candidate: SIMD8<Int32>) {
+        let wins = (value .> best) .| (value .!= value)
+        best.replace(with: value, where: wins)
+        index.replace(with: candidate, where: wins)
+    }
+
+    /// One window (top row `top`, bottom row `bottom`, top-left at plane index `first`) into
+    /// y[o] and argmax[o].
+    private func window(_ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>, _ first: Int32, _ w: Int32, _ o: Int) {
+        var (best, at) = (top[0], first)
+        if top[1] > best || top[1].isNaN { (best, at) = (top[1], first &+ 1) }
+        if bottom[0] > best || bottom[0].isNaN { (best, at) = (bottom[0], first &+ w) }
+        if bottom[1] > best || bottom[1].isNaN { (best, at) = (bottom[1], first &+ w &+ 1) }
+        y[o] = best
+        argmax[o] = at
+    }
+}
+
+/// The backward of max pooling for a range of planes: clears each plane (small enough to stay
+/// in cache), then adds each dy to its window's argmax (summing where windows overlap).
+private struct Unpool: RangeJob {
+    let dy: UnsafePointer<Float>
+    let argmax: UnsafePointer<Int32>
+    let dx: UnsafeMutablePointer<Float>
+    let geometry: Window2d
+
+    func run(_ planes: Range<Int>) {
+        let (planeIn, planeOut) = (geometry.height * geometry.width, geometry.outputPlane)
+        for plane in planes {
+            let dst = dx + plane * planeIn
+            dst.update(repeating: 0, count: planeIn)
+            for o in (plane * planeOut)..<((plane + 1) * planeOut) { dst[Int(argmax[o])] += dy[o] }
+        }
+    }
+}
+
+/// The vectors of 8 windows covering a row of `windows` >= 4 windows: each is two groups of 4
+/// consecutive windows, starting at windows `a` and `b` (lanes 0-3 and 4-7). Groups are side
+/// by side (b = a + 4) along the row; the last vector is moved back to end at the row's end,
+/// overlapping the one before (recomputing a window writes the same values), and a row of 4 to
+/// 7 windows is one vector of its first and last 4.
+private struct WindowOctets: Sequence, IteratorProtocol {
+    struct Octet {
+        let a: Int
+        let b: Int
+
+        /// Each lane's window's top-left element, as an index inside the plane, for a row whose
+        /// first window's top-left element is `first`.
+        func firstElements(_ first: Int32) -> SIMD8<Int32> {
+            SIMD8(lowHalf: SIMD4(repeating: first &+ Int32(2 * a)), highHalf: SIMD4(repeating: first &+ Int32(2 * b)))
+                &+ SIMD8(0, 2, 4, 6, 0, 2, 4, 6)
+        }
+    }
+
+    let windows: Int
+    /// Where the next vector starts; -1 when done.
+    private var start = 0
+
+    init(windows: Int) { self.windows = windows }
+
+    mutating func next() -> Octet? {
+        guard windows >= 4, start >= 0 else { return nil }
+        if windows < 8 {
+            start = -1
+            return Octet(a: 0, b: windows - 4)
+        }
+        let a = Swift.min(start, windows - 8)
+        start = a + 8 >= windows ? -1 : a + 8
+        return Octet(a: a, b: a + 4)
+    }
+}
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+
+@inline(__always)
+private func store4<T: SIMDScalar>(_ v: SIMD4<T>, _ p: UnsafeMutablePointer<T>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<T>.self)
 }

@@ -22,20 +22,8 @@ public final class ReLU: Layer {
         output.resize(to: x.shape)
         output.data.withUnsafeMutableBufferPointer { y in
             x.data.withUnsafeBufferPointer { xp in
-                let (src, dst) = (xp.baseAddress!, y.baseAddress!)
-                Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread) { range in
-                    var i = range.lowerBound
-                    while i + 8 <= range.upperBound {
-                        let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(dst + i).storeBytes(
-                            of: v.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
-                        i += 8
-                    }
-                    while i < range.upperBound {
-                        dst[i] = src[i] <= 0 ? 0 : src[i]
-                        i += 1
-                    }
-                }
+                Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread,
+                                   Rectify(x: xp.baseAddress!, y: y.baseAddress!))
             }
         }
         return output
@@ -48,24 +36,52 @@ public final class ReLU: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 output.data.withUnsafeBufferPointer { y in
-                    let (g, yp, dst) = (d.baseAddress!, y.baseAddress!, dx.baseAddress!)
-                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread) { range in
-                        var i = range.lowerBound
-                        while i + 8 <= range.upperBound {
-                            let v = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
-                            let out = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(dst + i).storeBytes(
-                                of: SIMD8<Float>(repeating: 0).replacing(with: v, where: out .> 0), as: SIMD8<Float>.self)
-                            i += 8
-                        }
-                        while i < range.upperBound {
-                            dst[i] = yp[i] > 0 ? g[i] : 0
-                            i += 1
-                        }
-                    }
+                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread,
+                                       RectifyGradient(dy: d.baseAddress!, y: y.baseAddress!, dx: dx.baseAddress!))
                 }
             }
         }
         return inputGrad
+    }
+}
+
+/// y[i] = max(0, x[i]) (a NaN stays NaN), eight lanes at a time.
+private struct Rectify: RangeJob {
+    let x: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: v.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound {
+            y[i] = x[i] <= 0 ? 0 : x[i]
+            i += 1
+        }
+    }
+}
+
+/// dx[i] = dy[i] where y[i] > 0, else 0, eight lanes at a time.
+private struct RectifyGradient: RangeJob {
+    let dy: UnsafePointer<Float>
+    let y: UnsafePointer<Float>
+    let dx: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let out = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(
+                of: SIMD8<Float>(repeating: 0).replacing(with: g, where: out .> 0), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound {
+            dx[i] = y[i] > 0 ? dy[i] : 0
+            i += 1
+        }
     }
 }

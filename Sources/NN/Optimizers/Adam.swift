@@ -57,10 +57,9 @@ public class Adam: Optimizer {
                 parameter.grad.data.withUnsafeBufferPointer { grad in
                     state.buffers[0][i].data.withUnsafeMutableBufferPointer { m in
                         state.buffers[1][i].data.withUnsafeMutableBufferPointer { v in
-                            let (tp, gp, mp, vp) = (theta.baseAddress!, grad.baseAddress!, m.baseAddress!, v.baseAddress!)
-                            Parallel.forRanges(theta.count, minimumPerThread: 1 << 16) { range in
-                                adamUpdate(range, theta: tp, grad: gp, m: mp, v: vp, constants)
-                            }
+                            Parallel.forRanges(theta.count, minimumPerThread: 1 << 16, AdamUpdate(
+                                theta: theta.baseAddress!, grad: grad.baseAddress!, m: m.baseAddress!,
+                                v: v.baseAddress!, constants: constants))
                         }
                     }
                 }
@@ -95,44 +94,49 @@ struct AdamConstants {
     let shrink: Float
 }
 
-/// The Adam update of elements `range`, eight lanes at a time (the remainder one by one).
+/// The Adam update of a range of elements, eight lanes at a time (the remainder one by one).
 /// Every lane evaluates exactly the scalar expressions of the documented update, in the same
 /// order and without fused multiply-adds, so the result is bit for bit the scalar one:
 ///
 ///     g ← grad + l2·θ (if l2 ≠ 0);  θ ← θ·shrink;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g·g
 ///     θ ← θ − stepSize·m / (√v / √(1 − β2^t) + ε)
-@inline(__always)
-func adamUpdate(
-    _ range: Range<Int>, theta: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>,
-    m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ c: AdamConstants
-) {
-    typealias V = SIMD8<Float>
-    let oneMinusBeta1 = 1 - c.beta1
-    let oneMinusBeta2 = 1 - c.beta2
-    var j = range.lowerBound
-    let vectorEnd = range.lowerBound + (range.count / 8) * 8
-    while j < vectorEnd {
-        let rt = UnsafeMutableRawPointer(theta + j)
-        let rm = UnsafeMutableRawPointer(m + j)
-        let rv = UnsafeMutableRawPointer(v + j)
-        var th = rt.loadUnaligned(as: V.self)
-        var g = UnsafeRawPointer(grad + j).loadUnaligned(as: V.self)
-        if c.l2 != 0 { g = g + c.l2 * th }
-        if c.shrink != 1 { th = th * c.shrink }
-        let mj = c.beta1 * rm.loadUnaligned(as: V.self) + oneMinusBeta1 * g
-        let vj = c.beta2 * rv.loadUnaligned(as: V.self) + (oneMinusBeta2 * g) * g
-        th = th - (c.stepSize * mj) / (vj.squareRoot() / c.biasCorrection2Sqrt + c.eps)
-        rm.storeBytes(of: mj, as: V.self)
-        rv.storeBytes(of: vj, as: V.self)
-        rt.storeBytes(of: th, as: V.self)
-        j += 8
-    }
-    while j < range.upperBound {
-        let g = c.l2 != 0 ? grad[j] + c.l2 * theta[j] : grad[j]
-        theta[j] *= c.shrink
-        m[j] = c.beta1 * m[j] + oneMinusBeta1 * g
-        v[j] = c.beta2 * v[j] + oneMinusBeta2 * g * g
-        theta[j] -= c.stepSize * m[j] / (v[j].squareRoot() / c.biasCorrection2Sqrt + c.eps)
-        j += 1
+struct AdamUpdate: RangeJob {
+    let theta: UnsafeMutablePointer<Float>
+    let grad: UnsafePointer<Float>
+    let m: UnsafeMutablePointer<Float>
+    let v: UnsafeMutablePointer<Float>
+    let constants: AdamConstants
+
+    func run(_ range: Range<Int>) {
+        typealias V = SIMD8<Float>
+        let c = constants
+        let oneMinusBeta1 = 1 - c.beta1
+        let oneMinusBeta2 = 1 - c.beta2
+        var j = range.lowerBound
+        let vectorEnd = range.lowerBound + (range.count / 8) * 8
+        while j < vectorEnd {
+            let rt = UnsafeMutableRawPointer(theta + j)
+            let rm = UnsafeMutableRawPointer(m + j)
+            let rv = UnsafeMutableRawPointer(v + j)
+            var th = rt.loadUnaligned(as: V.self)
+            var g = UnsafeRawPointer(grad + j).loadUnaligned(as: V.self)
+            if c.l2 != 0 { g = g + c.l2 * th }
+            if c.shrink != 1 { th = th * c.shrink }
+            let mj = c.beta1 * rm.loadUnaligned(as: V.self) + oneMinusBeta1 * g
+            let vj = c.beta2 * rv.loadUnaligned(as: V.self) + (oneMinusBeta2 * g) * g
+            th = th - (c.stepSize * mj) / (vj.squareRoot() / c.biasCorrection2Sqrt + c.eps)
+            rm.storeBytes(of: mj, as: V.self)
+            rv.storeBytes(of: vj, as: V.self)
+            rt.storeBytes(of: th, as: V.self)
+            j += 8
+        }
+        while j < range.upperBound {
+            let g = c.l2 != 0 ? grad[j] + c.l2 * theta[j] : grad[j]
+            theta[j] *= c.shrink
+            m[j] = c.beta1 * m[j] + oneMinusBeta1 * g
+            v[j] = c.beta2 * v[j] + oneMinusBeta2 * g * g
+            theta[j] -= c.stepSize * m[j] / (v[j].squareRoot() / c.biasCorrection2Sqrt + c.eps)
+            j += 1
+        }
     }
 }

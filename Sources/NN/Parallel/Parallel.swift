@@ -1,59 +1,88 @@
 import Dispatch
 import Foundation
 
-/// Splitting elementwise work across the cores.
+/// Work over a range of indices that `Parallel.forRanges` may split across the cores: a struct
+/// holding the pointers and constants the loop needs, whose `run` handles one sub-range.
+/// `run` must only touch what belongs to its range (the ranges run concurrently).
+protocol RangeJob {
+    func run(_ range: Range<Int>)
+}
+
+/// Splitting loops across the cores.
 ///
 /// Used for loops long enough to pay for waking a second thread (an optimizer update over a
-/// million parameters, im2col of a whole batch); short loops run inline. The split never changes
-/// results: each element is computed by the same arithmetic whichever thread does it.
+/// million parameters, a large sgemm, the per-sample blocks of a convolution); short loops run
+/// inline. The split never changes results: each element is computed by the same arithmetic
+/// whichever thread does it.
 ///
 /// The helpers are persistent threads that sleep on a semaphore between jobs (they never spin,
-/// so they do not compete with OpenBLAS's threads). Handing a job to them costs one small heap
-/// allocation (the closure context `withoutActuallyEscaping` makes for the other threads;
-/// DispatchQueue.concurrentPerform allocates a block per call and more); a loop run inline
-/// allocates nothing.
+/// so they do not compete with the thread that hands out work). A job is a `RangeJob` value
+/// that stays on the caller's stack: the helpers get its address and its type, so handing out
+/// work allocates nothing (a closure would need a heap context to reach the other threads).
 public enum Parallel {
     /// Cores available to this process.
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     private static let pool = WorkerPool(helpers: cores - 1)
 
-    /// Jobs handed to the helper threads so far (the allocation tests' bound).
+    /// Jobs handed to the helper threads so far.
     public static var dispatchedJobs: Int { pool.dispatched }
 
-    /// Calls `body` on disjoint ranges covering 0..<count, concurrently when there are at least
+    /// Runs `job` on disjoint ranges covering 0..<count, concurrently when there are at least
     /// `minimumPerThread` elements per thread and more than one core; ranges start at
-    /// multiples of `align`.
+    /// multiples of `align`. Called from inside a running job, it runs inline.
     @inline(__always)
-    static func forRanges(_ count: Int, minimumPerThread: Int, align: Int = 16, _ body: (Range<Int>) -> Void) {
+    static func forRanges<Job: RangeJob>(_ count: Int, minimumPerThread: Int, align: Int = 16, _ job: Job) {
         let parts = min(cores, count / max(minimumPerThread, 1))
         if parts <= 1 {
-            body(0..<count)
+            job.run(0..<count)
             return
         }
         var chunk = (count + parts - 1) / parts
         chunk = (chunk + align - 1) / align * align
-        pool.run(parts: parts) { part in
-            let start = part * chunk
-            let end = min(count, start + chunk)
-            if start < end { body(start..<end) }
-        }
+        pool.run(parts: parts, Chunked(job: job, count: count, chunk: chunk))
+    }
+}
+
+/// One part of a job split `parts` ways (part 0 runs on the calling thread).
+protocol PartJob {
+    func run(part: Int)
+}
+
+extension PartJob {
+    /// Runs part `part` of the job of this type stored at `address`.
+    static func run(at address: UnsafeRawPointer, part: Int) {
+        address.assumingMemoryBound(to: Self.self).pointee.run(part: part)
+    }
+}
+
+/// A `RangeJob` cut into chunks of `chunk` elements: part p runs elements p*chunk ..< (p+1)*chunk.
+private struct Chunked<Job: RangeJob>: PartJob {
+    let job: Job
+    let count: Int
+    let chunk: Int
+
+    func run(part: Int) {
+        let start = part * chunk
+        let end = min(count, start + chunk)
+        if start < end { job.run(start..<end) }
     }
 }
 
 /// `helpers` threads that each run one part of a job while the calling thread runs part 0.
-/// One job at a time (callers are serialised by a lock; a job started from inside a job runs
-/// inline).
+/// One job at a time (callers are serialised by a lock; a job started from inside a job, or
+/// while another thread's job runs, runs inline).
 final class WorkerPool {
     private let helpers: Int
-    /// The running job (set only while `run` waits for it).
-    private var job: ((Int) -> Void)?
+    /// The running job: its type and the address of its value on the caller's stack (set only
+    /// while `run` waits for it).
+    private var jobType: PartJob.Type?
+    private var jobAddress: UnsafeRawPointer?
     private var parts = 0
     private let starts: [DispatchSemaphore]
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var threads: [Thread] = []
-    private var busy = false
     /// Jobs run on the helpers so far (counted under the lock).
     private(set) var dispatched = 0
 
@@ -71,29 +100,31 @@ final class WorkerPool {
     private func loop(helper index: Int) {
         while true {
             starts[index].wait()
-            if index + 1 < parts, let job { job(index + 1) }
+            if index + 1 < parts, let jobType, let jobAddress { jobType.run(at: jobAddress, part: index + 1) }
             done.signal()
         }
     }
 
-    /// Runs `body(0) ... body(parts - 1)`, part 0 on this thread, the others on the helpers;
+    /// Runs parts 0 ..< `requested` of `job`, part 0 on this thread, the others on the helpers;
     /// returns when all are done.
-    func run(parts requested: Int, _ body: (Int) -> Void) {
+    func run<Job: PartJob>(parts requested: Int, _ job: Job) {
         let parts = min(requested, helpers + 1)
         guard parts > 1, lock.try() else {
-            for part in 0..<requested { body(part) }
+            for part in 0..<requested { job.run(part: part) }
             return
         }
         defer { lock.unlock() }
         dispatched += 1
-        withoutActuallyEscaping(body) { escapable in
-            self.job = escapable
+        withUnsafePointer(to: job) { address in
+            jobType = Job.self
+            jobAddress = UnsafeRawPointer(address)
             self.parts = parts
             for index in 0..<(parts - 1) { starts[index].signal() }
-            escapable(0)
+            job.run(part: 0)
             for _ in 0..<(parts - 1) { done.wait() }
-            self.job = nil
+            jobType = nil
+            jobAddress = nil
         }
-        if requested > parts { for part in parts..<requested { body(part) } }
+        if requested > parts { for part in parts..<requested { job.run(part: part) } }
     }
 }
