@@ -5,7 +5,7 @@ import PackageDescription
 /// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> SafeTensors.
 let package = Package(
     name: "kd",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kd", targets: ["kd"]),
         .library(name: "NN", targets: ["NN"]),

@@ -22,41 +22,43 @@ TORCH_KD=${TORCH_KD:-../shared/bench/torch_kd.py}
 [ -f "$TORCH_KD" ] || { echo "bench-vs-pytorch: $TORCH_KD not found (set TORCH_KD to shared/bench/torch_kd.py)" >&2; exit 1; }
 mkdir -p "$OUT"
 
-if [[ -z "${TORCH_PYTHON:-}" ]]; then
-    VENV=.build/torch-venv
-    if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
-        echo "== installing torch==2.15.0 into $VENV (pip, PyPI)"
-        python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q torch==2.15.0 numpy
+# REPORT_ONLY=1 prints the table again from the results already in $OUT.
+if [[ -z "${REPORT_ONLY:-}" ]]; then
+    if [[ -z "${TORCH_PYTHON:-}" ]]; then
+        VENV=.build/torch-venv
+        if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
+            echo "== installing torch==2.15.0 into $VENV (pip, PyPI)"
+            python3 -m venv "$VENV"
+            "$VENV/bin/pip" install -q torch==2.15.0 numpy
+        fi
+        TORCH_PYTHON=$VENV/bin/python
     fi
-    TORCH_PYTHON=$VENV/bin/python
-fi
 
-if [[ -z "${KD:-}" ]]; then   # KD=/path/to/kd reuses an existing release binary
-    echo "== building kd (release)"
-    swift build -c release >/dev/null
-    KD=$(swift build -c release --show-bin-path)/kd
-fi
+    if [[ -z "${KD:-}" ]]; then   # KD=/path/to/kd reuses an existing release binary
+        echo "== building kd (release)"
+        swift build -c release >/dev/null
+        KD=$(swift build -c release --show-bin-path)/kd
+    fi
 
-echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-# Back to back, kd then PyTorch, MLP then CNN, ROUNDS times; each case keeps its fastest round
-# on both sides, so a slow spell of a shared machine penalises neither.
-for round in $(seq "$ROUNDS"); do
-    echo "== round $round of $ROUNDS: kd bench, MLP ($EPOCHS epochs per case)"
-    "$KD" bench --epochs "$EPOCHS" --only mlp-teacher,mlp-student --json "$OUT/kd-mlp-$round.json" | tee "$OUT/kd-mlp-$round.txt"
-    echo "== round $round: PyTorch, MLP"
-    "$TORCH_PYTHON" "$TORCH_KD" --arch mlp --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-mlp-$round.jsonl"
-    echo "== round $round: kd bench, CNN"
-    "$KD" bench --epochs "$EPOCHS" --only cnn-torchref,cnn-student --json "$OUT/kd-cnn-$round.json" | tee "$OUT/kd-cnn-$round.txt"
-    echo "== round $round: PyTorch, CNN"
-    "$TORCH_PYTHON" "$TORCH_KD" --arch cnn --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-cnn-$round.jsonl"
-done
-echo "== PyTorch eager inference latency"
-PYTHONPATH="$(dirname "$TORCH_KD")" "$TORCH_PYTHON" scripts/torch_latency.py "$THREADS" 1.0 | tee "$OUT/torch-latency.jsonl"
+    echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    # Back to back, kd then PyTorch, MLP then CNN, ROUNDS times; each case keeps its fastest round
+    # on both sides, so a slow spell of a shared machine penalises neither.
+    for round in $(seq "$ROUNDS"); do
+        echo "== round $round of $ROUNDS: kd bench, MLP ($EPOCHS epochs per case)"
+        "$KD" bench --epochs "$EPOCHS" --only mlp-teacher,mlp-student --json "$OUT/kd-mlp-$round.json" | tee "$OUT/kd-mlp-$round.txt"
+        echo "== round $round: PyTorch, MLP"
+        "$TORCH_PYTHON" "$TORCH_KD" --arch mlp --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-mlp-$round.jsonl"
+        echo "== round $round: kd bench, CNN"
+        "$KD" bench --epochs "$EPOCHS" --only cnn-torchref,cnn-student --json "$OUT/kd-cnn-$round.json" | tee "$OUT/kd-cnn-$round.txt"
+        echo "== round $round: PyTorch, CNN"
+        "$TORCH_PYTHON" "$TORCH_KD" --arch cnn --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-cnn-$round.jsonl"
+    done
+    echo "== PyTorch eager inference latency"
+    PYTHONPATH="$(dirname "$TORCH_KD")" "$TORCH_PYTHON" scripts/torch_latency.py "$THREADS" 1.0 | tee "$OUT/torch-latency.jsonl"
 
-# Peak memory of a real `kd distill` (1 teacher epoch, 1 student epoch, teacher soft targets cached).
-echo "== kd distill peak memory"
-cat > "$OUT/memory.yaml" <<YAML
+    # Peak memory of a real `kd distill` (1 teacher epoch, 1 student epoch, teacher soft targets cached).
+    echo "== kd distill peak memory"
+    cat > "$OUT/memory.yaml" <<YAML
 name: bench-memory
 seed: 0
 data: {source: fashion-mnist}
@@ -65,13 +67,14 @@ teacher: {model: $PWD/Models/mlp-teacher.yaml}
 student: {model: $PWD/Models/mlp-student.yaml}
 distillation: {temperature: 4, alpha: 0.9, divergence: kl, baseline: false}
 YAML
-python3 - "$KD" "$OUT" <<'PY'
+    python3 - "$KD" "$OUT" <<'PY'
 import json, resource, subprocess, sys
 kd, out = sys.argv[1], sys.argv[2]
 subprocess.run([kd, 'distill', '--config', f'{out}/memory.yaml', '--out', f'{out}/memory-run', '--force', '--quiet'], check=True)
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 json.dump({'peak_rss_mb': rss}, open(f'{out}/kd-distill-memory.json', 'w'))
 PY
+fi
 
 python3 - "$OUT" "$ROUNDS" <<'PY'
 import json, sys
@@ -98,7 +101,7 @@ rows = []
 def ratio(label, part, phase, model, mode, target):
     t = torch[(part, phase)]['epoch_s_median']; k = kd_case(part, model, mode)
     r = t / k['epoch_s']
-    rows.append((label, f"{t:.2f} s", f"{k['epoch_s']:.2f} s", f"{r:.2f}x", target, 'yes' if target and r >= float(target.rstrip('x>= ')) else ('' if not target else 'NO')))
+    rows.append((label, f"{t:.2f} s", f"{k['epoch_s']:.2f} s", f"{r:.2f}x", target, 'yes' if target and r >= float(target.strip('x>= ')) else ('' if not target else 'NO')))
 ratio('MLP teacher 784-1200-1200-10', 'mlp', 'teacher', 'mlp-teacher', 'hard', '>= 1.0x')
 ratio('MLP student, hard labels', 'mlp', 'student_ce', 'mlp-student', 'hard', '')
 ratio('MLP student, KD (kd: cached teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-cached', '>= 4x')

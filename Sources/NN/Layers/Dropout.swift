@@ -30,7 +30,7 @@ public final class Dropout: Layer {
     public func flops(for inputShape: [Int]) -> Int { inputShape.reduce(1, *) }
 
     /// Elements per thread below which the mask is drawn on one thread.
-    private static let elementsPerThread = 1 << 15
+    private static let elementsPerThread = 1 << 13
 
     /// Whether the last forward was in training mode (else backward is the identity).
     private var masked = false

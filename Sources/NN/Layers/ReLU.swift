@@ -15,7 +15,7 @@ public final class ReLU: Layer {
     public func flops(for inputShape: [Int]) -> Int { inputShape.reduce(1, *) }
 
     /// Elements per thread below which a pass stays on one thread.
-    private static let elementsPerThread = 1 << 16
+    private static let elementsPerThread = 1 << 14
 
     /// x [N, ...] -> y = max(0, x), same shape (a NaN stays NaN, as in PyTorch).
     public func forward(_ x: Tensor, training: Bool) -> Tensor {

@@ -57,7 +57,7 @@ public class Adam: Optimizer {
                 parameter.grad.data.withUnsafeBufferPointer { grad in
                     state.buffers[0][i].data.withUnsafeMutableBufferPointer { m in
                         state.buffers[1][i].data.withUnsafeMutableBufferPointer { v in
-                            Parallel.forRanges(theta.count, minimumPerThread: 1 << 16, AdamUpdate(
+                            Parallel.forRanges(theta.count, minimumPerThread: 1 << 13, AdamUpdate(
                                 theta: theta.baseAddress!, grad: grad.baseAddress!, m: m.baseAddress!,
                                 v: v.baseAddress!, constants: constants))
                         }

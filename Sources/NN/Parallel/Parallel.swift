@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Work over a range of indices that `Parallel.forRanges` may split across the cores: a struct
 /// holding the pointers and constants the loop needs, whose `run` handles one sub-range.
@@ -15,8 +16,8 @@ protocol RangeJob {
 /// inline. The split never changes results: each element is computed by the same arithmetic
 /// whichever thread does it.
 ///
-/// The helpers are persistent threads that sleep on a semaphore between jobs (they never spin,
-/// so they do not compete with the thread that hands out work). A job is a `RangeJob` value
+/// The helpers are persistent threads that watch for the next job for a moment after each one,
+/// then sleep on a semaphore (`WorkerPool`). A job is a `RangeJob` value
 /// that stays on the caller's stack: the helpers get its address and its type, so handing out
 /// work allocates nothing (a closure would need a heap context to reach the other threads).
 public enum Parallel {
@@ -72,43 +73,79 @@ private struct Chunked<Job: RangeJob>: PartJob {
 /// `helpers` threads that each run one part of a job while the calling thread runs part 0.
 /// One job at a time (callers are serialised by a lock; a job started from inside a job, or
 /// while another thread's job runs, runs inline).
+///
+/// A job is published by bumping `generation`. After a job a helper keeps watching it for
+/// `spinSeconds` before it sleeps on its semaphore: within a training step the next job comes
+/// sooner than that, and waking a sleeping thread costs tens of microseconds here (more than
+/// splitting a small sgemm saves). kd's helpers are the only threads besides the caller
+/// (OpenBLAS runs on one thread), so the spinning takes no core from the work.
 final class WorkerPool {
-    private let helpers: Int
+    /// How long a helper spins for the next job before it sleeps.
+    static let spinSeconds = 500e-6
+
+    private final class Helper {
+        let index: Int
+        /// Set before the helper's last look at `generation` ahead of waiting on `wake`.
+        let asleep = Atomic<Bool>(false)
+        let wake = DispatchSemaphore(value: 0)
+
+        init(index: Int) { self.index = index }
+    }
+
+    private let helpers: [Helper]
     /// The running job: its type and the address of its value on the caller's stack (set only
     /// while `run` waits for it).
     private var jobType: PartJob.Type?
     private var jobAddress: UnsafeRawPointer?
     private var parts = 0
-    private let starts: [DispatchSemaphore]
-    private let done = DispatchSemaphore(value: 0)
+    /// Bumped once per job, after the job's fields are set.
+    private let generation = Atomic<Int>(0)
+    /// Helpers done with the current job.
+    private let finished = Atomic<Int>(0)
     private let lock = NSLock()
     private var threads: [Thread] = []
     /// Jobs run on the helpers so far (counted under the lock).
     private(set) var dispatched = 0
 
-    init(helpers: Int) {
-        self.helpers = max(0, helpers)
-        starts = (0..<max(0, helpers)).map { _ in DispatchSemaphore(value: 0) }
-        for index in 0..<self.helpers {
-            let thread = Thread { [unowned self] in self.loop(helper: index) }
-            thread.name = "kd-worker-\(index + 1)"
+    init(helpers count: Int) {
+        helpers = (0..<max(0, count)).map(Helper.init)
+        for helper in helpers {
+            let thread = Thread { [unowned self] in self.loop(helper) }
+            thread.name = "kd-worker-\(helper.index + 1)"
             thread.start()
             threads.append(thread)
         }
     }
 
-    private func loop(helper index: Int) {
+    private func loop(_ helper: Helper) {
+        var seen = 0
         while true {
-            starts[index].wait()
-            if index + 1 < parts, let jobType, let jobAddress { jobType.run(at: jobAddress, part: index + 1) }
-            done.signal()
+            seen = nextJob(after: seen, helper)
+            if helper.index + 1 < parts, let jobType, let jobAddress { jobType.run(at: jobAddress, part: helper.index + 1) }
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    /// Waits for a generation after `seen` and returns it: spins for `spinSeconds`, then sleeps
+    /// until `run` wakes the helper (and looks again after any wake, which may be stale).
+    private func nextJob(after seen: Int, _ helper: Helper) -> Int {
+        let deadline = Clock.seconds + Self.spinSeconds
+        var looks = 0
+        while true {
+            let current = generation.load(ordering: .acquiring)
+            if current != seen { return current }
+            looks += 1
+            if looks % 1024 != 0 || Clock.seconds < deadline { continue }
+            helper.asleep.store(true, ordering: .sequentiallyConsistent)
+            if generation.load(ordering: .sequentiallyConsistent) == seen { helper.wake.wait() }
+            helper.asleep.store(false, ordering: .sequentiallyConsistent)
         }
     }
 
     /// Runs parts 0 ..< `requested` of `job`, part 0 on this thread, the others on the helpers;
     /// returns when all are done.
     func run<Job: PartJob>(parts requested: Int, _ job: Job) {
-        let parts = min(requested, helpers + 1)
+        let parts = min(requested, helpers.count + 1)
         guard parts > 1, lock.try() else {
             for part in 0..<requested { job.run(part: part) }
             return
@@ -119,12 +156,26 @@ final class WorkerPool {
             jobType = Job.self
             jobAddress = UnsafeRawPointer(address)
             self.parts = parts
-            for index in 0..<(parts - 1) { starts[index].signal() }
+            finished.store(0, ordering: .relaxed)
+            generation.add(1, ordering: .sequentiallyConsistent)
+            // A helper that announced sleep either saw the new generation already or waits: wake it.
+            for index in helpers.indices where helpers[index].asleep.load(ordering: .sequentiallyConsistent) {
+                helpers[index].wake.signal()
+            }
             job.run(part: 0)
-            for _ in 0..<(parts - 1) { done.wait() }
+            var looks = 0
+            while finished.load(ordering: .acquiring) < helpers.count {
+                looks += 1
+                if looks % 1024 == 0 { sched_yield() }  // a helper may be off its core
+            }
             jobType = nil
             jobAddress = nil
         }
         if requested > parts { for part in parts..<requested { job.run(part: part) } }
     }
+}
+
+/// Monotonic seconds, cheap enough to read in a spin loop.
+private enum Clock {
+    static var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 }
