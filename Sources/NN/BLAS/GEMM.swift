@@ -32,6 +32,7 @@ public func sgemm(
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     guard m > 0, n > 0 else { return }
+    _ = BLASThreads.singleThreadedBLAS
     if k > 0, m == 1 || n == 1 {
         return matrixVectorProduct(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                                    beta: beta, c: c, ldc: ldc)
@@ -61,7 +62,6 @@ private func matrixVectorProduct(
     alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    _ = BLASThreads.singleThreadedBLAS
     if m == 1 {
         // op(B) is [k, n]: stored [k, n] (use it transposed) or [n, k] (use it as stored).
         let (rows, columns) = transB == .none ? (k, n) : (n, k)
@@ -103,7 +103,6 @@ struct BLASProduct {
     /// C[rows, columns] = alpha * op(A)[rows, :] * op(B)[:, columns] + beta * C[rows, columns].
     @inline(__always)
     func run(rows: Range<Int>, columns: Range<Int>) {
-        _ = BLASThreads.singleThreadedBLAS
         let aBlock = transA == .none ? a + rows.lowerBound * lda : a + rows.lowerBound
         let bBlock = transB == .none ? b + columns.lowerBound : b + columns.lowerBound * ldb
         cblas_sgemm(

@@ -87,7 +87,6 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         return (2 * g.patchSize + (bias == nil ? 0 : 1)) * outChannels * g.outputPlane
     }
 
-
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard let g = cachedWindow(for: x) else {

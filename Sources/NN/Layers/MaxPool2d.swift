@@ -47,7 +47,7 @@ public final class MaxPool2d: Layer {
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
-                    if k == 2, s == 2, p == 0 {
+                    if k == 2, s == 2, p == 0, g.outWidth >= 4 {
                         Parallel.forRanges(planes, minimumPerThread: Self.planesPerThread(g), align: 1,
                                            Pool2x2(x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g))
                         return
@@ -104,8 +104,8 @@ public final class MaxPool2d: Layer {
 
 /// 2x2 max pooling, stride 2, no padding, of a range of [H, W] planes: y [Ho, Wo] per plane and
 /// the plane index of each window's first maximum (a NaN wins, the last one if several).
-/// Windows go eight at a time as vector selects (see `WindowOctets`); a row of fewer than 4
-/// windows goes one at a time.
+/// Windows go eight at a time as vector selects (see `WindowOctets`); rows need at least 4
+/// windows (narrower ones take the general loop).
 private struct Pool2x2: RangeJob {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
@@ -118,10 +118,6 @@ private struct Pool2x2: RangeJob {
             for oh in 0..<ho {
                 let (top, o, rowFirst) = (x + (plane * h + 2 * oh) * w, (plane * ho + oh) * wo, Int32(2 * oh * w))
                 let bottom = top + w
-                guard wo >= 4 else {
-                    for ow in 0..<wo { window(top + 2 * ow, bottom + 2 * ow, rowFirst &+ Int32(2 * ow), Int32(w), o + ow) }
-                    continue
-                }
                 for octet in WindowOctets(windows: wo) {
                     let (a, b, first) = (octet.a, octet.b, octet.firstElements(rowFirst))
                     let t = SIMD16(lowHalf: load8(top + 2 * a), highHalf: load8(top + 2 * b))
@@ -147,17 +143,6 @@ private struct Pool2x2: RangeJob {
         let wins = (value .> best) .| (value .!= value)
         best.replace(with: value, where: wins)
         index.replace(with: candidate, where: wins)
-    }
-
-    /// One window (top row `top`, bottom row `bottom`, top-left at plane index `first`) into
-    /// y[o] and argmax[o].
-    private func window(_ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>, _ first: Int32, _ w: Int32, _ o: Int) {
-        var (best, at) = (top[0], first)
-        if top[1] > best || top[1].isNaN { (best, at) = (top[1], first &+ 1) }
-        if bottom[0] > best || bottom[0].isNaN { (best, at) = (bottom[0], first &+ w) }
-        if bottom[1] > best || bottom[1].isNaN { (best, at) = (bottom[1], first &+ w &+ 1) }
-        y[o] = best
-        argmax[o] = at
     }
 }
 
@@ -201,10 +186,13 @@ private struct WindowOctets: Sequence, IteratorProtocol {
     /// Where the next vector starts; -1 when done.
     private var start = 0
 
-    init(windows: Int) { self.windows = windows }
+    init(windows: Int) {
+        precondition(windows >= 4, "WindowOctets: a row of \(windows) windows is narrower than one vector")
+        self.windows = windows
+    }
 
     mutating func next() -> Octet? {
-        guard windows >= 4, start >= 0 else { return nil }
+        guard start >= 0 else { return nil }
         if windows < 8 {
             start = -1
             return Octet(a: 0, b: windows - 4)

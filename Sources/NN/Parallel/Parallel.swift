@@ -103,7 +103,6 @@ final class WorkerPool {
     /// Helpers done with the current job.
     private let finished = Atomic<Int>(0)
     private let lock = NSLock()
-    private var threads: [Thread] = []
     /// Jobs run on the helpers so far (counted under the lock).
     private(set) var dispatched = 0
 
@@ -113,7 +112,6 @@ final class WorkerPool {
             let thread = Thread { [unowned self] in self.loop(helper) }
             thread.name = "kd-worker-\(helper.index + 1)"
             thread.start()
-            threads.append(thread)
         }
     }
 
