@@ -25,9 +25,10 @@ let package = Package(
         .target(
             name: "Distill",
             dependencies: ["NN", "SafeTensors", "CZlib", .product(name: "Yams", package: "Yams")]),
+        .target(name: "KDBench", dependencies: ["Distill"]),
         .executableTarget(
             name: "kd",
-            dependencies: ["Distill", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Distill", "KDBench", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "TestSupport", "MallocCounter"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distill
+import KDBench
 import Foundation
 
 /// `kd bench`: the speed of this machine's sgemm and of kd's training and inference.

@@ -49,7 +49,7 @@ struct CompareCommand: ParsableCommand {
                 throw ValidationError("model '\(name)' was trained with another input normalisation than the teacher; compare them separately")
             }
             let dataset = try TestData.load(source: data, dataDirectory: dataDir, normalization: normalization)
-            let models = checkpoints.map { ($0.0, $0.1.model) }
+            let models = checkpoints.map { ComparedModel(name: $0.0, model: $0.1.model) }
             let comparison = try Comparison(models: models, dataset: dataset, measureLatency: !noLatency)
             print(json ? comparison.json : comparison.table)
         }

@@ -24,11 +24,9 @@ struct DistillCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            var options = flags.options(teacher: teacher, command: "distill")
-            options.temperature = temperature
-            options.alpha = alpha
-            try DistillJob(configPath: flags.configPath, options: options).distill()
+        try reportingErrors(command: "distill") {
+            let start = flags.start(teacher: teacher, temperature: temperature, alpha: alpha)
+            try DistillJob(plan: RunPlan(start), options: flags.options, task: .distill).run()
         }
     }
 }

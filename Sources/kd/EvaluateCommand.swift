@@ -26,7 +26,7 @@ struct EvaluateCommand: ParsableCommand {
         try reportingErrors {
             let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: model), specPath: spec)
             let dataset = try TestData.load(source: data, dataDirectory: dataDir, normalization: checkpoint.normalization)
-            let report = try Evaluation(model: checkpoint.model, dataset: dataset)
+            let report = try Evaluation(model: checkpoint.model, file: model, dataset: dataset)
             print(json ? report.json : report.text)
         }
     }

@@ -33,14 +33,18 @@ struct KD: ParsableCommand {
     }
 }
 
-/// Runs `body`, turning any error into one line on stderr and exit status 1.
-func reportingErrors(_ body: () throws -> Void) throws {
+/// Runs `body`, turning any error into one line on stderr and exit status 1. An interruption
+/// exits 130 with the `kd <command> --resume RUN_DIR` line that continues the run.
+func reportingErrors(command: String? = nil, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
     } catch let stop as InterruptedError {
-        FileHandle.standardError.write(Data("kd: interrupted: \(stop)\n".utf8))
+        let hint = zip([command], [stop.runFolder]).compactMap { c, folder in
+            c.flatMap { c in folder.map { "; continue with: kd \(c) --resume \($0)" } }
+        }.first ?? ""
+        FileHandle.standardError.write(Data("kd: interrupted: \(stop)\(hint)\n".utf8))
         throw ExitCode(130)
     } catch {
         FileHandle.standardError.write(Data("kd: error: \(error)\n".utf8))
@@ -90,21 +94,15 @@ struct RunFlags: ParsableArguments {
         }
     }
 
-    /// The config path (validate() ensured one of --config and --resume).
-    var configPath: String { config ?? "" }
+    /// Where the run's config comes from (validate() ensured one of --config and --resume).
+    func start(teacher: String? = nil, temperature: Float? = nil, alpha: Float? = nil) -> RunStart {
+        if let resume { return .resume(folder: resume) }
+        return .fresh(configPath: config ?? "", overrides: RunOverrides(
+            epochs: epochs, seed: seed, output: out, teacherCheckpoint: teacher, temperature: temperature, alpha: alpha))
+    }
 
-    func options(teacher: String? = nil, command: String) -> RunOptions {
-        var options = RunOptions()
-        options.resume = resume
-        options.stopAfter = stopAfter.flatMap(StopPoint.init)
-        options.command = command
-        options.epochs = epochs
-        options.seed = seed
-        options.output = out
-        options.teacherCheckpoint = teacher
-        options.dataDirectory = dataDir
-        options.force = force
-        options.quiet = quiet
-        return options
+    /// The flags that are not config overrides.
+    var options: RunOptions {
+        RunOptions(dataDirectory: dataDir, force: force, quiet: quiet, stopAfter: stopAfter.flatMap(StopPoint.init))
     }
 }

@@ -8,8 +8,8 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var flags: RunFlags
 
     func run() throws {
-        try reportingErrors {
-            try DistillJob(configPath: flags.configPath, options: flags.options(command: "train")).trainTeacher()
+        try reportingErrors(command: "train") {
+            try DistillJob(plan: RunPlan(flags.start()), options: flags.options, task: .trainTeacher).run()
         }
     }
 }

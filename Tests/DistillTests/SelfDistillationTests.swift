@@ -38,9 +38,8 @@ final class SelfDistillationTests: XCTestCase {
         if teacher { config += "\nteacher: {model: \(dir.path)/mlp.yaml}" }
         if student { config += "\nstudent: {model: \(dir.path)/mlp.yaml}" }
         let path = try dir.write("run.yaml", config)
-        var options = RunOptions()
-        options.quiet = true
-        return try DistillJob(configPath: path, options: options)
+        return try DistillJob(plan: RunPlan(.fresh(configPath: path, overrides: RunOverrides())),
+                              options: RunOptions(quiet: true), task: .distill)
     }
 
     func testBornAgainGenerationLearnsFromPreviousGenerationFile() throws {
@@ -127,8 +126,8 @@ final class SelfDistillationTests: XCTestCase {
         let teachers = try (0..<2).map { _ in try ModelBuilder.build(spec, rng: &rng) }
         let samples = (0..<20).map { _ in rng.normal() }
         let dataset = try Dataset(name: "d", samples: samples, sampleShape: [4], labels: [0, 1, 2, 0, 1], classCount: 3)
-        let cached = SoftTargets.cached(teachers: teachers, dataset: dataset, temperature: 3)
-        let live = SoftTargets.live(teachers: teachers, temperature: 3)
+        let cached = TeacherTargets.cached(teachers: teachers.map { TeacherModel(model: $0) }, dataset: dataset, temperature: 3)
+        let live = TeacherTargets.live(teachers: teachers.map { TeacherModel(model: $0) }, temperature: 3)
         let indices = [3, 0, 4]
         let input = Tensor(shape: [3, 4], data: indices.flatMap { Array(samples[($0 * 4)..<($0 * 4 + 4)]) })
         let fromCache = Tensor(shape: [0])

@@ -104,7 +104,7 @@ final class MalformedInputTests: XCTestCase {
         Case(name: "config-temperature-zero", args: config("config-temperature-zero.yaml"), fragments: ["config-temperature-zero.yaml:5", "'distillation.temperature' must be a number > 0"]),
         Case(name: "config-unknown-key", args: config("config-unknown-key.yaml"), fragments: ["config-unknown-key.yaml:3", "unknown key 'trainig'"]),
         Case(name: "config-wrong-type", args: config("config-wrong-type.yaml"), fragments: ["config-wrong-type.yaml:3", "'training.epochs' must be an integer >= 1, got 'ten'"]),
-        Case(name: "config-teacher-classes", args: config("config-teacher-classes.yaml"), fragments: ["ckpt-teacher-5-classes.safetensors", "model outputs [5] but the data set has 3 classes"]),
+        Case(name: "config-teacher-classes", args: config("config-teacher-classes.yaml"), fragments: ["ckpt-teacher-5-classes.safetensors", "the teacher outputs [5] but the student 'tiny' outputs [3]"]),
         Case(name: "config-input-mismatch", args: config("config-input-mismatch.yaml"), fragments: ["spec-input-3x3", "model takes input [1, 3, 3] but the data set's samples are [1, 2, 2]"]),
         Case(name: "resume-not-a-run", args: ["distill", "--resume", corpus.path], fragments: ["not a kd run folder (no config.yaml)"]),
     ]

@@ -14,14 +14,20 @@ public struct Checkpoint {
     public let spec: ModelSpec
     /// The per-channel normalisation inputs need before they reach the model, if any.
     public let normalization: Normalization?
+    /// Whether `normalization` is known: true for checkpoints kd wrote (they record a
+    /// normalisation whenever one was used) and for any file with `kd.normalize`; false for a
+    /// plain state_dict, whose inputs the caller must describe.
+    public let recordsNormalization: Bool
     /// Everything else in `__metadata__` (role, ...).
     public let metadata: [String: String]
 
-    public init(model: Sequential, spec: ModelSpec, normalization: Normalization? = nil, metadata: [String: String] = [:]) {
+    public init(model: Sequential, spec: ModelSpec, normalization: Normalization? = nil, metadata: [String: String] = [:],
+                recordsNormalization: Bool = true) {
         self.model = model
         self.spec = spec
         self.normalization = normalization
         self.metadata = metadata
+        self.recordsNormalization = recordsNormalization
     }
 
     /// Writes the checkpoint atomically (temporary name, then rename).
@@ -39,11 +45,7 @@ public struct Checkpoint {
                 writer.add(entry.key, shape: entry.value.shape, floats: entry.value.data)
             }
         }
-        do {
-            try writer.write(to: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        try writer.write(to: url)
     }
 
     /// Loads a checkpoint; `specPath` names a model spec YAML for files without kd metadata.
@@ -55,12 +57,7 @@ public struct Checkpoint {
     /// only when the file has none (a plain PyTorch `save_file(model.state_dict())`, e.g. a
     /// teacher named in a run config with `teacher.model`). A file with neither is an error.
     public static func load(from url: URL, spec given: ModelSpec? = nil, fallbackSpec: ModelSpec? = nil) throws -> Checkpoint {
-        let file: SafeTensorsFile
-        do {
-            file = try SafeTensorsFile(contentsOf: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        let file = try SafeTensorsFile(contentsOf: url)
         return try load(file: file, path: url.path, spec: given, fallbackSpec: fallbackSpec)
     }
 
@@ -77,10 +74,10 @@ public struct Checkpoint {
             do {
                 spec = try ModelSpec(json: json)
             } catch {
-                throw RunError("\(path): the embedded model spec is invalid (\(error))")
+                throw CheckpointError.invalidEmbeddedSpec(file: path, reason: "\(error)")
             }
         } else {
-            throw RunError("\(path): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict")
+            throw CheckpointError.missingSpec(file: path)
         }
         var rng = SplitMix64(seed: 0)
         let model = try ModelBuilder.build(spec, rng: &rng)
@@ -88,14 +85,16 @@ public struct Checkpoint {
         var normalization: Normalization?
         if let json = file.metadata[normalizationKey] {
             guard let decoded = try? JSONDecoder().decode(Normalization.self, from: Data(json.utf8)) else {
-                throw RunError("\(path): metadata '\(normalizationKey)' is not {\"mean\": [...], \"std\": [...]}")
+                throw CheckpointError.invalidNormalization(file: path)
             }
             normalization = decoded
         }
         var metadata = file.metadata
+        let recorded = metadata[specKey] != nil || metadata[normalizationKey] != nil
         metadata[specKey] = nil
         metadata[normalizationKey] = nil
-        return Checkpoint(model: model, spec: spec, normalization: normalization, metadata: metadata)
+        return Checkpoint(model: model, spec: spec, normalization: normalization, metadata: metadata,
+                          recordsNormalization: recorded)
     }
 
     /// Copies every state_dict tensor of `file` into `model`; names and shapes must match
@@ -131,8 +130,7 @@ public struct Checkpoint {
             let spec = specName.isEmpty ? "the model spec" : "model spec '\(specName)'"
             let wanted = expected.map { "\($0.key) \(shape($0.value.shape))" }.joined(separator: ", ")
             let found = names.map { "\($0) \(shape(file.tensors[$0]?.shape ?? []))" }.joined(separator: ", ")
-            throw RunError("\(path): tensors do not match \(spec): " + problems.joined(separator: "; ")
-                + " (expected: \(wanted); found: \(found))")
+            throw CheckpointError.tensorMismatch(file: path, spec: spec, problems: problems, expected: wanted, found: found)
         }
         for entry in expected {
             let values = try file.floats(entry.key)

@@ -28,25 +28,38 @@ public struct ModelReport {
     }
 }
 
+/// One model of a comparison: its name in the table, the model, and the renormalisation that
+/// turns the comparison's data into the inputs it was trained on (nil: the data as it is).
+public struct ComparedModel {
+    public let name: String
+    public let model: Sequential
+    public let input: InputRenormalization?
+
+    public init(name: String, model: Sequential, input: InputRenormalization? = nil) {
+        self.name = name
+        self.model = model
+        self.input = input
+    }
+}
+
 /// Teacher vs students (and baselines, generations) on one test set.
 public struct Comparison {
     public let reports: [ModelReport]
     public let dataName: String
     public let samples: Int
 
-    /// Evaluates every model on `dataset`; the first model is the reference teacher.
-    public init(models: [(name: String, model: Sequential)], dataset: Dataset, measureLatency: Bool = true) throws {
-        guard let teacher = models.first else { throw RunError("compare: no models given") }
-        for (name, model) in models where model.outputShape.reduce(1, *) < dataset.classCount
-            || model.inputShape != dataset.sampleShape {
-            throw RunError("compare: model '\(name)' takes \(model.inputShape) -> \(model.outputShape), data '\(dataset.name)' has samples \(dataset.sampleShape) and \(dataset.classCount) classes")
-        }
-        let teacherLogits = Inference.logits(of: teacher.model, on: dataset)
+    /// Evaluates every model on `dataset` (each renormalised as it was trained); the first
+    /// model is the reference teacher. Agreement and KL compare sample by sample.
+    public init(models: [ComparedModel], dataset: Dataset, measureLatency: Bool = true) throws {
+        guard let teacher = models.first else { throw ComparisonError.noModels }
+        for entry in models { try ModelFit.check(entry.model, file: entry.name, dataset: dataset) }
+        let teacherLogits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
         let teacherProbabilities = Tensor(shape: teacherLogits.shape)
         softmax(teacherLogits, into: teacherProbabilities)
         let teacherTop = teacherLogits.argmaxPerRow()
-        reports = models.map { name, model in
-            let logits = name == teacher.name ? teacherLogits : Inference.logits(of: model, on: dataset)
+        reports = models.enumerated().map { index, entry in
+            let (name, model) = (entry.name, entry.model)
+            let logits = index == 0 ? teacherLogits : Inference.logits(of: model, on: dataset, renormalizing: entry.input)
             let metrics = ClassificationMetrics(logits: logits, labels: dataset.labels)
             let top = logits.argmaxPerRow()
             let agree = zip(top, teacherTop).filter { $0 == $1 }.count
@@ -91,6 +104,13 @@ public struct Comparison {
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
             + "\n\(samples) test samples of \(dataName); agree and KL are against \(reports.first?.name ?? "the teacher")"
     }
+}
+
+/// A comparison asked of nothing.
+public enum ComparisonError: Error, CustomStringConvertible, Equatable, Sendable {
+    case noModels
+
+    public var description: String { "compare: no models given" }
 }
 
 /// Human-readable byte counts.

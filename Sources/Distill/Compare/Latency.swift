@@ -16,9 +16,9 @@ enum Latency {
         _ = model.forward(input, training: false)
         var times: [Double] = []
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = MonotonicClock.seconds
             _ = model.forward(input, training: false)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(n))
+            times.append((MonotonicClock.seconds - start) * 1000 / Double(n))
         }
         return times.sorted()[times.count / 2]
     }

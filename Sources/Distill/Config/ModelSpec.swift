@@ -83,6 +83,8 @@ public struct ModelSpec: Equatable, Codable, Sendable {
 
     /// Largest size, count, kernel, stride or padding a spec may give (a layer dimension).
     public static let maxSize = 1 << 16
+    /// Most layers a spec may list (generous: the shipped specs have under 20).
+    public static let maxLayers = 1000
 
     /// Reads the JSON written by `toJSON()` (e.g. from checkpoint metadata), validated with the
     /// same rules as a YAML spec.
@@ -97,21 +99,21 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         }
     }
 
-    /// The first value outside what the YAML reader accepts, or nil.
+    /// The first value outside the rules the YAML reader applies (`SpecRule`), or nil.
     func validationProblem() -> String? {
-        let m = Self.maxSize
-        func size(_ v: Int) -> Bool { v > 0 && v <= m }
-        if input.isEmpty || !input.allSatisfy(size) { return "input \(input) must be a non-empty list of integers in 1...\(m)" }
+        if input.isEmpty || !input.allSatisfy(SpecRule.size.test) { return "input \(input) must be a non-empty list of \(SpecRule.size.text)s" }
         if !Self.initSchemes.contains(initScheme) { return "unknown init '\(initScheme)'" }
         if layers.isEmpty { return "no layers" }
+        if layers.count > Self.maxLayers { return "\(layers.count) layers, more than the \(Self.maxLayers) a spec may have" }
         for (i, layer) in layers.enumerated() {
             let ok: Bool
             switch layer {
-            case let .linear(out, _): ok = size(out)
-            case let .conv2d(out, k, s, p, _): ok = size(out) && size(k) && size(s) && p >= 0 && p <= m
-            case let .maxPool2d(k, s, p), let .avgPool2d(k, s, p): ok = size(k) && size(s) && p >= 0 && p <= k / 2
-            case let .batchNorm(eps, momentum): ok = eps > 0 && eps.isFinite && momentum >= 0 && momentum <= 1
-            case let .dropout(p): ok = p >= 0 && p < 1
+            case let .linear(out, _): ok = SpecRule.size.test(out)
+            case let .conv2d(out, k, s, p, _): ok = [out, k, s].allSatisfy(SpecRule.size.test) && SpecRule.offset.test(p)
+            case let .maxPool2d(k, s, p), let .avgPool2d(k, s, p):
+                ok = SpecRule.size.test(k) && SpecRule.size.test(s) && SpecRule.poolingPadding(kernel: k).test(p)
+            case let .batchNorm(eps, momentum): ok = SpecRule.eps.test(Double(eps)) && SpecRule.momentum.test(Double(momentum))
+            case let .dropout(p): ok = SpecRule.dropout.test(Double(p))
             case .relu, .flatten: ok = true
             }
             if !ok { return "layers[\(i)] (\(layer.kind)) has a value out of range: \(layer)" }
@@ -149,12 +151,15 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         try m.expect(["name", "input", "init", "layers"])
         let name = try m.value("name")?.string() ?? defaultName
         let inputValue = try m.required("input")
-        let input = try inputValue.ints("a positive integer <= \(maxSize)", where: { $0 > 0 && $0 <= maxSize })
+        let input = try inputValue.ints(SpecRule.size.text, where: SpecRule.size.test)
         guard !input.isEmpty else { throw inputValue.error("'input' must be a non-empty list of positive integers, e.g. [1, 28, 28]") }
         let initScheme = try m.value("init")?.oneOf(initSchemes) ?? "default"
         let layersValue = try m.required("layers")
         let items = try layersValue.sequence()
         guard !items.isEmpty else { throw layersValue.error("'layers' must list at least one layer") }
+        guard items.count <= maxLayers else {
+            throw layersValue.error("'layers' lists \(items.count) layers, more than the \(maxLayers) a spec may have")
+        }
         let layers = try items.map(parseLayer)
         try m.finish()
         return ModelSpec(name: name, input: input, initScheme: initScheme, layers: layers)
@@ -190,15 +195,15 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             "batchnorm": ["eps", "momentum"], "dropout": ["p"], "relu": [], "flatten": [],
         ]
         try args.expect(allowed[kind] ?? [])
-        func positive(_ key: String) throws -> Int? { try args.value(key)?.int("a positive integer <= \(maxSize)", where: { $0 > 0 && $0 <= maxSize }) }
+        func positive(_ key: String) throws -> Int? { try args.value(key)?.int(SpecRule.size.text, where: SpecRule.size.test) }
         func requiredPositive(_ key: String) throws -> Int {
             guard let v = args.value(key) else {
                 let path = args.owner.childPath(key)
                 throw ConfigError(file: item.file, line: kindValue.keyLine, key: path, message: "missing required key '\(path)'")
             }
-            return try v.int("a positive integer <= \(maxSize)", where: { $0 > 0 && $0 <= maxSize })
+            return try v.int(SpecRule.size.text, where: SpecRule.size.test)
         }
-        func nonNegative(_ key: String) throws -> Int? { try args.value(key)?.int("an integer in [0, \(maxSize)]", where: { $0 >= 0 && $0 <= maxSize }) }
+        func nonNegative(_ key: String) throws -> Int? { try args.value(key)?.int(SpecRule.offset.text, where: SpecRule.offset.test) }
         let layer: LayerSpec
         switch kind {
         case "linear":
@@ -211,15 +216,14 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             let k = try requiredPositive("kernel")
             let s = try positive("stride") ?? k
             let p = try nonNegative("padding") ?? 0
-            if p > k / 2, let v = args.value("padding") {
-                throw v.error("'\(v.path)' must be at most half the kernel (\(k / 2)), got \(p)")
-            }
+            let padding = SpecRule.poolingPadding(kernel: k)
+            if !padding.test(p), let v = args.value("padding") { throw v.error("'\(v.path)' must be \(padding.text), got \(p)") }
             layer = kind == "maxpool2d" ? .maxPool2d(kernel: k, stride: s, padding: p) : .avgPool2d(kernel: k, stride: s, padding: p)
         case "batchnorm":
-            layer = .batchNorm(eps: try args.value("eps")?.float("a number > 0", where: { $0 > 0 }) ?? 1e-5,
-                               momentum: try args.value("momentum")?.float("a number in [0, 1]", where: { $0 >= 0 && $0 <= 1 }) ?? 0.1)
+            layer = .batchNorm(eps: try args.value("eps")?.float(SpecRule.eps.text, where: SpecRule.eps.test) ?? 1e-5,
+                               momentum: try args.value("momentum")?.float(SpecRule.momentum.text, where: SpecRule.momentum.test) ?? 0.1)
         case "dropout":
-            layer = .dropout(p: try args.value("p")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0.5)
+            layer = .dropout(p: try args.value("p")?.float(SpecRule.dropout.text, where: SpecRule.dropout.test) ?? 0.5)
         case "relu":
             layer = .relu
         default:

@@ -15,6 +15,9 @@ public struct OptimizerConfig: Equatable, Sendable {
     public var betas: [Float]
     public var eps: Float
 
+    /// The keys of `training.optimizer` in a run config, one per field.
+    public static let keys = ["name", "lr", "weight_decay", "momentum", "nesterov", "betas", "eps"]
+
     public init(name: Name = .adam, lr: Float = 0.001, weightDecay: Float? = nil, momentum: Float = 0,
                 nesterov: Bool = false, betas: [Float] = [0.9, 0.999], eps: Float = 1e-8) {
         self.name = name
@@ -85,6 +88,9 @@ public struct RoleConfig: Equatable, Sendable {
     public var checkpoint: String?
     /// Merged training settings for this role.
     public var training: TrainingConfig
+    /// The input normalisation a teacher checkpoint without a recorded one (a plain PyTorch
+    /// state_dict) was trained with (`teacher.normalize`); nil: the run's `data.normalize`.
+    public var normalize: Normalization?
 
     /// True when `checkpoint` names an existing file.
     public var checkpointExists: Bool {
@@ -93,10 +99,12 @@ public struct RoleConfig: Equatable, Sendable {
         return FileManager.default.fileExists(atPath: c, isDirectory: &isDir) && !isDir.boolValue
     }
 
-    public init(model: ModelRef, checkpoint: String? = nil, training: TrainingConfig = TrainingConfig()) {
+    public init(model: ModelRef, checkpoint: String? = nil, training: TrainingConfig = TrainingConfig(),
+                normalize: Normalization? = nil) {
         self.model = model
         self.checkpoint = checkpoint
         self.training = training
+        self.normalize = normalize
     }
 }
 
@@ -199,11 +207,6 @@ public struct RunConfig: Equatable, Sendable {
             c.teacher?.checkpoint = PathResolver.absolute(t)
         }
         return c
-    }
-
-    /// Loads the data this config names (see `DataSplits`), seeded by `seed`.
-    public func loadData(dataDir: String? = DataSource.environmentDataDir()) throws -> DataSplits {
-        try DataSplits.load(data, seed: seed, dataDir: dataDir)
     }
 }
 

@@ -45,8 +45,8 @@ struct RunConfigParser {
         let data = try dataValue.map(parseData) ?? DataConfig()
         let shared = try trainingValue?.mapping()
         let training = try parseTraining(shared.map { [$0] } ?? [])
-        let teacher = try teacherValue.map { try parseRole($0, shared: shared) }
-        let student = try studentValue.map { try parseRole($0, shared: shared) }
+        let teacher = try teacherValue.map { try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training", "normalize"]) }
+        let student = try studentValue.map { try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training"]) }
         let distillation = try distillValue.map(parseDistillation) ?? DistillationConfig()
 
         guard teacher != nil || student != nil else {
@@ -109,19 +109,7 @@ struct RunConfigParser {
         }
         config.limit = try m.value("limit")?.int("an integer >= 1", where: { $0 >= 1 })
         config.testLimit = try m.value("test_limit")?.int("an integer >= 1", where: { $0 >= 1 })
-        if let nv = m.value("normalize") {
-            let n = try nv.mapping()
-            try n.expect(["mean", "std"])
-            let meanValue = try n.required("mean"), stdValue = try n.required("std")
-            let mean = try meanValue.doubles().map(Float.init)
-            let std = try stdValue.doubles("a number > 0", where: { $0 > 0 }).map(Float.init)
-            try n.finish()
-            guard !mean.isEmpty else { throw meanValue.error("'\(meanValue.path)' must list one mean per channel") }
-            guard mean.count == std.count else {
-                throw stdValue.error("'\(stdValue.path)' has \(std.count) values, 'data.normalize.mean' has \(mean.count) (one per channel)")
-            }
-            config.normalize = Normalization(mean: mean, std: std)
-        }
+        config.normalize = try m.value("normalize").map(parseNormalization)
         if let cv = m.value("csv") {
             let c = try cv.mapping()
             try c.expect(["label_column", "header", "scale", "shape"])
@@ -147,11 +135,27 @@ struct RunConfigParser {
         return config
     }
 
+    /// `{mean: [...], std: [...]}`, one value per channel each, every std > 0.
+    func parseNormalization(_ v: YAMLValue) throws -> Normalization {
+        let n = try v.mapping()
+        try n.expect(["mean", "std"])
+        let meanValue = try n.required("mean"), stdValue = try n.required("std")
+        let mean = try meanValue.doubles().map(Float.init)
+        let std = try stdValue.doubles("a number > 0", where: { $0 > 0 }).map(Float.init)
+        try n.finish()
+        guard !mean.isEmpty else { throw meanValue.error("'\(meanValue.path)' must list one mean per channel") }
+        guard mean.count == std.count else {
+            throw stdValue.error("'\(stdValue.path)' has \(std.count) values, '\(meanValue.path)' has \(mean.count) (one per channel)")
+        }
+        return Normalization(mean: mean, std: std)
+    }
+
     // MARK: roles and training
 
-    func parseRole(_ v: YAMLValue, shared: YAMLMapping?) throws -> RoleConfig {
+    /// A `teacher:` or `student:` section with the role's allowed `keys`.
+    func parseRole(_ v: YAMLValue, shared: YAMLMapping?, keys: [String]) throws -> RoleConfig {
         let r = try v.mapping()
-        try r.expect(["model", "checkpoint", "training"])
+        try r.expect(keys)
         let modelValue = try r.required("model")
         let modelPath = try modelValue.string()
         guard let found = resolver.find(modelPath) else {
@@ -168,8 +172,10 @@ struct RunConfigParser {
         let checkpoint = try r.value("checkpoint").map { resolver.resolve(try $0.string()) }
         let own = try r.value("training")?.mapping()
         let training = try parseTraining([shared, own].compactMap { $0 })
+        let normalize = try r.value("normalize").map(parseNormalization)
         try r.finish()
-        return RoleConfig(model: ModelRef(path: found, spec: spec), checkpoint: checkpoint, training: training)
+        return RoleConfig(model: ModelRef(path: found, spec: spec), checkpoint: checkpoint, training: training,
+                          normalize: normalize)
     }
 
     /// `path` relative to the current directory when under it (for messages).
@@ -194,7 +200,7 @@ struct RunConfigParser {
     }
 
     func parseOptimizer(_ l: Layers) throws -> OptimizerConfig {
-        try l.expect(["name", "lr", "weight_decay", "momentum", "nesterov", "betas", "eps"])
+        try l.expect(OptimizerConfig.keys)
         let allowed = OptimizerConfig.Name.allCases.map(\.rawValue)
         let name = try l.value("name").map { OptimizerConfig.Name(rawValue: try $0.oneOf(allowed)) ?? .adam } ?? .adam
         var o = OptimizerConfig(name: name)

@@ -38,9 +38,7 @@ extension RunConfig {
         }
         if let l = data.limit { d.append(("limit", Self.i(l))) }
         if let l = data.testLimit { d.append(("test_limit", Self.i(l))) }
-        if let n = data.normalize {
-            d.append(("normalize", Self.map([("mean", Self.list(n.mean.map(Self.f))), ("std", Self.list(n.std.map(Self.f)))])))
-        }
+        if let n = data.normalize { d.append(("normalize", Self.normalizationNode(n))) }
         let c = data.csv
         var csv: [(Node, Node)] = [
             ("label_column", Self.i(c.labelColumn)),
@@ -74,7 +72,12 @@ extension RunConfig {
         var pairs: [(Node, Node)] = [("model", Node(r.model.path))]
         if let c = r.checkpoint { pairs.append(("checkpoint", Node(c))) }
         pairs.append(("training", trainingNode(r.training)))
+        if let n = r.normalize { pairs.append(("normalize", normalizationNode(n))) }
         return Node(pairs)
+    }
+
+    static func normalizationNode(_ n: Normalization) -> Node {
+        map([("mean", list(n.mean.map(f))), ("std", list(n.std.map(f)))])
     }
 
     func distillationNode() -> Node {

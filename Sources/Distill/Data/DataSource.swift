@@ -76,8 +76,8 @@ public enum DataSource: Equatable, Sendable {
         }
     }
 
-    /// The data-dir override the CLI passes when `--data-dir` is absent: env KD_DATA_DIR.
-    public static func environmentDataDir() -> String? {
+    /// The data-dir override when `--data-dir` is absent: env KD_DATA_DIR.
+    private static func environmentDataDir() -> String? {
         guard let v = ProcessInfo.processInfo.environment["KD_DATA_DIR"], !v.isEmpty else { return nil }
         return v
     }
@@ -89,8 +89,10 @@ public enum DataSource: Equatable, Sendable {
     }
 
     /// Finds the files, checking that each exists (one error naming the missing path and what
-    /// was expected there). `dataDir` is the `--data-dir`/KD_DATA_DIR override.
-    public func files(dataDir: String?) throws -> Files {
+    /// was expected there). `dataDir` is the `--data-dir` override; without it KD_DATA_DIR is
+    /// used (this is the one place that reads it).
+    public func files(dataDir override: String?) throws -> Files {
+        let dataDir = override ?? Self.environmentDataDir()
         switch self {
         case .fashionMNIST:
             if let dir = dataDir {

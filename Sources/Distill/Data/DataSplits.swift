@@ -21,10 +21,9 @@ public struct DataSplits: Sendable {
     /// Shape of one sample, [C, H, W] or [D].
     public var sampleShape: [Int] { train.sampleShape }
 
-    /// Reads the files of `config.source` and splits them. `dataDir` is the `--data-dir` /
-    /// KD_DATA_DIR override for `fashion-mnist` and `mnist`.
-    public static func load(_ config: DataConfig, seed: UInt64,
-                            dataDir: String? = DataSource.environmentDataDir()) throws -> DataSplits {
+    /// Reads the files of `config.source` and splits them. `dataDir` is the `--data-dir`
+    /// override for `fashion-mnist` and `mnist` (see `DataSource.files`).
+    public static func load(_ config: DataConfig, seed: UInt64, dataDir: String? = nil) throws -> DataSplits {
         let known: Int? = (config.source == .fashionMNIST || config.source == .mnist) ? 10 : nil
         let label = config.source == .fashionMNIST ? "fashion-mnist" : config.source == .mnist ? "mnist" : nil
         let train: Dataset

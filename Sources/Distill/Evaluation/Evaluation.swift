@@ -7,14 +7,9 @@ public struct Evaluation {
     public let dataName: String
     public let samples: Int
 
-    /// Evaluates `model` (eval mode) on every sample of `dataset`.
-    public init(model: Sequential, dataset: Dataset) throws {
-        guard model.inputShape == dataset.sampleShape else {
-            throw RunError("model takes input \(model.inputShape) but the data set's samples are \(dataset.sampleShape)")
-        }
-        guard model.outputShape.count == 1, model.outputShape[0] >= dataset.classCount else {
-            throw RunError("model outputs \(model.outputShape) but the data set has \(dataset.classCount) classes")
-        }
+    /// Evaluates `model` (eval mode, loaded from `file`) on every sample of `dataset`.
+    public init(model: Sequential, file: String, dataset: Dataset) throws {
+        try ModelFit.check(model, file: file, dataset: dataset)
         metrics = ClassificationMetrics(logits: Inference.logits(of: model, on: dataset), labels: dataset.labels)
         dataName = dataset.name
         samples = dataset.count

@@ -2,8 +2,10 @@ import NN
 
 /// Runs a model in eval mode over a whole data set, in order, in fixed-size batches.
 public enum Inference {
-    /// Logits [N, K] of `model` for every sample of `dataset`.
-    public static func logits(of model: Sequential, on dataset: Dataset, batchSize: Int = 500) -> Tensor {
+    /// Logits [N, K] of `model` for every sample of `dataset`, each batch passed through
+    /// `renormalizing` first when given (a model trained on other normalised inputs).
+    public static func logits(of model: Sequential, on dataset: Dataset, renormalizing: InputRenormalization? = nil,
+                              batchSize: Int = 500) -> Tensor {
         let k = model.outputShape.reduce(1, *)
         let out = Tensor(shape: [dataset.count, k])
         let input = Tensor(shape: [0] + dataset.sampleShape)
@@ -17,6 +19,7 @@ public enum Inference {
                     dst.baseAddress!.update(from: src.baseAddress! + start * per, count: n * per)
                 }
             }
+            renormalizing?.applyInPlace(input)
             let y = model.forward(input, training: false)
             out.data.withUnsafeMutableBufferPointer { dst in
                 y.data.withUnsafeBufferPointer { src in

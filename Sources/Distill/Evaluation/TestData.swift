@@ -7,15 +7,14 @@ public enum TestData {
     /// Loads `source` (e.g. "fashion-mnist", "idx:DIR", "csv:FILE") and applies `normalization`.
     public static func load(source: String, dataDirectory: String?, normalization: Normalization? = nil) throws -> Dataset {
         let parsed = try DataSource(parsing: source)
-        let dataDir = dataDirectory ?? DataSource.environmentDataDir()
         var dataset: Dataset
-        if case let .idx(_, _, images?, labels?) = try parsed.files(dataDir: dataDir) {
+        if case let .idx(_, _, images?, labels?) = try parsed.files(dataDir: dataDirectory) {
             // Only the test files: the training images are not needed to evaluate.
             let named = parsed == .fashionMNIST || parsed == .mnist
             dataset = try IDXReader.readDataset(images: images, labels: labels, name: named ? "\(parsed.text)/test" : images,
                                                 classCount: named ? 10 : nil)
         } else {
-            let splits = try DataSplits.load(DataConfig(source: parsed), seed: 0, dataDir: dataDir)
+            let splits = try DataSplits.load(DataConfig(source: parsed), seed: 0, dataDir: dataDirectory)
             dataset = splits.test ?? splits.train
         }
         if let normalization { try dataset.normalize(mean: normalization.mean, std: normalization.std) }

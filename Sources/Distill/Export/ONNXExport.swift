@@ -26,11 +26,7 @@ public enum ONNXExport {
     /// Writes `checkpoint`'s model as ONNX to `url`, atomically (temporary name, then rename).
     public static func write(_ checkpoint: Checkpoint, to url: URL) throws {
         let data = try serialized(model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization)
-        do {
-            try AtomicFile.write(data, to: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     /// The bytes of the .onnx file for `model` (built from `spec`).
@@ -84,7 +80,7 @@ public enum ONNXExport {
             case is Dropout:
                 continue
             default:
-                throw RunError("model '\(spec.name)': layer \(i) (\(layer.kind)) has no ONNX export (supported: \(supportedKinds.joined(separator: ", ")))")
+                throw ExportError.unsupportedLayer(model: spec.name, index: i, kind: layer.kind, supported: supportedKinds)
             }
         }
         if lastNode == nil {

@@ -16,12 +16,12 @@ public enum ModelBuilder {
                 try checkSize(.relu, inputShape: shape)
                 layers.append(layer)
             } catch let error as ShapeError {
-                throw RunError("model '\(spec.name)': layers[\(index)]: \(error.description)")
+                throw ModelError.layer(model: spec.name, index: index, reason: error.description)
             }
         }
         let model = try Sequential(layers, inputShape: spec.input)
         guard let scheme = WeightInit(rawValue: spec.initScheme) else {
-            throw RunError("model '\(spec.name)': unknown init '\(spec.initScheme)'")
+            throw ModelError.unknownInit(model: spec.name, scheme: spec.initScheme)
         }
         try initialize(model, scheme: scheme, rng: &rng)
         return model

@@ -21,11 +21,11 @@ public struct LearningCurves {
         for folder in runFolders {
             let path = URL(fileURLWithPath: folder).appendingPathComponent("metrics.jsonl").path
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw RunError("\(path): cannot read metrics (is \(folder) a kd run folder?)")
+                throw MetricsFileError.unreadable(file: path, folder: folder)
             }
             for (number, line) in text.split(separator: "\n").enumerated() {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                    throw RunError("\(path):\(number + 1): not a JSON object")
+                    throw MetricsFileError.notJSON(file: path, line: number + 1)
                 }
                 rows.append((URL(fileURLWithPath: folder).lastPathComponent, object))
             }
@@ -40,7 +40,7 @@ public struct LearningCurves {
             if points[name] == nil { order.append(name) }
             points[name, default: []].append((epoch, accuracy))
         }
-        guard !order.isEmpty else { throw RunError("no epochs with \(metric) in \(runFolders.joined(separator: ", "))") }
+        guard !order.isEmpty else { throw MetricsFileError.noEpochs(metric: metric, folders: runFolders) }
         self.metric = metric
         series = order.map { Series(name: $0, points: points[$0]!.sorted { $0.0 < $1.0 }.map { (epoch: $0.0, accuracy: $0.1) }) }
     }
@@ -52,10 +52,6 @@ public struct LearningCurves {
 
     /// Writes the chart to `path` atomically.
     public func writeSVG(title: String, to path: String) throws {
-        do {
-            try AtomicFile.write(Data(svg(title: title).utf8), to: URL(fileURLWithPath: path))
-        } catch {
-            throw RunError("\(path): cannot write the chart (\(error))")
-        }
+        try AtomicFile.write(Data(svg(title: title).utf8), to: URL(fileURLWithPath: path))
     }
 }

@@ -11,27 +11,29 @@ extension DistillJob {
         let d = config.distillation
         let training = config.student?.training ?? role.training
         let generation0 = try teacher()
-        try generation0.save(to: run.file("generation-0.safetensors"))
-        var models: [(name: String, model: Sequential)] = [("generation-0", generation0.model)]
+        try generation0.checkpoint.save(to: runFolder.file("generation-0.safetensors"))
+        var models = [ComparedModel(name: "generation-0", model: generation0.checkpoint.model, input: generation0.input)]
         for k in 1...d.generations {
-            let previous = run.file("generation-\(k - 1).safetensors")
-            let teacher = try loadTeacher(previous.path)
+            let previous = runFolder.file("generation-\(k - 1).safetensors")
+            // Generation 0 keeps the inputs it was trained on; later ones were trained by this run.
+            let teacher = k == 1 ? generation0.teacher
+                : TeacherModel(model: try Checkpoint.load(from: previous, fallbackSpec: role.model.spec).model)
             progress.message("generation \(k) of \(d.generations): distilled from \(previous.lastPathComponent), T=\(d.temperature), alpha=\(d.alpha)")
             let objective = DistillationObjective(
-                targets: softTargets(from: [teacher.model]), temperature: d.temperature, alpha: d.alpha,
-                divergence: d.divergence, labelSmoothing: training.labelSmoothing)
+                targets: teacherTargets(from: [teacher]), alpha: d.alpha, divergence: d.divergence,
+                labelSmoothing: training.labelSmoothing)
             let generation = try trainModel(
                 role.model.spec, training: training, phase: "generation-\(k)", seed: studentSeed &+ UInt64(k),
                 objective: objective,
                 metadata: ["kd.teacher": previous.lastPathComponent, "kd.teacher_fnv1a64": try FileDigest.fnv1a64(previous)])
-            models.append(("generation-\(k)", generation.model))
+            models.append(ComparedModel(name: "generation-\(k)", model: generation.model))
         }
         if d.baseline, let student = config.student {
-            models.append(("baseline", try trainBaseline(student).model))
+            models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model))
         }
         let outputs = try StoredOutputs.write(
-            models: models.filter { $0.name.hasPrefix("generation-") }, dataset: evaluationSet,
-            to: run.file("outputs.safetensors"))
+            models: models.filter { $0.name.hasPrefix("generation-") }, dataset: try RunInputs.evaluationSet(of: splits, config: config),
+            to: runFolder.file("outputs.safetensors"))
         let members = (1...d.generations).map { "generation-\($0)" }
         let ensemble = try outputs.ensembleAccuracy(of: members)
         let comparison = try finish(models, extra: ["ensemble": ["members": members, "accuracy": ensemble]])
@@ -44,7 +46,7 @@ extension DistillJob {
 enum FileDigest {
     static func fnv1a64(_ url: URL) throws -> String {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw RunError("\(url.path): cannot read file")
+            throw RunFolderError.cannotRead(path: url.path)
         }
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in data {

@@ -11,9 +11,9 @@ extension DistillJob {
         let objective = ProgressiveSelfObjective(alpha: d.alpha, samples: splits.train.count, classes: splits.classCount)
         let trained = try trainModel(student.model.spec, training: student.training, phase: "self",
                                      seed: studentSeed, objective: objective)
-        var models: [(name: String, model: Sequential)] = []
-        if d.baseline { models.append(("baseline", try trainBaseline(student).model)) }
-        models.append(("self", trained.model))
+        var models: [ComparedModel] = []
+        if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
+        models.append(ComparedModel(name: "self", model: trained.model))
         return try finish(models)
     }
 }

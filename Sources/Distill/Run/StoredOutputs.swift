@@ -9,32 +9,33 @@ public struct StoredOutputs {
     public let probabilities: [String: Tensor]
     public let labels: [Int32]
 
-    /// Computes each model's softmax outputs on `dataset` and writes them to `url`.
-    static func write(models: [(name: String, model: Sequential)], dataset: Dataset, to url: URL) throws -> StoredOutputs {
+    /// Computes each model's softmax outputs on `dataset` (renormalised as it was trained) and
+    /// writes them to `url`.
+    static func write(models: [ComparedModel], dataset: Dataset, to url: URL) throws -> StoredOutputs {
         var writer = SafeTensorsWriter()
         var probabilities: [String: Tensor] = [:]
-        for (name, model) in models {
-            let logits = Inference.logits(of: model, on: dataset)
+        for entry in models {
+            let name = entry.name
+            let logits = Inference.logits(of: entry.model, on: dataset, renormalizing: entry.input)
             let p = Tensor(shape: logits.shape)
             softmax(logits, into: p)
             probabilities[name] = p
             writer.add(name, shape: p.shape, floats: p.data)
         }
         writer.add("labels", shape: [dataset.count], int64: dataset.labels.map { Int64($0) })
-        do { try writer.write(to: url) } catch let error as SafeTensorsError { throw RunError(error.description) }
+        try writer.write(to: url)
         return StoredOutputs(probabilities: probabilities, labels: dataset.labels)
     }
 
     /// Reads outputs.safetensors back.
     public static func read(_ url: URL) throws -> StoredOutputs {
-        let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(contentsOf: url) } catch let error as SafeTensorsError { throw RunError(error.description) }
-        guard let labelInfo = file.tensors["labels"] else { throw RunError("\(url.path): no 'labels' tensor") }
+        let file = try SafeTensorsFile(contentsOf: url)
+        guard let labelInfo = file.tensors["labels"] else { throw StoredOutputsError.missingLabels(file: url.path) }
         var probabilities: [String: Tensor] = [:]
         for name in file.names where name != "labels" {
-            let info = file.tensors[name]!
-            guard info.shape.count == 2, info.shape[0] == labelInfo.elementCount else {
-                throw RunError("\(url.path): '\(name)' has shape \(info.shape), expected [\(labelInfo.elementCount), K]")
+            guard let info = file.tensors[name], info.shape.count == 2, info.shape[0] == labelInfo.elementCount else {
+                throw StoredOutputsError.badShape(file: url.path, tensor: name, shape: file.tensors[name]?.shape ?? [],
+                                                  samples: labelInfo.elementCount)
             }
             probabilities[name] = Tensor(shape: info.shape, data: try file.floats(name))
         }
@@ -44,10 +45,10 @@ public struct StoredOutputs {
     /// Top-1 accuracy of the mean of the named models' softmax outputs.
     public func ensembleAccuracy(of names: [String]) throws -> Double {
         let members = try names.map { name -> Tensor in
-            guard let p = probabilities[name] else { throw RunError("no stored outputs for '\(name)'") }
+            guard let p = probabilities[name] else { throw StoredOutputsError.unknownModel(name: name) }
             return p
         }
-        guard let first = members.first else { throw RunError("an ensemble needs at least one model") }
+        guard let first = members.first else { throw StoredOutputsError.emptyEnsemble }
         let mean = Tensor(shape: first.shape)
         for p in members { mean.add(p) }
         mean.scale(by: 1 / Float(members.count))

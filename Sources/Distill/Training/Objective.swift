@@ -20,7 +20,8 @@ public protocol Objective: AnyObject {
     /// State carried from batch to batch that an exact resume must restore, by name (PS-KD's
     /// per-sample predictions); empty for objectives that keep none.
     var resumableState: [String: Tensor] { get }
-    /// Restores `resumableState` from a resume file; throws when names or shapes differ.
+    /// Restores `resumableState` from a resume file; throws `ObjectiveStateError` when names or
+    /// shapes differ.
     func restoreState(_ tensors: [String: Tensor]) throws
 }
 
@@ -28,7 +29,7 @@ extension Objective {
     public func beginEpoch(_ epoch: Int, of epochs: Int) {}
     public var resumableState: [String: Tensor] { [:] }
     public func restoreState(_ tensors: [String: Tensor]) throws {
-        if let name = tensors.keys.sorted().first { throw RunError("unexpected objective state '\(name)' in the resume file") }
+        if let name = tensors.keys.sorted().first { throw ObjectiveStateError(tensor: name, "is not state of this objective") }
     }
 }
 
@@ -47,16 +48,15 @@ public final class HardLabelObjective: Objective {
 /// Knowledge distillation (Hinton et al. 2015):
 /// `alpha * T^2 * D(p_teacher || p_student) + (1 - alpha) * CE(student, labels)`.
 public final class DistillationObjective: Objective {
-    let targets: SoftTargets
-    let temperature: Float
+    let targets: TeacherTargets
     let alpha: Float
     let divergence: Divergence
     let labelSmoothing: Float
     private let batchTargets = Tensor(shape: [0])
 
-    public init(targets: SoftTargets, temperature: Float, alpha: Float, divergence: Divergence, labelSmoothing: Float = 0) {
+    /// The soft term compares the student at `targets.temperature` with the targets.
+    public init(targets: TeacherTargets, alpha: Float, divergence: Divergence, labelSmoothing: Float = 0) {
         self.targets = targets
-        self.temperature = temperature
         self.alpha = alpha
         self.divergence = divergence
         self.labelSmoothing = labelSmoothing
@@ -65,7 +65,7 @@ public final class DistillationObjective: Objective {
     public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
         targets.fill(batchTargets, indices: indices, input: input)
         let value = distillationLoss(
-            studentLogits: logits, teacherTarget: batchTargets, labels: labels, temperature: temperature,
+            studentLogits: logits, teacherTarget: batchTargets, labels: labels, temperature: targets.temperature,
             alpha: alpha, divergence: divergence, labelSmoothing: labelSmoothing, gradient: gradient)
         return LossParts(total: value.total, soft: value.soft, hard: value.hard)
     }

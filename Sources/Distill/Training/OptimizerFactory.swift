@@ -11,7 +11,7 @@ enum OptimizerFactory {
             return Adam(parameters: parameters, beta1: config.betas[0], beta2: config.betas[1], eps: config.eps,
                         weightDecay: config.weightDecay)
         case .adamw:
-            return AdamW(parameters: parameters, beta1: config.betas[0], beta2: config.betas[1],
+            return AdamW(parameters: parameters, beta1: config.betas[0], beta2: config.betas[1], eps: config.eps,
                          weightDecay: config.weightDecay)
         }
     }

@@ -39,13 +39,20 @@ public final class ProgressiveSelfObjective: Objective {
     public var resumableState: [String: Tensor] { ["predictions": predictions, "seen": seen] }
 
     public func restoreState(_ tensors: [String: Tensor]) throws {
-        guard Set(tensors.keys) == ["predictions", "seen"], let p = tensors["predictions"], let s = tensors["seen"],
-              p.shape == predictions.shape, s.shape == seen.shape
-        else {
-            throw RunError("the resume file's self-distillation state does not match \(predictions.shape) predictions")
+        for (name, expected) in resumableState {
+            guard let saved = tensors[name] else { throw ObjectiveStateError(tensor: name, "is missing") }
+            guard saved.shape == expected.shape else {
+                throw ObjectiveStateError(tensor: name, "is \(saved.shape), the run has \(expected.shape)")
+            }
         }
-        predictions.copy(from: p)
-        seen.copy(from: s)
+        if let extra = tensors.keys.sorted().first(where: { resumableState[$0] == nil }) {
+            throw ObjectiveStateError(tensor: extra, "is not state of self-distillation")
+        }
+        guard tensors["predictions"]!.data.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
+            throw ObjectiveStateError(tensor: "predictions", "holds values that are not probabilities")
+        }
+        predictions.copy(from: tensors["predictions"]!)
+        seen.copy(from: tensors["seen"]!)
     }
 
     public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {

@@ -26,7 +26,7 @@ public enum StopRequest {
 /// A point to stop at as if Ctrl-C had been pressed (the hidden `--stop-after` flag, for
 /// resume tests): after batch `batch` of epoch `epoch` (1-based) of `phase`, or after the
 /// whole epoch when `batch` is nil.
-public struct StopPoint: Equatable {
+public struct StopPoint: Equatable, Sendable {
     public let phase: String
     public let epoch: Int
     public let batch: Int?
@@ -44,9 +44,4 @@ public struct StopPoint: Equatable {
             batch = nil
         }
     }
-}
-
-/// Training stopped on request (Ctrl-C or `--stop-after`) after saving a resumable state.
-public struct InterruptedError: Error, CustomStringConvertible {
-    public let description: String
 }

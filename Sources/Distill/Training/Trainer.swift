@@ -1,68 +1,48 @@
 import Foundation
 import NN
 
-/// One epoch's figures, as written to metrics.jsonl.
-public struct EpochRecord {
-    public let phase: String
-    /// 1-based.
-    public let epoch: Int
-    public let loss: Double
-    public let softLoss: Double?
-    public let hardLoss: Double?
-    public let trainAccuracy: Double
-    public let validationAccuracy: Double?
-    /// Nil when the data has no test split (one-file sources).
-    public let testAccuracy: Double?
-    public let learningRate: Float
-    public let seconds: Double
-    public let samplesPerSecond: Double
+/// Where a trainer keeps resume files, whether it continues from them, and where it stops.
+public struct ResumePolicy: Sendable {
+    /// The run folder that holds `<phase>.resume.safetensors`; nil keeps none.
+    public var folder: URL?
+    /// Continue every phase from its resume file in `folder` (a `--resume` run).
+    public var resuming: Bool
+    /// Stop as on Ctrl-C at this point (the hidden `--stop-after`, for resume tests).
+    public var stopAfter: StopPoint?
 
-    var json: [String: Any] {
-        var entry: [String: Any] = [
-            "phase": phase, "epoch": epoch, "loss": loss, "train_acc": trainAccuracy, "lr": learningRate, "seconds": seconds, "samples_per_s": samplesPerSecond,
-        ]
-        entry["loss_soft"] = softLoss
-        entry["loss_hard"] = hardLoss
-        entry["val_acc"] = validationAccuracy
-        entry["test_acc"] = testAccuracy
-        return entry
+    public init(folder: URL?, resuming: Bool = false, stopAfter: StopPoint? = nil) {
+        self.folder = folder
+        self.resuming = resuming
+        self.stopAfter = stopAfter
     }
-}
 
-/// A training run stopped because the loss or the weights stopped being finite.
-public struct NonFiniteError: Error, CustomStringConvertible {
-    public let description: String
+    /// No resume files, nothing to continue.
+    public static let none = ResumePolicy(folder: nil)
+
+    /// The resume file of `phase`, when resume files are kept.
+    public func file(for phase: String) -> URL? {
+        folder?.appendingPathComponent("\(phase).resume.safetensors")
+    }
 }
 
 /// Trains a model on the training split with a given objective, evaluating after every epoch.
 ///
 /// Reliability: a non-finite loss stops the run naming the epoch and batch (weights are checked
 /// after every epoch), before anything of that epoch is saved, so the last good checkpoint stays.
-/// With `resumeFolder` set, a `<phase>.resume.safetensors` (see `TrainingState`) is written
-/// atomically after every epoch; `resuming` continues from it bit for bit. Ctrl-C (see
+/// With a resume folder, a `<phase>.resume.safetensors` (see `TrainingState`) is written
+/// atomically after every epoch; a resuming policy continues from it bit for bit. Ctrl-C (see
 /// `StopRequest`) or `stopAfter` saves the state between two batches and throws `InterruptedError`.
 public final class Trainer {
     let splits: DataSplits
     let progress: Progress
     let log: MetricsLog
-    /// Where resume files go (the run folder); nil writes none.
-    public var resumeFolder: URL?
-    /// Continue phases from their resume files in `resumeFolder`.
-    public var resuming = false
-    /// Stop (as on Ctrl-C) at this point; for resume tests.
-    public var stopAfter: StopPoint?
-    /// The command that continues the run (for the interruption message).
-    public var resumeHint = ""
+    public let resume: ResumePolicy
 
-    public init(splits: DataSplits, progress: Progress, log: MetricsLog) {
+    public init(splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none) {
         self.splits = splits
         self.progress = progress
         self.log = log
-    }
-
-    /// The resume file of `phase`, when resume files are kept.
-    public func resumeFile(for phase: String) -> URL? {
-        resumeFolder?.appendingPathComponent("\(phase).resume.safetensors")
+        self.resume = resume
     }
 
     /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`.
@@ -73,32 +53,18 @@ public final class Trainer {
         _ model: Sequential, phase: String, config: TrainingConfig, objective: Objective, seed: UInt64,
         afterEpoch: (EpochRecord) throws -> Void = { _ in }
     ) throws -> [EpochRecord] {
-        let optimizer = OptimizerFactory.make(config.optimizer, parameters: model.parameters)
+        let step = TrainingStep(model: model, objective: objective,
+                                optimizer: OptimizerFactory.make(config.optimizer, parameters: model.parameters))
         let schedule = OptimizerFactory.schedule(config.schedule, epochs: config.epochs)
         let dropLast = try dropsSingleSample(model, batchSize: config.batchSize, phase: phase)
         let batches = try BatchIterator(dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast)
-        let gradient = Tensor(shape: [0])
         var records: [EpochRecord] = []
-        var firstEpoch = 0
-        var resumed: TrainingState?
-        if resuming, let url = resumeFile(for: phase), FileManager.default.fileExists(atPath: url.path) {
-            let state = try TrainingState.load(from: url)
-            try state.restore(into: model, optimizer: optimizer, objective: objective, phase: phase, epochs: config.epochs,
-                              datasetCount: splits.train.count, url: url)
-            batches.rng = state.batchRNG
-            if state.isComplete {
-                progress.message("\(phase): already finished (\(state.epoch) epochs); weights restored from \(url.lastPathComponent)")
-                return []
-            }
-            try log.truncate(to: state.position.metricsLines)
-            firstEpoch = state.epoch
-            resumed = state
-            progress.message("\(phase): resuming at epoch \(state.epoch + 1)\(state.batch > 0 ? ", batch \(state.batch + 1)" : "") from \(url.lastPathComponent)")
-        }
-        for epoch in firstEpoch..<config.epochs {
+        var resumed = try continuation(of: phase, step: step, config: config, batches: batches)
+        if resumed?.isComplete == true { return [] }
+        for epoch in (resumed?.epoch ?? 0)..<config.epochs {
             let learningRate = schedule.learningRate(base: config.optimizer.lr, epoch: epoch)
             objective.beginEpoch(epoch, of: config.epochs)
-            let start = Date()
+            let start = MonotonicClock.seconds
             var sums = TrainingState.Sums()
             let batchCount = batches.batchesPerEpoch
             if let state = resumed, state.batch > 0 {
@@ -111,22 +77,14 @@ public final class Trainer {
             var batchIndex = batches.batchIndex
             while batches.next() {
                 batchIndex += 1
-                model.zeroGrad()
-                let logits = model.forward(batches.inputs, training: true)
-                let parts = objective.loss(logits: logits, input: batches.inputs, labels: batches.labels,
-                                           indices: batches.indices, gradient: gradient)
+                let (parts, correct) = step.loss(on: batches)
                 guard parts.total.isFinite else {
-                    throw NonFiniteError(description: "\(phase): loss became \(parts.total) at epoch \(epoch + 1), batch \(batchIndex) (learning rate \(learningRate)); stopping (the last good checkpoint is kept)")
+                    throw TrainingError.nonFiniteLoss(phase: phase, loss: parts.total, epoch: epoch + 1, batch: batchIndex,
+                                                      learningRate: learningRate)
                 }
-                let n = batches.labels.count
-                sums.correct += logits.correctPredictions(batches.labels)
-                model.accumulateGradients(gradient)  // parameter gradients only: the input needs no dx
-                optimizer.step(learningRate: learningRate)
-                sums.loss += Double(parts.total) * Double(n)
-                if let soft = parts.soft { sums.soft += Double(soft) * Double(n); sums.sawSoft = true }
-                if let hard = parts.hard { sums.hard += Double(hard) * Double(n); sums.sawHard = true }
-                sums.seen += n
-                let elapsed = Date().timeIntervalSince(start)
+                step.apply(learningRate: learningRate)
+                sums.add(parts, correct: correct, samples: batches.labels.count)
+                let elapsed = MonotonicClock.seconds - start
                 let rate = Double(sums.seen) / max(elapsed, 1e-9)
                 let remaining = Double(config.epochs - epoch - 1) * Double(splits.train.count) / rate
                     + Double(splits.train.count - sums.seen) / rate
@@ -135,11 +93,11 @@ public final class Trainer {
                 if batchIndex < batchCount, shouldStop(phase: phase, epoch: epoch + 1, batch: batchIndex) {
                     try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
                     try stop(phase: phase, epoch: epoch + 1, batch: batchIndex, state: TrainingState(
-                        phase: phase, epochs: config.epochs, epoch: epoch, batch: batchIndex, model: model, optimizer: optimizer, objective: objective,
+                        phase: phase, epochs: config.epochs, epoch: epoch, batch: batchIndex, step: step,
                         batchRNG: batches.rng, order: batches.currentOrder, sums: sums, metricsLines: log.count))
                 }
             }
-            let seconds = Date().timeIntervalSince(start)
+            let seconds = MonotonicClock.seconds - start
             try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
             let seen = Double(max(sums.seen, 1))
             let record = EpochRecord(
@@ -150,12 +108,12 @@ public final class Trainer {
                 samplesPerSecond: Double(sums.seen) / max(seconds, 1e-9))
             records.append(record)
             try log.append(record.json)
-            progress.epochLine(Self.describe(record, epochs: config.epochs))
+            progress.epochLine(record.line(epochs: config.epochs))
             try afterEpoch(record)
             let state = TrainingState(
-                phase: phase, epochs: config.epochs, epoch: epoch + 1, batch: 0, model: model, optimizer: optimizer, objective: objective,
+                phase: phase, epochs: config.epochs, epoch: epoch + 1, batch: 0, step: step,
                 batchRNG: batches.rng, order: [], sums: TrainingState.Sums(), metricsLines: log.count)
-            if let url = resumeFile(for: phase) { try state.save(to: url) }
+            if let url = resume.file(for: phase) { try state.save(to: url) }
             if epoch + 1 < config.epochs, shouldStop(phase: phase, epoch: epoch + 1, batch: nil) {
                 try stop(phase: phase, epoch: epoch + 1, batch: nil, state: state)
             }
@@ -163,21 +121,43 @@ public final class Trainer {
         return records
     }
 
+    /// When resuming, the saved state of `phase` restored into `step` and `batches` (nil when
+    /// the phase starts from scratch). The metrics log is cut back to what the state had
+    /// written, so a line written after the last resume file is not written twice.
+    private func continuation(of phase: String, step: TrainingStep, config: TrainingConfig,
+                              batches: BatchIterator) throws -> TrainingState? {
+        guard resume.resuming, let url = resume.file(for: phase) else { return nil }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            // Killed before this phase's first resume file: its first epoch may have logged.
+            try log.removeLines(ofPhase: phase)
+            return nil
+        }
+        let state = try TrainingState.load(from: url)
+        try state.restore(into: step, batches: batches, phase: phase, epochs: config.epochs, log: log, url: url)
+        if state.isComplete {
+            progress.message("\(phase): already finished (\(state.epoch) epochs); weights restored from \(url.lastPathComponent)")
+            return state
+        }
+        try log.truncate(to: state.position.metricsLines)
+        progress.message("\(phase): resuming at epoch \(state.epoch + 1)\(state.batch > 0 ? ", batch \(state.batch + 1)" : "") from \(url.lastPathComponent)")
+        return state
+    }
+
     /// Ctrl-C was pressed, or the test stop point is here.
     private func shouldStop(phase: String, epoch: Int, batch: Int?) -> Bool {
         if StopRequest.requested { return true }
-        guard let point = stopAfter, point.phase == phase, point.epoch == epoch else { return false }
+        guard let point = resume.stopAfter, point.phase == phase, point.epoch == epoch else { return false }
         return point.batch == batch
     }
 
     /// Saves `state` (when resume files are kept) and throws `InterruptedError`.
     private func stop(phase: String, epoch: Int, batch: Int?, state: TrainingState) throws -> Never {
         let at = "\(phase) epoch \(epoch)" + (batch.map { ", batch \($0)" } ?? " (end)")
-        guard let url = resumeFile(for: phase) else {
-            throw InterruptedError(description: "stopped during \(at); nothing saved")
+        guard let url = resume.file(for: phase) else {
+            throw InterruptedError(point: at, resumeFile: nil, runFolder: nil)
         }
         try state.save(to: url)
-        throw InterruptedError(description: "stopped during \(at); resumable state saved to \(url.path)\(resumeHint.isEmpty ? "" : "; continue with: \(resumeHint)")")
+        throw InterruptedError(point: at, resumeFile: url.path, runFolder: resume.folder?.path)
     }
 
     /// BatchNorm in training needs more than one value per channel: when the model has a
@@ -189,12 +169,8 @@ public final class Trainer {
         }
         guard perSample else { return false }
         let n = splits.train.count
-        guard n >= 2 else {
-            throw RunError("\(phase): the model has BatchNorm, which needs at least 2 training samples per batch; the training set has \(n)")
-        }
-        guard batchSize >= 2 else {
-            throw RunError("\(phase): the model has BatchNorm, which needs batch_size >= 2 in training (got \(batchSize))")
-        }
+        guard n >= 2 else { throw TrainingError.batchNormNeedsTwoSamples(phase: phase, samples: n) }
+        guard batchSize >= 2 else { throw TrainingError.batchNormNeedsBatchOfTwo(phase: phase, batchSize: batchSize) }
         guard n % batchSize == 1 else { return false }
         progress.message("\(phase): \(n) training samples leave a last batch of 1, which BatchNorm cannot train on; dropping it each epoch")
         return true
@@ -207,17 +183,7 @@ public final class Trainer {
 
     private func checkFinite(_ model: Sequential, phase: String, epoch: Int, batch: Int) throws {
         for (key, parameter) in model.namedParameters where !parameter.value.data.allSatisfy(\.isFinite) {
-            throw NonFiniteError(description: "\(phase): weight \(key) is not finite at epoch \(epoch), batch \(batch); stopping (the last good checkpoint is kept)")
+            throw TrainingError.nonFiniteWeight(phase: phase, tensor: key, epoch: epoch, batch: batch)
         }
-    }
-
-    static func describe(_ r: EpochRecord, epochs: Int) -> String {
-        var line = String(format: "[%@] epoch %d/%d loss %.4f", r.phase, r.epoch, epochs, r.loss)
-        if let soft = r.softLoss, let hard = r.hardLoss { line += String(format: " (soft %.4f, hard %.4f)", soft, hard) }
-        line += String(format: " train %.2f%%", 100 * r.trainAccuracy)
-        if let val = r.validationAccuracy { line += String(format: " val %.2f%%", 100 * val) }
-        if let test = r.testAccuracy { line += String(format: " test %.2f%%", 100 * test) }
-        line += String(format: " lr %.2e %.1fs %.0f samples/s", r.learningRate, r.seconds, r.samplesPerSecond)
-        return line
     }
 }

@@ -21,6 +21,16 @@ public struct TrainingState {
         public var correct = 0, seen = 0
         public var sawSoft = false, sawHard = false
         public init() {}
+
+        /// Adds one batch of `samples` samples, `correct` of them classified right.
+        mutating func add(_ parts: LossParts, correct: Int, samples: Int) {
+            let n = Double(samples)
+            loss += Double(parts.total) * n
+            if let soft = parts.soft { self.soft += Double(soft) * n; sawSoft = true }
+            if let hard = parts.hard { self.hard += Double(hard) * n; sawHard = true }
+            self.correct += correct
+            seen += samples
+        }
     }
 
     /// The fields stored as JSON metadata.
@@ -55,15 +65,16 @@ public struct TrainingState {
     public var isComplete: Bool { position.epoch >= position.epochs && position.batch == 0 }
 
     /// A snapshot of a phase in progress.
-    init(phase: String, epochs: Int, epoch: Int, batch: Int, model: Sequential, optimizer: Optimizer,
-         objective: Objective, batchRNG: SplitMix64, order: [Int], sums: Sums, metricsLines: Int) {
+    init(phase: String, epochs: Int, epoch: Int, batch: Int, step: TrainingStep, batchRNG: SplitMix64, order: [Int],
+         sums: Sums, metricsLines: Int) {
+        let model = step.model
         position = Position(
             phase: phase, epochs: epochs, epoch: epoch, batch: batch, batchRNG: String(batchRNG.state),
             dropoutRNGs: Self.dropouts(of: model).map { String($0.rng.state) }, sums: sums, metricsLines: metricsLines,
             parameterCount: model.parameterCount)
         modelTensors = Dictionary(uniqueKeysWithValues: model.stateDict.map { ($0.key, ($0.value.shape, $0.value.data)) })
-        optimizerTensors = Dictionary(optimizer.stateTensors().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        objectiveTensors = objective.resumableState.mapValues { $0.clone() }
+        optimizerTensors = Dictionary(step.optimizer.stateTensors().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        objectiveTensors = step.objective.resumableState.mapValues { $0.clone() }
         self.order = batch > 0 ? order : []
     }
 
@@ -72,7 +83,8 @@ public struct TrainingState {
     /// Writes the state atomically (temporary name, flush, rename).
     func save(to url: URL) throws {
         var writer = SafeTensorsWriter()
-        guard let json = try? JSONEncoder().encode(position) else { throw RunError("\(url.path): cannot encode the resume state") }
+        // A struct of strings, integers, doubles and booleans always encodes.
+        let json = (try? JSONEncoder().encode(position)) ?? Data("{}".utf8)
         writer.metadata[Self.metadataKey] = String(decoding: json, as: UTF8.self)
         for key in modelTensors.keys.sorted() {
             let t = modelTensors[key]!
@@ -87,111 +99,7 @@ public struct TrainingState {
             writer.add("objective.\(key)", shape: t.shape, floats: t.data)
         }
         writer.add("order", shape: [order.count], int64: order.map { Int64($0) })
-        do {
-            try writer.write(to: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        try writer.write(to: url)
     }
 
-    /// Reads a resume file; every inconsistency is an error naming the file.
-    static func load(from url: URL) throws -> TrainingState {
-        let file: SafeTensorsFile
-        do {
-            file = try SafeTensorsFile(contentsOf: url)
-        } catch let error as SafeTensorsError {
-            throw RunError("cannot resume: \(error.description)")
-        }
-        guard let json = file.metadata[metadataKey],
-              let position = try? JSONDecoder().decode(Position.self, from: Data(json.utf8)),
-              UInt64(position.batchRNG) != nil, position.dropoutRNGs.allSatisfy({ UInt64($0) != nil }),
-              position.epoch >= 0, position.batch >= 0, position.epochs >= 1, position.metricsLines >= 0
-        else {
-            throw RunError("\(url.path): not a kd resume file (metadata '\(metadataKey)' missing or invalid)")
-        }
-        var model: [String: (shape: [Int], values: [Float])] = [:]
-        var optimizer: [String: Tensor] = [:]
-        var objective: [String: Tensor] = [:]
-        var order: [Int] = []
-        do {
-            for name in file.names {
-                if name.hasPrefix("model.") {
-                    model[String(name.dropFirst(6))] = (file.tensors[name]!.shape, try file.floats(name))
-                } else if name.hasPrefix("optim.") {
-                    let shape = file.tensors[name]!.shape
-                    optimizer[String(name.dropFirst(6))] = Tensor(shape: shape, data: try file.floats(name))
-                } else if name.hasPrefix("objective.") {
-                    let shape = file.tensors[name]!.shape
-                    objective[String(name.dropFirst(10))] = Tensor(shape: shape, data: try file.floats(name))
-                } else if name == "order" {
-                    guard file.tensors[name]!.dtype == .i64 else { throw RunError("\(url.path): 'order' must be I64") }
-                    let raw = try file.rawBytes(name)
-                    order = stride(from: raw.startIndex, to: raw.endIndex, by: 8).map { i in
-                        var v: UInt64 = 0
-                        for k in 0..<8 { v |= UInt64(raw[i + k]) << (8 * UInt64(k)) }
-                        return Int(truncatingIfNeeded: Int64(bitPattern: v))
-                    }
-                } else {
-                    throw RunError("\(url.path): unexpected tensor '\(name)' in a resume file")
-                }
-            }
-        } catch let error as SafeTensorsError {
-            throw RunError("\(url.path): \(error.description)")
-        }
-        return TrainingState(position: position, modelTensors: model, optimizerTensors: optimizer,
-                             objectiveTensors: objective, order: order)
-    }
-
-    private init(position: Position, modelTensors: [String: (shape: [Int], values: [Float])],
-                 optimizerTensors: [String: Tensor], objectiveTensors: [String: Tensor], order: [Int]) {
-        self.position = position
-        self.modelTensors = modelTensors
-        self.optimizerTensors = optimizerTensors
-        self.objectiveTensors = objectiveTensors
-        self.order = order
-    }
-
-    /// Copies the saved weights, optimizer state and dropout generators into a freshly built
-    /// model and optimizer of the same config; throws (naming `url`) when they do not match.
-    func restore(into model: Sequential, optimizer: Optimizer, objective: Objective, phase: String, epochs: Int,
-                 datasetCount: Int, url: URL) throws {
-        let name = url.path
-        guard position.phase == phase else {
-            throw RunError("\(name): resume file is for phase '\(position.phase)', expected '\(phase)'")
-        }
-        guard position.epochs == epochs else {
-            throw RunError("\(name): resume file is for \(position.epochs) epochs, the config says \(epochs)")
-        }
-        let expected = model.stateDict
-        let mismatch = expected.first { entry in
-            guard let saved = modelTensors[entry.key] else { return true }
-            return saved.shape != entry.value.shape
-        }
-        guard mismatch == nil, expected.count == modelTensors.count else {
-            throw RunError("\(name): resume file's weights do not match the model spec\(mismatch.map { " (at '\($0.key)')" } ?? "")")
-        }
-        let dropouts = Self.dropouts(of: model)
-        guard dropouts.count == position.dropoutRNGs.count else {
-            throw RunError("\(name): resume file has \(position.dropoutRNGs.count) dropout generators, the model has \(dropouts.count)")
-        }
-        if position.batch > 0 {
-            guard order.count == datasetCount, Set(order).count == datasetCount, order.allSatisfy({ (0..<datasetCount).contains($0) }) else {
-                throw RunError("\(name): resume file's batch order does not match the \(datasetCount)-sample training set")
-            }
-        }
-        do {
-            try optimizer.loadState(optimizerTensors)
-        } catch {
-            throw RunError("\(name): resume file's optimizer state does not fit: \(error)")
-        }
-        do {
-            try objective.restoreState(objectiveTensors)
-        } catch {
-            throw RunError("\(name): \(error)")
-        }
-        for entry in expected { entry.value.data = modelTensors[entry.key]!.values }
-        for (layer, state) in zip(dropouts, position.dropoutRNGs) { layer.rng.state = UInt64(state)! }
-    }
-
-    var batchRNG: SplitMix64 { SplitMix64(seed: UInt64(position.batchRNG)!) }
 }

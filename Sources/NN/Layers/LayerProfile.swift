@@ -1,4 +1,3 @@
-import Dispatch
 
 /// Seconds spent in each layer's forward and backward, summed over the steps of a profiled run
 /// (`Sequential.profile`; `kd bench --profile` prints it).
@@ -12,12 +11,8 @@ public final class LayerProfile {
         backwardSeconds = Array(repeating: 0, count: layers)
     }
 
-    /// Monotonic seconds.
-    @inline(__always)
-    static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
-    func addForward(_ layer: Int, since start: Double) { forwardSeconds[layer] += Self.now - start }
-    func addBackward(_ layer: Int, since start: Double) { backwardSeconds[layer] += Self.now - start }
+    func addForward(_ layer: Int, since start: Double) { forwardSeconds[layer] += MonotonicClock.seconds - start }
+    func addBackward(_ layer: Int, since start: Double) { backwardSeconds[layer] += MonotonicClock.seconds - start }
 
     /// Clears the sums (after warm-up steps).
     public func reset() {

@@ -1,7 +1,7 @@
 /// The window a pooling layer slides (square kernel k, stride, zero/-inf padding of at most
 /// k/2 as PyTorch requires) and its geometry for the last batch shape seen, recomputed only when
 /// that shape changes (so a step with an unchanged batch shape builds no shape array).
-struct PoolingWindow {
+public struct PoolingWindow {
     /// Layer name for messages ("MaxPool2d").
     let layer: String
     let kernelSize: Int
@@ -9,6 +9,9 @@ struct PoolingWindow {
     let padding: Int
     private var cachedShape: [Int] = []
     private var cached: Window2d?
+
+    /// The largest padding a pooling window of size `kernel` may have (PyTorch: half the kernel).
+    public static func maxPadding(kernel: Int) -> Int { kernel / 2 }
 
     /// `stride` nil means the kernel size.
     init(layer: String, kernelSize: Int, stride: Int?, padding: Int) {
@@ -22,7 +25,7 @@ struct PoolingWindow {
 
     /// Geometry for a per-sample input [C, H, W]; throws when the window does not fit.
     func geometry(_ inputShape: [Int]) throws -> Window2d {
-        guard padding <= kernelSize / 2 else {
+        guard padding <= Self.maxPadding(kernel: kernelSize) else {
             throw ShapeError("\(layer): padding \(padding) must be at most half the kernel size \(kernelSize)")
         }
         return try Window2d(layer, inputShape: inputShape, kernel: kernelSize, stride: stride, padding: padding)

@@ -42,7 +42,7 @@ public final class Sequential {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var h = x
         for index in layers.indices {
-            let start = profile.map { _ in LayerProfile.now }
+            let start = profile.map { _ in MonotonicClock.seconds }
             h = layers[index].forward(h, training: training)
             if let start { profile?.addForward(index, since: start) }
         }
@@ -51,7 +51,7 @@ public final class Sequential {
 
     /// `layers[index].backward(dy)`, timed when profiling.
     private func backward(layer index: Int, _ dy: Tensor) -> Tensor {
-        let start = profile.map { _ in LayerProfile.now }
+        let start = profile.map { _ in MonotonicClock.seconds }
         defer { if let start { profile?.addBackward(index, since: start) } }
         return layers[index].backward(dy)
     }
@@ -73,7 +73,7 @@ public final class Sequential {
         var g = dy
         for index in stride(from: layers.count - 1, to: first, by: -1) { g = backward(layer: index, g) }
         if let layer = layers[first] as? ParameterGradientLayer {
-            let start = profile.map { _ in LayerProfile.now }
+            let start = profile.map { _ in MonotonicClock.seconds }
             layer.backwardParameters(g)
             if let start { profile?.addBackward(first, since: start) }
         } else {

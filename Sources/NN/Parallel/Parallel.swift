@@ -127,13 +127,13 @@ final class WorkerPool {
     /// Waits for a generation after `seen` and returns it: spins for `spinSeconds`, then sleeps
     /// until `run` wakes the helper (and looks again after any wake, which may be stale).
     private func nextJob(after seen: Int, _ helper: Helper) -> Int {
-        let deadline = Clock.seconds + Self.spinSeconds
+        let deadline = MonotonicClock.seconds + Self.spinSeconds
         var looks = 0
         while true {
             let current = generation.load(ordering: .acquiring)
             if current != seen { return current }
             looks += 1
-            if looks % 1024 != 0 || Clock.seconds < deadline { continue }
+            if looks % 1024 != 0 || MonotonicClock.seconds < deadline { continue }
             helper.asleep.store(true, ordering: .sequentiallyConsistent)
             if generation.load(ordering: .sequentiallyConsistent) == seen { helper.wake.wait() }
             helper.asleep.store(false, ordering: .sequentiallyConsistent)
@@ -171,9 +171,4 @@ final class WorkerPool {
         }
         if requested > parts { for part in parts..<requested { job.run(part: part) } }
     }
-}
-
-/// Monotonic seconds, cheap enough to read in a spin loop.
-private enum Clock {
-    static var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 }

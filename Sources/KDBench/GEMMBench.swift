@@ -1,5 +1,5 @@
+import Distill
 import Foundation
-import NN
 
 /// One sgemm shape as a layer uses it: `C[m, n] = op(A)[m, k] · op(B)[k, n]`.
 public struct GEMMShape: Hashable, Sendable {
@@ -33,12 +33,12 @@ enum GEMMBench {
         var rates: [Double] = []
         for _ in 0..<5 {
             var reps = 0
-            let start = Clock.now
+            let start = MonotonicClock.seconds
             repeat {
                 once()
                 reps += 1
-            } while Clock.now - start < minSeconds / 5
-            rates.append(shape.flops * Double(reps) / (Clock.now - start) / 1e9)
+            } while MonotonicClock.seconds - start < minSeconds / 5
+            rates.append(shape.flops * Double(reps) / (MonotonicClock.seconds - start) / 1e9)
         }
         return median(rates)
     }
@@ -65,11 +65,6 @@ enum GEMMBench {
         }
         return shapes
     }
-}
-
-/// Monotonic seconds.
-enum Clock {
-    static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }
 
 func median(_ values: [Double]) -> Double {

@@ -1,5 +1,5 @@
+import Distill
 import Foundation
-import NN
 
 /// `kd bench`: sgemm GFLOP/s at the shapes the models use, training samples/s and achieved
 /// GFLOP/s for the MLP and CNN teachers and students (hard labels, KD with cached teacher

@@ -1,36 +1,51 @@
 import NN
 
-/// The teacher's softened predictions p = softmax(teacher logits / T), averaged over one or
-/// more teachers, for the samples of a batch.
+/// A teacher as a distillation run uses it: the model, and how to turn the run's inputs into
+/// the inputs the teacher was trained on (nil when both were normalised alike).
+public struct TeacherModel {
+    public let model: Sequential
+    public let input: InputRenormalization?
+
+    public init(model: Sequential, input: InputRenormalization? = nil) {
+        self.model = model
+        self.input = input
+    }
+}
+
+/// The teachers' softened predictions p = softmax(teacher logits / T), averaged over one or
+/// more teachers, for the samples of a batch ([B, K]).
 ///
 /// Cached: computed once over the whole training set ([N, K]) and gathered by sample index;
-/// used whenever inputs are not randomised. Live: every batch goes through the teachers.
-public final class SoftTargets {
+/// used whenever inputs are not randomised. Live: every batch goes through the teachers (eval
+/// mode). Either way each teacher sees the batch renormalised as it was trained.
+public final class TeacherTargets {
     private enum Source {
         case cached(Tensor)
-        case live([Sequential])
+        case live([TeacherModel])
     }
 
     private let source: Source
-    private let temperature: Float
+    /// The softening temperature T of the targets (the KD loss uses the same T).
+    public let temperature: Float
     private let scratch = Tensor(shape: [0])
+    private let teacherInput = Tensor(shape: [0])
 
     /// Precomputes the averaged soft targets of `teachers` over `dataset` at `temperature`.
-    public static func cached(teachers: [Sequential], dataset: Dataset, temperature: Float) -> SoftTargets {
+    public static func cached(teachers: [TeacherModel], dataset: Dataset, temperature: Float) -> TeacherTargets {
         let average = Tensor(shape: [0])
         let probabilities = Tensor(shape: [0])
         for (i, teacher) in teachers.enumerated() {
-            let logits = Inference.logits(of: teacher, on: dataset)
+            let logits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
             softTargets(teacherLogits: logits, temperature: temperature, into: i == 0 ? average : probabilities)
             if i > 0 { average.add(probabilities) }
         }
         if teachers.count > 1 { average.scale(by: 1 / Float(teachers.count)) }
-        return SoftTargets(source: .cached(average), temperature: temperature)
+        return TeacherTargets(source: .cached(average), temperature: temperature)
     }
 
     /// Runs `teachers` (eval mode) on each batch.
-    public static func live(teachers: [Sequential], temperature: Float) -> SoftTargets {
-        SoftTargets(source: .live(teachers), temperature: temperature)
+    public static func live(teachers: [TeacherModel], temperature: Float) -> TeacherTargets {
+        TeacherTargets(source: .live(teachers), temperature: temperature)
     }
 
     private init(source: Source, temperature: Float) {
@@ -39,7 +54,7 @@ public final class SoftTargets {
     }
 
     /// Writes the targets of the batch ([B, K]) into `out`. `indices` are training-set
-    /// indices (cached mode); `input` is the batch (live mode).
+    /// indices (cached mode); `input` is the batch [B, ...sample] (live mode).
     func fill(_ out: Tensor, indices: [Int], input: Tensor) {
         switch source {
         case .cached(let table):
@@ -54,7 +69,12 @@ public final class SoftTargets {
             }
         case .live(let teachers):
             for (i, teacher) in teachers.enumerated() {
-                let logits = teacher.forward(input, training: false)
+                var x = input
+                if let renormalization = teacher.input {
+                    renormalization.apply(input, into: teacherInput)
+                    x = teacherInput
+                }
+                let logits = teacher.model.forward(x, training: false)
                 softTargets(teacherLogits: logits, temperature: temperature, into: i == 0 ? out : scratch)
                 if i > 0 { out.add(scratch) }
             }

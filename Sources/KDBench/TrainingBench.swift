@@ -1,5 +1,5 @@
+import Distill
 import Foundation
-import NN
 
 /// How a training case gets its loss.
 public enum BenchMode: String, Sendable {
@@ -11,7 +11,7 @@ public enum BenchMode: String, Sendable {
     case kdLive = "kd-live"
 }
 
-/// One timed training case.
+/// One timed training case: `model` trained in `mode`; the KD modes distill from `teacher`.
 struct TrainingCase {
     let model: String
     let mode: BenchMode
@@ -46,14 +46,15 @@ struct ProfileRow {
     let backwardMs: Double
 }
 
-/// Runs training steps exactly as `Trainer` does (zeroGrad, forward, loss, backward, optimizer
-/// step) with Adam lr 1e-3 and the KD settings of torch_kd.py (T = 4, alpha = 0.9).
+/// Runs training steps exactly as `Trainer` does (the same `TrainingStep`) with Adam lr 1e-3
+/// and the KD settings of torch_kd.py (T = 4, alpha = 0.9).
 enum TrainingBench {
     static let temperature: Float = 4
     static let alpha: Float = 0.9
 
     /// Trains a fresh `spec` model on `data`: `epochs` full epochs (median epoch time), or
-    /// `steps` batches after 3 warm-up batches when `epochs` is nil.
+    /// `steps` batches after 3 warm-up batches when `epochs` is nil. The KD modes need
+    /// `teacherSpec` (the cases list gives one to each).
     static func run(
         _ spec: ModelSpec, mode: BenchMode, teacher teacherSpec: ModelSpec?, data: Dataset, batch: Int,
         epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false
@@ -62,42 +63,31 @@ enum TrainingBench {
         let model = try ModelBuilder.build(spec, rng: &rng)
         var flops = 3 * Double(model.flopsPerSample)
         var cacheSeconds: Double?
-        let objective: Objective
-        switch mode {
-        case .hard:
-            objective = HardLabelObjective()
-        case .kdCached, .kdLive:
-            guard let teacherSpec else { throw RunError("bench: \(mode.rawValue) needs a teacher") }
+        var objective: Objective = HardLabelObjective()
+        if mode != .hard, let teacherSpec {
             var teacherRng = SplitMix64(seed: 2)
-            let teacher = try ModelBuilder.build(teacherSpec, rng: &teacherRng)
-            let targets: SoftTargets
+            let teacher = TeacherModel(model: try ModelBuilder.build(teacherSpec, rng: &teacherRng))
+            let targets: TeacherTargets
             if mode == .kdCached {
-                let start = Clock.now
-                targets = SoftTargets.cached(teachers: [teacher], dataset: data, temperature: temperature)
-                cacheSeconds = Clock.now - start
+                let start = MonotonicClock.seconds
+                targets = TeacherTargets.cached(teachers: [teacher], dataset: data, temperature: temperature)
+                cacheSeconds = MonotonicClock.seconds - start
             } else {
-                targets = SoftTargets.live(teachers: [teacher], temperature: temperature)
-                flops += Double(teacher.flopsPerSample)
+                targets = TeacherTargets.live(teachers: [teacher], temperature: temperature)
+                flops += Double(teacher.model.flopsPerSample)
             }
-            objective = DistillationObjective(targets: targets, temperature: temperature, alpha: alpha, divergence: .kl)
+            objective = DistillationObjective(targets: targets, alpha: alpha, divergence: .kl)
         }
-        let optimizer = Adam(parameters: model.parameters)
+        let step = TrainingStep(model: model, objective: objective, optimizer: Adam(parameters: model.parameters))
         let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
-        let gradient = Tensor(shape: [0])
         let layerProfile = profile ? LayerProfile(layers: model.layers.count) : nil
         model.profile = layerProfile
-        var lossSeconds = 0.0, optimizerSeconds = 0.0, profiledSteps = 0
-        func step() {
-            model.zeroGrad()
-            let logits = model.forward(batches.inputs, training: true)
-            let lossStart = Clock.now
-            _ = objective.loss(logits: logits, input: batches.inputs, labels: batches.labels,
-                               indices: batches.indices, gradient: gradient)
-            lossSeconds += Clock.now - lossStart
-            model.accumulateGradients(gradient)
-            let optimizerStart = Clock.now
-            optimizer.step(learningRate: 1e-3)
-            optimizerSeconds += Clock.now - optimizerStart
+        let timings = StepTimings()
+        step.timings = timings
+        var profiledSteps = 0
+        func run() {
+            _ = step.loss(on: batches)
+            step.apply(learningRate: 1e-3)
             profiledSteps += 1
         }
         var samplesPerSecond: Double
@@ -106,28 +96,29 @@ enum TrainingBench {
             var times: [Double] = []
             for _ in 0..<epochs {
                 batches.startEpoch()
-                let start = Clock.now
-                while batches.next() { step() }
-                times.append(Clock.now - start)
+                let start = MonotonicClock.seconds
+                while batches.next() { run() }
+                times.append(MonotonicClock.seconds - start)
             }
             epochSeconds = median(times)
             samplesPerSecond = Double(data.count) / epochSeconds
         } else {
             batches.startEpoch()
-            for _ in 0..<3 where batches.next() { step() }
+            for _ in 0..<3 where batches.next() { run() }
             layerProfile?.reset()
-            (lossSeconds, optimizerSeconds, profiledSteps) = (0, 0, 0)
+            timings.reset()
+            profiledSteps = 0
             var seen = 0
-            let start = Clock.now
+            let start = MonotonicClock.seconds
             for _ in 0..<steps {
                 if !batches.next() {
                     batches.startEpoch()
                     _ = batches.next()
                 }
-                step()
+                run()
                 seen += batches.labels.count
             }
-            samplesPerSecond = Double(seen) / (Clock.now - start)
+            samplesPerSecond = Double(seen) / (MonotonicClock.seconds - start)
             epochSeconds = Double(data.count) / samplesPerSecond
         }
         let shapes = GEMMBench.trainingShapes(of: model, batch: batch)
@@ -136,8 +127,8 @@ enum TrainingBench {
             name: spec.name, mode: mode, teacher: teacherSpec?.name, samplesPerSecond: samplesPerSecond,
             epochSeconds: epochSeconds, measuredEpochs: epochs != nil, cacheSeconds: cacheSeconds,
             flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds,
-            profile: layerProfile.map { profileRows($0, model: model, steps: profiledSteps, loss: lossSeconds,
-                                                    optimizer: optimizerSeconds) })
+            profile: layerProfile.map { profileRows($0, model: model, steps: profiledSteps, loss: timings.lossSeconds,
+                                                    optimizer: timings.optimizerSeconds) })
     }
 
     /// Per-layer and per-part milliseconds per step (the loss's gradient is counted as its forward).
@@ -163,12 +154,12 @@ enum TrainingBench {
         let input = Tensor(shape: [n] + data.sampleShape, data: Array(data.samples[0..<(n * per)]))
         for _ in 0..<3 { _ = model.forward(input, training: false) }
         var times: [Double] = []
-        let begin = Clock.now
+        let begin = MonotonicClock.seconds
         repeat {
-            let start = Clock.now
+            let start = MonotonicClock.seconds
             _ = model.forward(input, training: false)
-            times.append((Clock.now - start) * 1000 / Double(n))
-        } while Clock.now - begin < minSeconds || times.count < 5
+            times.append((MonotonicClock.seconds - start) * 1000 / Double(n))
+        } while MonotonicClock.seconds - begin < minSeconds || times.count < 5
         return median(times)
     }
 }

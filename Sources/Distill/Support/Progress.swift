@@ -1,11 +1,12 @@
 import Foundation
+import NN
 
 /// Reports training progress: a live bar on a terminal (phase, epoch, batch, loss, samples/s,
 /// ETA), and one plain line per epoch either way (what a log file or CI sees).
 public final class Progress {
     private let live: Bool
     private let quiet: Bool
-    private var lastDraw = Date.distantPast
+    private var lastDraw = -Double.infinity
 
     /// `live` defaults to whether stderr is a terminal; `quiet` silences everything.
     public init(live: Bool = isatty(STDERR_FILENO) == 1, quiet: Bool = false) {
@@ -17,8 +18,8 @@ public final class Progress {
     public func batch(phase: String, epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float,
                       samplesPerSecond: Double, secondsLeft: Double) {
         guard live else { return }
-        let now = Date()
-        guard batch == batches || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        let now = MonotonicClock.seconds
+        guard batch == batches || now - lastDraw >= 0.1 else { return }
         lastDraw = now
         let width = 24
         let filled = batches > 0 ? width * batch / batches : width
@@ -45,7 +46,7 @@ public final class Progress {
 
     /// m:ss or h:mm:ss.
     static func clock(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
+        guard seconds.isFinite, seconds >= 0, seconds < 1e9 else { return "--:--" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
             : String(format: "%d:%02d", s / 60, s % 60)

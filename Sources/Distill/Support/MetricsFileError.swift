@@ -1,0 +1,16 @@
+/// A run's metrics.jsonl that cannot be read or holds no epochs to draw. One line naming the file.
+public enum MetricsFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    case unreadable(file: String, folder: String)
+    /// Line `line` (1-based) is not a JSON object.
+    case notJSON(file: String, line: Int)
+    /// No line of any of `folders` has the `metric` field.
+    case noEpochs(metric: String, folders: [String])
+
+    public var description: String {
+        switch self {
+        case let .unreadable(file, folder): return "\(file): cannot read metrics (is \(folder) a kd run folder?)"
+        case let .notJSON(file, line): return "\(file):\(line): not a JSON object"
+        case let .noEpochs(metric, folders): return "no epochs with \(metric) in \(folders.joined(separator: ", "))"
+        }
+    }
+}

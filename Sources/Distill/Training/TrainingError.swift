@@ -1,0 +1,41 @@
+/// A training phase that cannot start, or that stopped because its numbers stopped being finite.
+/// Each case renders as one line naming the phase and, where it helps, what to change.
+public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// BatchNorm in training needs at least two samples; the training set has `samples`.
+    case batchNormNeedsTwoSamples(phase: String, samples: Int)
+    /// BatchNorm in training needs batches of at least two samples.
+    case batchNormNeedsBatchOfTwo(phase: String, batchSize: Int)
+    /// The loss of a batch was NaN or infinite (nothing of that epoch is saved).
+    case nonFiniteLoss(phase: String, loss: Float, epoch: Int, batch: Int, learningRate: Float)
+    /// A weight became NaN or infinite (checked at epoch ends and before saving a stop state).
+    case nonFiniteWeight(phase: String, tensor: String, epoch: Int, batch: Int)
+
+    public var description: String {
+        switch self {
+        case let .batchNormNeedsTwoSamples(phase, samples):
+            return "\(phase): the model has BatchNorm, which needs at least 2 training samples per batch; the training set has \(samples)"
+        case let .batchNormNeedsBatchOfTwo(phase, batchSize):
+            return "\(phase): the model has BatchNorm, which needs batch_size >= 2 in training (got \(batchSize))"
+        case let .nonFiniteLoss(phase, loss, epoch, batch, learningRate):
+            return "\(phase): loss became \(loss) at epoch \(epoch), batch \(batch) (learning rate \(learningRate)); stopping (the last good checkpoint is kept)"
+        case let .nonFiniteWeight(phase, tensor, epoch, batch):
+            return "\(phase): weight \(tensor) is not finite at epoch \(epoch), batch \(batch); stopping (the last good checkpoint is kept)"
+        }
+    }
+}
+
+/// Training stopped on request (Ctrl-C or `--stop-after`) between two batches or at an epoch
+/// end. `resumeFile` is where the resumable state went (nil when the trainer keeps no resume
+/// files); the CLI turns `runFolder` into the command that continues the run.
+public struct InterruptedError: Error, CustomStringConvertible, Sendable {
+    /// "student epoch 2, batch 3" or "student epoch 2 (end)".
+    public let point: String
+    public let resumeFile: String?
+    /// The run folder a `--resume` continues (nil without resume files).
+    public let runFolder: String?
+
+    public var description: String {
+        guard let resumeFile else { return "stopped during \(point); nothing saved" }
+        return "stopped during \(point); resumable state saved to \(resumeFile)"
+    }
+}

@@ -1,0 +1,56 @@
+import NN
+
+/// One optimisation step on a batch, as every training phase (`Trainer`) and `kd bench` run it:
+/// zero the gradients, forward in training mode, the objective's loss and dL/dlogits, then
+/// (`apply`) backward for the parameter gradients only (the input needs no dx) and the
+/// optimizer's update. Split in two so the trainer can refuse a non-finite loss before any
+/// weight changes. Allocates nothing once its buffers have the batch's shape.
+public final class TrainingStep {
+    public let model: Sequential
+    public let objective: Objective
+    public let optimizer: Optimizer
+    /// dL/dlogits of the last batch, [B, K].
+    private let gradient = Tensor(shape: [0])
+    /// When set, the seconds spent in the loss and in the optimizer are added to it.
+    public var timings: StepTimings?
+
+    public init(model: Sequential, objective: Objective, optimizer: Optimizer) {
+        self.model = model
+        self.objective = objective
+        self.optimizer = optimizer
+    }
+
+    /// Forward pass and loss of the batch `batches` holds; returns the loss parts and how many
+    /// of the B samples the model already classifies correctly.
+    public func loss(on batches: BatchIterator) -> (parts: LossParts, correct: Int) {
+        model.zeroGrad()
+        let logits = model.forward(batches.inputs, training: true)
+        let start = timings.map { _ in MonotonicClock.seconds }
+        let parts = objective.loss(logits: logits, input: batches.inputs, labels: batches.labels,
+                                   indices: batches.indices, gradient: gradient)
+        if let start { timings?.lossSeconds += MonotonicClock.seconds - start }
+        return (parts, logits.correctPredictions(batches.labels))
+    }
+
+    /// Backward from the gradient `loss(on:)` left, then one optimizer step at `learningRate`.
+    public func apply(learningRate: Float) {
+        model.accumulateGradients(gradient)
+        let start = timings.map { _ in MonotonicClock.seconds }
+        optimizer.step(learningRate: learningRate)
+        if let start { timings?.optimizerSeconds += MonotonicClock.seconds - start }
+    }
+}
+
+/// Seconds a profiled run spent in the loss and in the optimizer, summed over its steps.
+public final class StepTimings {
+    public var lossSeconds = 0.0
+    public var optimizerSeconds = 0.0
+
+    public init() {}
+
+    /// Forgets everything measured so far (after warm-up steps).
+    public func reset() {
+        lossSeconds = 0
+        optimizerSeconds = 0
+    }
+}
