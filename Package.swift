@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// kd: knowledge distillation on the CPU, every matmul through BLAS.
-/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> SafeTensors.
+/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> DataFormats, SafeTensors.
+/// DataFormats (IDX, CSV, gzip parsers) needs only Foundation and CZlib.
 let package = Package(
     name: "kd",
     platforms: [.macOS(.v15)],
@@ -11,6 +12,7 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Distill", targets: ["Distill"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "DataFormats", targets: ["DataFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,17 +24,20 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE"]),
         .target(name: "SafeTensors"),
+        .target(name: "DataFormats", dependencies: ["CZlib"]),
         .target(
             name: "Distill",
-            dependencies: ["NN", "SafeTensors", "CZlib", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["NN", "SafeTensors", "DataFormats", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "kd",
             dependencies: ["Distill", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
+        .target(name: "FileTestSupport", path: "Tests/FileTestSupport"),
         .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "TestSupport", "MallocCounter"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "FileTestSupport"]),
+        .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport", "FileTestSupport"]),
         .testTarget(name: "kdTests", dependencies: ["kd", "Distill", "NN", "SafeTensors"], exclude: ["Malformed", "python"]),
     ],
     swiftLanguageModes: [.v5]
