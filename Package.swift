@@ -2,8 +2,8 @@
 import PackageDescription
 
 /// kd: knowledge distillation on the CPU, every matmul through BLAS.
-/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> DataFormats, SafeTensors.
-/// DataFormats (IDX, CSV, gzip parsers) needs only Foundation and CZlib.
+/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> DataFormats, SafeTensors, FileSupport.
+/// DataFormats (IDX, CSV, gzip parsers) needs only Foundation and CZlib; SafeTensors -> FileSupport (atomic writes).
 let package = Package(
     name: "kd",
     platforms: [.macOS(.v15)],
@@ -23,11 +23,12 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE"]),
-        .target(name: "SafeTensors"),
+        .target(name: "FileSupport"),
+        .target(name: "SafeTensors", dependencies: ["FileSupport"]),
         .target(name: "DataFormats", dependencies: ["CZlib"]),
         .target(
             name: "Distill",
-            dependencies: ["NN", "SafeTensors", "DataFormats", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["NN", "SafeTensors", "DataFormats", "FileSupport", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "kd",
             dependencies: ["Distill", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "FileTestSupport", path: "Tests/FileTestSupport"),
         .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "TestSupport", "MallocCounter"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "FileTestSupport"]),
         .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "FileTestSupport"]),
         .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport", "FileTestSupport"]),
         .testTarget(name: "kdTests", dependencies: ["kd", "Distill", "NN", "SafeTensors"], exclude: ["Malformed", "python"]),

@@ -39,11 +39,7 @@ public struct Checkpoint {
                 writer.add(entry.key, shape: entry.value.shape, floats: entry.value.data)
             }
         }
-        do {
-            try writer.write(to: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        try writer.write(to: url)
     }
 
     /// Loads a checkpoint; `specPath` names a model spec YAML for files without kd metadata.

@@ -1,6 +1,6 @@
 import Foundation
+import FileSupport
 import NN
-import SafeTensors
 
 /// `kd export --format onnx`: a model as an ONNX graph (opset 13, IR version 7) computing its
 /// logits in inference mode.
@@ -26,11 +26,7 @@ public enum ONNXExport {
     /// Writes `checkpoint`'s model as ONNX to `url`, atomically (temporary name, then rename).
     public static func write(_ checkpoint: Checkpoint, to url: URL) throws {
         let data = try serialized(model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization)
-        do {
-            try AtomicFile.write(data, to: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     /// The bytes of the .onnx file for `model` (built from `spec`).

@@ -21,7 +21,7 @@ public struct StoredOutputs {
             writer.add(name, shape: p.shape, floats: p.data)
         }
         writer.add("labels", shape: [dataset.count], int64: dataset.labels.map { Int64($0) })
-        do { try writer.write(to: url) } catch let error as SafeTensorsError { throw RunError(error.description) }
+        try writer.write(to: url)
         return StoredOutputs(probabilities: probabilities, labels: dataset.labels)
     }
 

@@ -87,11 +87,7 @@ public struct TrainingState {
             writer.add("objective.\(key)", shape: t.shape, floats: t.data)
         }
         writer.add("order", shape: [order.count], int64: order.map { Int64($0) })
-        do {
-            try writer.write(to: url)
-        } catch let error as SafeTensorsError {
-            throw RunError(error.description)
-        }
+        try writer.write(to: url)
     }
 
     /// Reads a resume file; every inconsistency is an error naming the file.
