@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// kd: knowledge distillation on the CPU, every matmul through BLAS.
-/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> SafeTensors.
+/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> DataFormats, SafeTensors, FileSupport.
+/// DataFormats (IDX, CSV, gzip parsers) needs only Foundation and CZlib; SafeTensors -> FileSupport (atomic writes).
 let package = Package(
     name: "kd",
     platforms: [.macOS(.v15)],
@@ -11,6 +12,7 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Distill", targets: ["Distill"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "DataFormats", targets: ["DataFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,19 +23,24 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE"]),
-        .target(name: "SafeTensors"),
+        .target(name: "FileSupport"),
+        .target(name: "SafeTensors", dependencies: ["FileSupport"]),
+        .target(name: "DataFormats", dependencies: ["CZlib"]),
         .target(
             name: "Distill",
-            dependencies: ["NN", "SafeTensors", "CZlib", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["NN", "SafeTensors", "DataFormats", "FileSupport", .product(name: "Yams", package: "Yams")]),
         .target(name: "KDBench", dependencies: ["Distill"]),
         .executableTarget(
             name: "kd",
             dependencies: ["Distill", "KDBench", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
+        .target(name: "FileTestSupport", path: "Tests/FileTestSupport"),
         .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "TestSupport", "MallocCounter"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "FileTestSupport"]),
+        .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "FileTestSupport"]),
+        .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport", "FileTestSupport"]),
         .testTarget(name: "kdTests", dependencies: ["kd", "Distill", "NN", "SafeTensors"], exclude: ["Malformed", "python"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,1 +1,2 @@
+@_exported import DataFormats
 @_exported import NN

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 /// Builds a safetensors file: tensors in the order added, header padded with spaces to a
@@ -46,7 +47,8 @@ public struct SafeTensorsWriter {
         return file
     }
 
-    /// Writes the file to a temporary name beside `url`, then renames it over `url`.
+    /// Writes the file to a temporary name beside `url`, then renames it over `url`
+    /// (`AtomicFile`: a failed write throws a `FileWriteError`).
     public func write(to url: URL) throws {
         try AtomicFile.write(try serialized(), to: url)
     }

@@ -1,7 +1,8 @@
-import Distill
+import DataFormats
 import FuzzSupport
 
 /// CSV reader: the first byte picks options (header mode, label column, shape), the rest is the file.
+/// A parsed table must hold one sample of `sampleShape` per label.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
@@ -11,7 +12,9 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let shapes: [[Int]?] = [nil, [2], [1, 2, 2], [0]]
     let options = CSVOptions(labelColumn: Int(selector >> 4 & 3), header: headers[Int(selector % 3)],
                              scale: 255, shape: shapes[Int(selector >> 2 & 3)])
-    _ = try? CSVReader.parse(bytes: bytes, file: "fuzz.csv", options: options, classCount: selector & 0x40 != 0 ? 3 : nil)
+    if let table = try? CSVReader.parse(bytes: bytes, file: "fuzz.csv", options: options) {
+        precondition(table.samples.count == table.rowsRead * table.sampleShape.reduce(1, *), "samples do not match the labels")
+    }
     return 0
 }
 

@@ -1,4 +1,4 @@
-import Distill
+import DataFormats
 import FuzzSupport
 
 /// IDX reader (raw and gzipped): any bytes must give an array or a DataError, never a crash.

@@ -30,13 +30,13 @@ public struct DataSplits: Sendable {
         var test: Dataset?
         switch try config.source.files(dataDir: dataDir) {
         case let .idx(ti, tl, si, sl):
-            train = try IDXReader.readDataset(images: ti, labels: tl, name: label.map { "\($0)/train" } ?? ti, classCount: known)
+            train = try Dataset(idxImages: ti, labels: tl, name: label.map { "\($0)/train" } ?? ti, classCount: known)
             if let si, let sl {
-                test = try IDXReader.readDataset(images: si, labels: sl, name: label.map { "\($0)/test" } ?? si, classCount: known)
+                test = try Dataset(idxImages: si, labels: sl, name: label.map { "\($0)/test" } ?? si, classCount: known)
             }
         case let .csv(trainPath, testPath):
-            train = try CSVReader.read(path: trainPath, options: config.csv)
-            if let testPath { test = try CSVReader.read(path: testPath, options: config.csv) }
+            train = try Dataset(csv: CSVReader.read(path: trainPath, options: config.csv), file: trainPath)
+            if let testPath { test = try Dataset(csv: CSVReader.read(path: testPath, options: config.csv), file: testPath) }
         }
         return try split(train: train, test: test, config: config, seed: seed)
     }

@@ -11,8 +11,8 @@ public enum TestData {
         if case let .idx(_, _, images?, labels?) = try parsed.files(dataDir: dataDirectory) {
             // Only the test files: the training images are not needed to evaluate.
             let named = parsed == .fashionMNIST || parsed == .mnist
-            dataset = try IDXReader.readDataset(images: images, labels: labels, name: named ? "\(parsed.text)/test" : images,
-                                                classCount: named ? 10 : nil)
+            dataset = try Dataset(idxImages: images, labels: labels, name: named ? "\(parsed.text)/test" : images,
+                                  classCount: named ? 10 : nil)
         } else {
             let splits = try DataSplits.load(DataConfig(source: parsed), seed: 0, dataDir: dataDirectory)
             dataset = splits.test ?? splits.train

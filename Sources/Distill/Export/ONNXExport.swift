@@ -1,6 +1,6 @@
 import Foundation
+import FileSupport
 import NN
-import SafeTensors
 
 /// `kd export --format onnx`: a model as an ONNX graph (opset 13, IR version 7) computing its
 /// logits in inference mode.

@@ -1,5 +1,5 @@
 import Foundation
-import SafeTensors
+import FileSupport
 
 /// Accuracy-per-epoch curves read from one or more run folders' metrics.jsonl.
 public struct LearningCurves {

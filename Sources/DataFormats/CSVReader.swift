@@ -1,45 +1,17 @@
 import Foundation
 
-/// Options for CSV data files (one sample per row: a label column and feature columns).
-public struct CSVOptions: Equatable, Codable, Sendable {
-    /// Whether the first row is a header.
-    public enum Header: String, Equatable, Codable, Sendable {
-        /// A header when the first row has a non-numeric cell.
-        case auto
-        case present
-        case absent
-    }
-
-    /// Index of the label column (0-based; default 0).
-    public var labelColumn: Int
-    public var header: Header
-    /// Every feature is divided by this (default 255, for pixel CSVs such as Kaggle's
-    /// fashion-mnist_train.csv; use 1 for features that are already scaled).
-    public var scale: Float
-    /// Per-sample shape; nil: [1, s, s] when the feature count is a perfect square s*s, else [features].
-    public var shape: [Int]?
-
-    public init(labelColumn: Int = 0, header: Header = .auto, scale: Float = 255, shape: [Int]? = nil) {
-        self.labelColumn = labelColumn
-        self.header = header
-        self.scale = scale
-        self.shape = shape
-    }
-}
-
 /// Reads a CSV data file: comma-separated, one sample per line, optional header row.
 /// Cells may be wrapped in double quotes; blank lines are skipped.
 public enum CSVReader {
-    /// Reads `path` into a `Dataset` named `name`.
-    public static func read(path: String, options: CSVOptions = CSVOptions(), name: String? = nil,
-                            classCount: Int? = nil) throws -> Dataset {
+    /// Reads and parses the CSV file at `path`.
+    public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> CSVTable {
         let bytes = try readFileBytes(path, expected: "a CSV data file")
-        return try parse(bytes: bytes, file: path, options: options, name: name ?? path, classCount: classCount)
+        return try parse(bytes: bytes, file: path, options: options)
     }
 
-    /// Parses CSV `bytes`; `file` names the source in messages.
-    public static func parse(bytes: [UInt8], file: String, options: CSVOptions = CSVOptions(),
-                             name: String? = nil, classCount: Int? = nil) throws -> Dataset {
+    /// Parses CSV `bytes`; `file` names the source in messages. Labels are not range-checked here
+    /// (`Dataset` does that against its class count).
+    public static func parse(bytes: [UInt8], file: String, options: CSVOptions = CSVOptions()) throws -> CSVTable {
         guard options.scale > 0, options.scale.isFinite else { throw DataError(file, "csv scale must be > 0, got \(options.scale)") }
         guard options.labelColumn >= 0 else { throw DataError(file, "csv label column must be >= 0, got \(options.labelColumn)") }
         var features = [Float]()
@@ -48,6 +20,7 @@ public enum CSVReader {
         var firstDataLine = 0
         var lineNumber = 0
         var sawFirstRow = false
+        var headerSeen = false
         var cells = [ArraySlice<UInt8>]()
         let scale = options.scale
 
@@ -80,6 +53,7 @@ public enum CSVReader {
                 case .auto: isHeader = cells.contains { parseNumber($0) == nil }
                 }
                 if isHeader {
+                    headerSeen = true
                     guard options.labelColumn < cells.count else {
                         throw DataError(file, "line \(lineNumber): label column \(options.labelColumn) does not exist (header has \(cells.count) columns)")
                     }
@@ -127,8 +101,7 @@ public enum CSVReader {
             let side = Int(Double(featureCount).squareRoot().rounded())
             shape = side * side == featureCount && side > 1 ? [1, side, side] : [featureCount]
         }
-        return try Dataset(name: name ?? file, samples: features, sampleShape: shape, labels: labels,
-                           classCount: classCount, labelSource: file)
+        return CSVTable(samples: features, sampleShape: shape, labels: labels, headerSeen: headerSeen)
     }
 
     private static func trim(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {

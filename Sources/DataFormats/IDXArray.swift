@@ -1,42 +1,12 @@
 import Foundation
 
-/// Element types of the IDX format (the third magic byte).
-public enum IDXDataType: UInt8, Sendable, CaseIterable {
-    case uint8 = 0x08
-    case int8 = 0x09
-    case int16 = 0x0B
-    case int32 = 0x0C
-    case float32 = 0x0D
-    case float64 = 0x0E
-
-    /// Bytes per element.
-    public var size: Int {
-        switch self {
-        case .uint8, .int8: return 1
-        case .int16: return 2
-        case .int32, .float32: return 4
-        case .float64: return 8
-        }
-    }
-
-    public var name: String {
-        switch self {
-        case .uint8: return "u8"
-        case .int8: return "i8"
-        case .int16: return "i16"
-        case .int32: return "i32"
-        case .float32: return "f32"
-        case .float64: return "f64"
-        }
-    }
-}
-
 /// One IDX array (the MNIST / Fashion-MNIST file format), validated on read:
 /// magic `00 00 dtype ndim`, `ndim` big-endian u32 dimensions, then exactly
 /// `product(dims) * size(dtype)` big-endian elements. Gzipped files (1f 8b) are inflated first.
 public struct IDXArray: Sendable {
     /// The file it came from (for messages).
     public let name: String
+    /// The element type (the magic's third byte).
     public let dataType: IDXDataType
     /// Dimensions, outermost first, e.g. [60000, 28, 28].
     public let dims: [Int]
@@ -102,7 +72,7 @@ public struct IDXArray: Sendable {
         self.payloadOffset = headerSize
     }
 
-    /// The elements as Float32. u8 values are scaled to [0, 1] (divided by 255) when `scaleBytes`;
+    /// The elements as Float32, [count] in row-major order. u8 values are scaled to [0, 1] (divided by 255) when `scaleBytes`;
     /// every other type is converted as is.
     public func floats(scaleBytes: Bool = true) -> [Float] {
         let n = count
@@ -137,7 +107,7 @@ public struct IDXArray: Sendable {
         return out
     }
 
-    /// The elements as integers (for label files). Floating-point elements must be whole numbers
+    /// The elements as integers, [count] (for label files). Floating-point elements must be whole numbers
     /// in the Int32 range.
     public func integers() throws -> [Int32] {
         let n = count
@@ -173,56 +143,4 @@ public struct IDXArray: Sendable {
     private static func u32(_ p: UnsafePointer<UInt8>) -> UInt32 {
         UInt32(p[0]) << 24 | UInt32(p[1]) << 16 | UInt32(p[2]) << 8 | UInt32(p[3])
     }
-}
-
-/// Reads IDX image and label files into the shapes `Dataset` wants.
-public enum IDXReader {
-    /// An images file: [N, H, W] -> samples of [1, H, W]; [N, C, H, W] -> [C, H, W]; [N, D] -> [D].
-    /// u8 pixels are scaled to [0, 1].
-    public static func readImages(path: String) throws -> (samples: [Float], sampleShape: [Int], count: Int) {
-        let array = try IDXArray(contentsOf: path)
-        let dims = array.dims
-        let sampleShape: [Int]
-        switch dims.count {
-        case 2: sampleShape = [dims[1]]
-        case 3: sampleShape = [1, dims[1], dims[2]]
-        case 4: sampleShape = Array(dims[1...])
-        default:
-            throw DataError(path, "an images file needs 2, 3 or 4 dimensions ([N, D], [N, H, W] or [N, C, H, W]), header has \(dims.count): \(dims)")
-        }
-        return (array.floats(), sampleShape, dims[0])
-    }
-
-    /// A labels file: [N] integers.
-    public static func readLabels(path: String) throws -> [Int32] {
-        let array = try IDXArray(contentsOf: path)
-        guard array.dims.count == 1 else {
-            throw DataError(path, "a labels file needs 1 dimension [N], header has \(array.dims.count): \(array.dims)")
-        }
-        return try array.integers()
-    }
-
-    /// An images file and its labels file as one `Dataset` (counts must agree, labels in range).
-    public static func readDataset(images: String, labels: String, name: String, classCount: Int? = nil) throws -> Dataset {
-        let x = try readImages(path: images)
-        let y = try readLabels(path: labels)
-        guard x.count == y.count else {
-            throw DataError(labels, "count mismatch: \(y.count) labels for \(x.count) images in \(images)")
-        }
-        return try Dataset(name: name, samples: x.samples, sampleShape: x.sampleShape, labels: y,
-                           classCount: classCount, labelSource: labels)
-    }
-}
-
-/// The bytes of `path`, or one clear error naming the path and what was expected there.
-func readFileBytes(_ path: String, expected: String) throws -> [UInt8] {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-        throw DataError(path, "no such file (expected \(expected))")
-    }
-    guard !isDir.boolValue else { throw DataError(path, "is a folder (expected \(expected))") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw DataError(path, "cannot read the file (expected \(expected))")
-    }
-    return [UInt8](data)
 }

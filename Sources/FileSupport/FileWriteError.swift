@@ -1,0 +1,17 @@
+/// Why a file could not be written; `description` is one line naming the file.
+public enum FileWriteError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The temporary file could not be created in `folder` (missing, read-only, not a folder).
+    case cannotCreate(file: String, folder: String)
+    /// Writing or flushing the temporary file failed; `reason` is the system's message.
+    case writeFailed(file: String, reason: String)
+    /// The finished temporary file could not be renamed over `file`.
+    case cannotRename(file: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotCreate(file, folder): return "\(file): cannot create a file in \(folder)"
+        case let .writeFailed(file, reason): return "\(file): write failed (\(reason.split(whereSeparator: \.isNewline).joined(separator: " ")))"
+        case let .cannotRename(file): return "\(file): cannot rename the temporary file into place"
+        }
+    }
+}
