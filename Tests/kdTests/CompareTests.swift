@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// `kd compare` through the binary on a small Fashion-MNIST cut (1000 training, 300 test images).
+final class CompareTests: XCTestCase {
+    var folder: URL!
+    /// The `--data` source of the small cut.
+    var data: String { "idx:\(folder.appendingPathComponent("data").path)" }
+
+    override func setUpWithError() throws {
+        folder = try KDProcess.temporaryFolder()
+        try SmallData.writeFashionMNIST(to: folder.appendingPathComponent("data"), train: 1000, test: 300)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func kd(_ args: [String]) throws -> KDProcess.Result { try KDProcess.run(args, in: folder) }
+
+    /// Trains Models/mlp-student.yaml for one epoch on the small cut with `normalize` as the
+    /// config's `data.normalize` (none when nil); returns the checkpoint's path.
+    func trainModel(_ name: String, normalize: String? = nil) throws -> String {
+        let checkpoint = folder.appendingPathComponent("\(name).safetensors").path
+        try """
+            name: \(name)
+            seed: 2
+            data: {source: "\(data)"\(normalize.map { ", normalize: \($0)" } ?? "")}
+            training: {epochs: 1, batch_size: 50, optimizer: {name: adam, lr: 0.002}}
+            teacher:
+              model: \(KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path)
+              checkpoint: \(checkpoint)
+            """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        let result = try kd(["train", "--config", "\(name).yaml", "--out", "runs/\(name)", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return checkpoint
+    }
+
+    /// The "models" array of `kd compare --json`'s output.
+    func models(_ result: KDProcess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return try XCTUnwrap(report?["models"] as? [[String: Any]], result.stdout, file: file, line: line)
+    }
+
+    func testNoLatencyLeavesTheLatencyOut() throws {
+        let model = try trainModel("plain")
+        let arguments = ["compare", "--teacher", model, "--model", "again=\(model)", "--data", data, "--no-latency"]
+        for row in try models(try kd(arguments + ["--json"])) {
+            XCTAssertTrue(row["latency_ms_batch1"] is NSNull, "\(row)")
+            XCTAssertTrue(row["latency_ms_per_sample_batch256"] is NSNull, "\(row)")
+        }
+        let table = try kd(arguments)
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let rows = table.stdout.split(separator: "\n").filter { $0.hasPrefix("teacher ") || $0.hasPrefix("again ") }
+        XCTAssertEqual(rows.count, 2, table.stdout)
+        for row in rows {
+            XCTAssertEqual(row.split(separator: " ").suffix(2), ["-", "-"], table.stdout)
+        }
+    }
+}
