@@ -27,7 +27,7 @@ let package = Package(
             dependencies: ["NN", "SafeTensors", "CZlib", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "kd",
-            dependencies: ["Distill", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Distill", "NN", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(name: "NNTests", dependencies: ["NN", "SafeTensors", "TestSupport", "MallocCounter"]),

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Distill
-import Foundation
 
 /// `--model FILE` and `--spec SPEC`: the one checkpoint `kd evaluate` and `kd export` read.
 struct CheckpointOptions: ParsableArguments {
@@ -12,6 +11,6 @@ struct CheckpointOptions: ParsableArguments {
 
     /// The checkpoint, built from `--spec` when given, else from the file's own spec.
     func load() throws -> Checkpoint {
-        try Checkpoint.load(from: URL(fileURLWithPath: model), specPath: spec)
+        try CheckpointFile.load(path: model, specPath: spec, specOption: "--spec SPEC")
     }
 }

@@ -20,6 +20,20 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Any other model as NAME=PATH (repeatable), e.g. gen2=runs/ban/generation-2.safetensors.")
     var model: [String] = []
 
+    @Option(help: "Model spec (YAML) of a --teacher without kd metadata, e.g. a PyTorch state_dict.")
+    var teacherSpec: String?
+
+    @Option(help: "Model spec (YAML) of every --student without kd metadata.")
+    var studentSpec: String?
+
+    @Option(help: "Model spec (YAML) of a --baseline without kd metadata.")
+    var baselineSpec: String?
+
+    @Option(help: ArgumentHelp(
+        "Model spec (YAML) of the model named NAME (teacher, student, student-N, baseline or a --model name), repeatable; wins over --teacher-spec, --student-spec and --baseline-spec.",
+        valueName: "name=spec"))
+    var specFor: [String] = []
+
     @OptionGroup var data: DataOptions
 
     @OptionGroup var output: OutputOptions
@@ -36,7 +50,7 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let checkpoints = try lineup().map { entry in
-                (entry.name, try Checkpoint.load(from: URL(fileURLWithPath: entry.path)))
+                (entry.name, try CheckpointFile.load(path: entry.path, specPath: entry.specPath, specOption: entry.specOption))
             }
             let normalization = checkpoints[0].1.normalization
             if let (name, _) = checkpoints.first(where: { $0.1.normalization != normalization }) {

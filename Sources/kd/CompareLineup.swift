@@ -7,28 +7,60 @@ extension CompareCommand {
         let name: String
         /// The checkpoint file.
         let path: String
+        /// The model spec YAML given for it (nil: the file's own `kd.spec`).
+        var specPath: String?
+        /// The options that give it a spec, for the message when it has none.
+        var specOption: String
     }
 
-    /// The models in table order, the teacher first. Throws when a --model is not NAME=PATH,
-    /// when two models share a name, or when --no-latency leaves nothing to compare.
+    /// The models in table order, the teacher first, each with its spec. Throws when a --model or
+    /// --spec-for is not NAME=VALUE, when two models share a name, when --spec-for names no model
+    /// or one model twice, when a role's spec option has no file of that role, or when
+    /// --no-latency leaves nothing to compare.
     func lineup() throws -> [Entry] {
-        var entries = [Entry(name: "teacher", path: teacher)]
-        entries += student.enumerated().map { i, path in
-            Entry(name: student.count == 1 ? "student" : "student-\(i + 1)", path: path)
+        /// A model of a role with its own spec option (--teacher-spec, ...): that option, then --spec-for.
+        func role(_ name: String, _ path: String, specOption: String, spec: String?) -> Entry {
+            Entry(name: name, path: path, specPath: spec, specOption: "\(specOption) SPEC or --spec-for \(name)=SPEC")
         }
-        if let baseline { entries.append(Entry(name: "baseline", path: baseline)) }
+        var entries = [role("teacher", teacher, specOption: "--teacher-spec", spec: teacherSpec)]
+        entries += student.enumerated().map { i, path in
+            role(student.count == 1 ? "student" : "student-\(i + 1)", path, specOption: "--student-spec", spec: studentSpec)
+        }
+        if let baseline { entries.append(role("baseline", baseline, specOption: "--baseline-spec", spec: baselineSpec)) }
         entries += try model.map { argument in
             let (name, path) = try Self.split(argument, option: "--model", value: "PATH")
-            return Entry(name: name, path: path)
+            return Entry(name: name, path: path, specPath: nil, specOption: "--spec-for \(name)=SPEC")
         }
         var seen = Set<String>()
         for entry in entries where !seen.insert(entry.name).inserted {
             throw ValidationError("two models are named '\(entry.name)'; give every --model a name of its own")
         }
+        if studentSpec != nil, student.isEmpty { throw ValidationError("--student-spec is given but no --student") }
+        if baselineSpec != nil, baseline == nil { throw ValidationError("--baseline-spec is given but no --baseline") }
         if noLatency, entries.count == 1 {
             throw ValidationError("--no-latency with only --teacher leaves nothing to compare; add --student, --baseline or --model (or use kd evaluate)")
         }
+        let specs = try Self.byName(specFor, option: "--spec-for", value: "SPEC", names: entries.map(\.name))
+        for i in entries.indices {
+            if let spec = specs[entries[i].name] { entries[i].specPath = spec }
+        }
         return entries
+    }
+
+    /// The NAME=VALUE arguments of the repeatable `option`, by name; every NAME must be one of
+    /// `names`, each at most once.
+    static func byName(_ arguments: [String], option: String, value: String, names: [String]) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for argument in arguments {
+            let (name, text) = try split(argument, option: option, value: value)
+            guard names.contains(name) else {
+                throw ValidationError("\(option) \(argument): no model is named '\(name)' (models: \(names.joined(separator: ", ")))")
+            }
+            guard values.updateValue(text, forKey: name) == nil else {
+                throw ValidationError("\(option) names '\(name)' twice")
+            }
+        }
+        return values
     }
 
     /// Splits a NAME=VALUE argument of `option`; both parts must be non-empty.

@@ -90,7 +90,12 @@ final class CLIParseTests: XCTestCase {
 
     func testCompare() throws {
         let compare = try parse(CompareCommand.self, ["compare", "--teacher", "t.safetensors"])
-        XCTAssertEqual(try compare.lineup(), [CompareCommand.Entry(name: "teacher", path: "t.safetensors")])
+        XCTAssertEqual(try compare.lineup(), [CompareCommand.Entry(
+            name: "teacher", path: "t.safetensors", specPath: nil, specOption: "--teacher-spec SPEC or --spec-for teacher=SPEC")])
+        XCTAssertNil(compare.teacherSpec)
+        XCTAssertNil(compare.studentSpec)
+        XCTAssertNil(compare.baselineSpec)
+        XCTAssertEqual(compare.specFor, [])
         XCTAssertEqual(compare.data.source, "fashion-mnist")
         XCTAssertNil(compare.data.directory.path)
         XCTAssertFalse(compare.output.json)
@@ -108,12 +113,39 @@ final class CLIParseTests: XCTestCase {
                        ["teacher", "student"])
 
         assertRefused(["compare"], mentioning: "--teacher")
+        assertRefused(["compare", "--teacher", "t", "--student-spec", "s.yaml"], mentioning: "--student-spec is given but no --student")
+        assertRefused(["compare", "--teacher", "t", "--baseline-spec", "s.yaml"], mentioning: "--baseline-spec is given but no --baseline")
+        assertRefused(["compare", "--teacher", "t", "--spec-for", "teacher"], mentioning: "--spec-for takes NAME=SPEC, got 'teacher'")
+        assertRefused(["compare", "--teacher", "t", "--spec-for", "student=s.yaml"],
+                      mentioning: "--spec-for student=s.yaml: no model is named 'student' (models: teacher)")
+        assertRefused(["compare", "--teacher", "t", "--spec-for", "teacher=a", "--spec-for", "teacher=b"],
+                      mentioning: "--spec-for names 'teacher' twice")
         assertRefused(["compare", "--teacher", "t", "--model", "gen2"], mentioning: "--model takes NAME=PATH, got 'gen2'")
         assertRefused(["compare", "--teacher", "t", "--model", "=x"], mentioning: "--model takes NAME=PATH")
         assertRefused(["compare", "--teacher", "t", "--model", "x="], mentioning: "--model takes NAME=PATH")
         assertRefused(["compare", "--teacher", "t", "--model", "a=x", "--model", "a=y"], mentioning: "two models are named 'a'")
         assertRefused(["compare", "--teacher", "t", "--model", "teacher=x"], mentioning: "two models are named 'teacher'")
         assertRefused(["compare", "--teacher", "t", "--no-latency"], mentioning: "--no-latency with only --teacher")
+    }
+
+    /// --teacher-spec, --student-spec (every student) and --baseline-spec give their role's
+    /// files a spec; --spec-for NAME=SPEC gives any one model one and wins over them.
+    func testCompareSpecs() throws {
+        let compare = try parse(CompareCommand.self, [
+            "compare", "--teacher", "t", "--teacher-spec", "t.yaml", "--student", "s1", "--student", "s2", "--student-spec", "s.yaml",
+            "--baseline", "b", "--baseline-spec", "b.yaml", "--model", "g=g.safetensors",
+            "--spec-for", "g=g.yaml", "--spec-for", "student-2=s2.yaml",
+        ])
+        let lineup = try compare.lineup()
+        XCTAssertEqual(lineup.map(\.name), ["teacher", "student-1", "student-2", "baseline", "g"])
+        XCTAssertEqual(lineup.map(\.specPath), ["t.yaml", "s.yaml", "s2.yaml", "b.yaml", "g.yaml"])
+        XCTAssertEqual(lineup.map(\.specOption), [
+            "--teacher-spec SPEC or --spec-for teacher=SPEC", "--student-spec SPEC or --spec-for student-1=SPEC",
+            "--student-spec SPEC or --spec-for student-2=SPEC", "--baseline-spec SPEC or --spec-for baseline=SPEC",
+            "--spec-for g=SPEC",
+        ])
+        let plain = try parse(CompareCommand.self, ["compare", "--teacher", "t", "--model", "g=x", "--spec-for", "teacher=t.yaml"])
+        XCTAssertEqual(try plain.lineup().map(\.specPath), ["t.yaml", nil])
     }
 
     func testExport() throws {

@@ -41,6 +41,39 @@ final class CompareTests: XCTestCase {
         return try XCTUnwrap(report?["models"] as? [[String: Any]], result.stdout, file: file, line: line)
     }
 
+    /// Plain PyTorch state_dicts (no kd metadata) take their architecture from --teacher-spec
+    /// and --spec-for; without one the error names the option that gives it.
+    func testPyTorchStateDictsWithSpecs() throws {
+        let teacher = InteropTests.teacher, spec = InteropTests.teacherSpec
+        let rows = try models(try kd([
+            "compare", "--teacher", teacher, "--teacher-spec", spec, "--model", "t2=\(teacher)", "--spec-for", "t2=\(spec)",
+            "--data", data, "--no-latency", "--json",
+        ]))
+        XCTAssertEqual(rows.map { $0["name"] as? String }, ["teacher", "t2"])
+        let evaluate = try kd(["evaluate", "--model", teacher, "--spec", spec, "--data", data, "--json"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        let alone = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any]
+        for row in rows {
+            XCTAssertEqual(row["accuracy"] as? Double, alone?["accuracy"] as? Double, "\(row)")
+            XCTAssertEqual(row["agreement_with_teacher"] as? Double, 1)
+            XCTAssertEqual(row["kl_from_teacher"] as? Double ?? 1, 0, accuracy: 1e-6)
+        }
+
+        for (arguments, option) in [
+            (["--teacher", teacher, "--model", "t2=\(teacher)", "--spec-for", "t2=\(spec)"],
+             "--teacher-spec SPEC or --spec-for teacher=SPEC"),
+            (["--teacher", teacher, "--teacher-spec", spec, "--model", "t2=\(teacher)"], "--spec-for t2=SPEC"),
+            (["--teacher", teacher, "--teacher-spec", spec, "--student", teacher], "--student-spec SPEC or --spec-for student=SPEC"),
+        ] {
+            let result = try kd(["compare"] + arguments + ["--data", data, "--no-latency"])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            for fragment in ["kd: error: \(teacher): no kd model spec in the file", option] {
+                XCTAssertTrue(result.stderr.contains(fragment), "'\(fragment)' not in: \(result.stderr)")
+            }
+        }
+    }
+
     func testNoLatencyLeavesTheLatencyOut() throws {
         let model = try trainModel("plain")
         let arguments = ["compare", "--teacher", model, "--model", "again=\(model)", "--data", data, "--no-latency"]
