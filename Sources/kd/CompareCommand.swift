@@ -34,6 +34,11 @@ struct CompareCommand: ParsableCommand {
         valueName: "name=spec"))
     var specFor: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Input normalisation of the model named NAME when its file records none (a PyTorch state_dict trained with transforms.Normalize), one value per channel, e.g. t2=0.286/0.353; repeatable.",
+        valueName: "name=mean[,mean..]/std[,std..]"))
+    var normalizeFor: [String] = []
+
     @OptionGroup var data: DataOptions
 
     @OptionGroup var output: OutputOptions
@@ -46,19 +51,18 @@ struct CompareCommand: ParsableCommand {
         _ = try lineup()
     }
 
-    /// Loads every model, then the test set, and prints the comparison.
+    /// Loads every model, then the test set once, un-normalised, and prints the comparison of
+    /// the models, each on the test set normalised as it was trained.
     func run() throws {
         try reportingErrors {
-            let checkpoints = try lineup().map { entry in
-                (entry.name, try CheckpointFile.load(path: entry.path, specPath: entry.specPath, specOption: entry.specOption))
+            let models = try lineup().map { entry in
+                let checkpoint = try CheckpointFile.load(path: entry.path, specPath: entry.specPath, specOption: entry.specOption)
+                let normalization = try InputNormalization.resolve(
+                    recorded: checkpoint.normalization, given: entry.normalization, model: checkpoint.model, path: entry.path,
+                    option: "--normalize-for \(entry.name)")
+                return ComparedModel(name: entry.name, model: checkpoint.model, normalization: normalization)
             }
-            let normalization = checkpoints[0].1.normalization
-            if let (name, _) = checkpoints.first(where: { $0.1.normalization != normalization }) {
-                throw ValidationError("model '\(name)' was trained with another input normalisation than the teacher; compare them separately")
-            }
-            let dataset = try data.testSet(normalization: normalization)
-            let models = checkpoints.map { ($0.0, $0.1.model) }
-            let comparison = try Comparison(models: models, dataset: dataset, measureLatency: !noLatency)
+            let comparison = try Comparison(models: models, dataset: try data.testSet(), measureLatency: !noLatency)
             print(output.json ? comparison.json : comparison.table)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distill
 
 extension CompareCommand {
     /// One model of the comparison, as the command line names it.
@@ -11,12 +12,15 @@ extension CompareCommand {
         var specPath: String?
         /// The options that give it a spec, for the message when it has none.
         var specOption: String
+        /// The input normalisation --normalize-for gives it (only for a file that records none).
+        var normalization: Normalization? = nil
     }
 
-    /// The models in table order, the teacher first, each with its spec. Throws when a --model or
-    /// --spec-for is not NAME=VALUE, when two models share a name, when --spec-for names no model
-    /// or one model twice, when a role's spec option has no file of that role, or when
-    /// --no-latency leaves nothing to compare.
+    /// The models in table order, the teacher first, each with its spec and normalisation. Throws
+    /// when a --model, --spec-for or --normalize-for is not NAME=VALUE, when two models share a
+    /// name, when --spec-for or --normalize-for names no model or one model twice, when a
+    /// normalisation is not MEAN[,MEAN..]/STD[,STD..], when a role's spec option has no file of
+    /// that role, or when --no-latency leaves nothing to compare.
     func lineup() throws -> [Entry] {
         /// A model of a role with its own spec option (--teacher-spec, ...): that option, then --spec-for.
         func role(_ name: String, _ path: String, specOption: String, spec: String?) -> Entry {
@@ -41,8 +45,11 @@ extension CompareCommand {
             throw ValidationError("--no-latency with only --teacher leaves nothing to compare; add --student, --baseline or --model (or use kd evaluate)")
         }
         let specs = try Self.byName(specFor, option: "--spec-for", value: "SPEC", names: entries.map(\.name))
+        let normalizations = try Self.byName(normalizeFor, option: "--normalize-for", value: "MEAN/STD", names: entries.map(\.name))
         for i in entries.indices {
-            if let spec = specs[entries[i].name] { entries[i].specPath = spec }
+            let name = entries[i].name
+            if let spec = specs[name] { entries[i].specPath = spec }
+            entries[i].normalization = try normalizations[name].map { try InputNormalization.parse($0, option: "--normalize-for \(name)") }
         }
         return entries
     }

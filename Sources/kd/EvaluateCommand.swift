@@ -9,6 +9,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var checkpoint: CheckpointOptions
 
+    @OptionGroup var normalization: NormalizationOptions
+
     @OptionGroup var data: DataOptions
 
     @OptionGroup var output: OutputOptions
@@ -17,7 +19,10 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let checkpoint = try self.checkpoint.load()
-            let dataset = try data.testSet(normalization: checkpoint.normalization)
+            let normalization = try InputNormalization.resolve(
+                recorded: checkpoint.normalization, given: try self.normalization.normalization(), model: checkpoint.model,
+                path: self.checkpoint.model, option: NormalizationOptions.option)
+            let dataset = try data.testSet(normalization: normalization)
             let report = try Evaluation(model: checkpoint.model, dataset: dataset)
             print(output.json ? report.json : report.text)
         }

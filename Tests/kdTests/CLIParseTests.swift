@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distill
 import XCTest
 @testable import kd
 
@@ -77,6 +78,7 @@ final class CLIParseTests: XCTestCase {
         XCTAssertEqual(evaluate.data.source, "fashion-mnist")
         XCTAssertNil(evaluate.data.directory.path)
         XCTAssertFalse(evaluate.output.json)
+        XCTAssertNil(try evaluate.normalization.normalization())
 
         let set = try parse(EvaluateCommand.self, ["evaluate", "--model", "m.safetensors", "--spec", "s.yaml", "--data", "mnist",
                                                    "--data-dir", "/d", "--json"])
@@ -86,6 +88,19 @@ final class CLIParseTests: XCTestCase {
         XCTAssertTrue(set.output.json)
 
         assertRefused(["evaluate"], mentioning: "--model")
+        assertRefused(["evaluate", "--model", "m", "--normalize-mean", "0.5"],
+                      mentioning: "--normalize-mean/--normalize-std: 1 mean and 0 std values")
+        assertRefused(["evaluate", "--model", "m", "--normalize-mean", "0.5", "--normalize-std", "0"], mentioning: "every std > 0")
+        assertRefused(["evaluate", "--model", "m", "--normalize-mean", "x"], mentioning: "--normalize-mean")
+    }
+
+    /// --normalize-mean and --normalize-std repeat once per channel.
+    func testEvaluateNormalization() throws {
+        let evaluate = try parse(EvaluateCommand.self, [
+            "evaluate", "--model", "m", "--normalize-mean", "0.5", "--normalize-std", "0.1", "--normalize-mean", "0.4",
+            "--normalize-std", "0.2",
+        ])
+        XCTAssertEqual(try evaluate.normalization.normalization(), Normalization(mean: [0.5, 0.4], std: [0.1, 0.2]))
     }
 
     func testCompare() throws {
@@ -146,6 +161,26 @@ final class CLIParseTests: XCTestCase {
         ])
         let plain = try parse(CompareCommand.self, ["compare", "--teacher", "t", "--model", "g=x", "--spec-for", "teacher=t.yaml"])
         XCTAssertEqual(try plain.lineup().map(\.specPath), ["t.yaml", nil])
+    }
+
+    /// --normalize-for NAME=MEAN[,MEAN..]/STD[,STD..] gives one model its input normalisation.
+    func testCompareNormalization() throws {
+        let compare = try parse(CompareCommand.self, [
+            "compare", "--teacher", "t", "--model", "g=x", "--model", "rgb=y", "--normalize-for", "g=0.5/0.1",
+            "--normalize-for", "rgb=0.1, 0.2,0.3/1,2,3",
+        ])
+        XCTAssertEqual(try compare.lineup().map(\.normalization), [
+            nil, Normalization(mean: [0.5], std: [0.1]), Normalization(mean: [0.1, 0.2, 0.3], std: [1, 2, 3]),
+        ])
+        XCTAssertEqual(compare.normalizeFor, ["g=0.5/0.1", "rgb=0.1, 0.2,0.3/1,2,3"])
+
+        let base = ["compare", "--teacher", "t", "--model", "g=x"]
+        assertRefused(base + ["--normalize-for", "g=0.5"], mentioning: "--normalize-for g takes MEAN[,MEAN...]/STD[,STD...] (one value per channel), got '0.5'")
+        assertRefused(base + ["--normalize-for", "g=a/0.1"], mentioning: "--normalize-for g takes MEAN[,MEAN...]/STD[,STD...]")
+        assertRefused(base + ["--normalize-for", "g=0.5,0.4/0.1"], mentioning: "--normalize-for g: 2 mean and 1 std values")
+        assertRefused(base + ["--normalize-for", "g=0.5/-1"], mentioning: "every std > 0")
+        assertRefused(base + ["--normalize-for", "h=0.5/0.1"], mentioning: "no model is named 'h' (models: teacher, g)")
+        assertRefused(base + ["--normalize-for", "0.5/0.1"], mentioning: "--normalize-for takes NAME=MEAN/STD")
     }
 
     func testExport() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 import XCTest
 
 /// `kd compare` through the binary on a small Fashion-MNIST cut (1000 training, 300 test images).
@@ -72,6 +73,62 @@ final class CompareTests: XCTestCase {
                 XCTAssertTrue(result.stderr.contains(fragment), "'\(fragment)' not in: \(result.stderr)")
             }
         }
+    }
+
+    /// A model trained on normalised inputs and one trained on [0, 1] pixels, compared: each is
+    /// measured on inputs normalised its own way, so each gets the accuracy `kd evaluate` gives
+    /// it alone. The normalised model's weights as a plain state_dict (no kd metadata) get [0, 1]
+    /// pixels unless --normalize-for / --normalize-mean and --normalize-std say otherwise.
+    func testEveryModelSeesItsOwnNormalization() throws {
+        let normalized = try trainModel("normalized", normalize: "{mean: [0.5], std: [0.1]}")
+        let plain = try trainModel("plain")
+        let stripped = try stateDictOnly(normalized)
+        let spec = KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path
+        let rows = try models(try kd([
+            "compare", "--teacher", normalized, "--model", "plain=\(plain)", "--model", "raw=\(stripped)",
+            "--model", "given=\(stripped)", "--spec-for", "raw=\(spec)", "--spec-for", "given=\(spec)",
+            "--normalize-for", "given=0.5/0.1", "--data", data, "--no-latency", "--json",
+        ]))
+        let accuracy = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["accuracy"] as? Double ?? -1) })
+        XCTAssertEqual(rows.first?["agreement_with_teacher"] as? Double, 1)
+        XCTAssertEqual(accuracy["teacher"], try evaluateAccuracy([normalized]))
+        XCTAssertEqual(accuracy["plain"], try evaluateAccuracy([plain]))
+        XCTAssertEqual(accuracy["raw"], try evaluateAccuracy([stripped, "--spec", spec]))
+        XCTAssertEqual(accuracy["given"], accuracy["teacher"])
+        XCTAssertEqual(try evaluateAccuracy([stripped, "--spec", spec, "--normalize-mean", "0.5", "--normalize-std", "0.1"]),
+                       accuracy["teacher"])
+        XCTAssertNotEqual(accuracy["raw"], accuracy["teacher"], "the normalisation makes a difference")
+        print("[compare] accuracies: \(accuracy)")
+
+        for arguments in [["evaluate", "--model", normalized, "--normalize-mean", "0.5", "--normalize-std", "0.1"],
+                          ["compare", "--teacher", plain, "--model", "n=\(normalized)", "--normalize-for", "n=0.5/0.1"]] {
+            let result = try kd(arguments + ["--data", data])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("records its own input normalisation (kd.normalize); drop --normalize-"),
+                          result.stderr)
+        }
+    }
+
+    /// `kd evaluate --model arguments... --data <the cut> --json`'s accuracy.
+    func evaluateAccuracy(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Double {
+        let result = try kd(["evaluate", "--model"] + arguments + ["--data", data, "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return try XCTUnwrap(report?["accuracy"] as? Double, result.stdout, file: file, line: line)
+    }
+
+    /// The tensors of the checkpoint at `path` in a file of their own with no metadata, as
+    /// PyTorch's `save_file(model.state_dict())` writes them; returns its path.
+    func stateDictOnly(_ path: String) throws -> String {
+        let checkpoint = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: path))
+        var writer = SafeTensorsWriter()
+        for name in checkpoint.names {
+            writer.add(name, shape: checkpoint.tensors[name]?.shape ?? [], floats: try checkpoint.floats(name))
+        }
+        let out = folder.appendingPathComponent("state-dict.safetensors")
+        try writer.write(to: out)
+        return out.path
     }
 
     func testNoLatencyLeavesTheLatencyOut() throws {

@@ -35,27 +35,33 @@ public struct Comparison {
     public let dataName: String
     public let samples: Int
 
-    /// Evaluates every model on `dataset`; the first model is the reference teacher.
-    public init(models: [(name: String, model: Sequential)], dataset: Dataset, measureLatency: Bool = true) throws {
+    /// Evaluates every model on `dataset`, which none of them has seen normalised: each model
+    /// gets its own copy normalised with its `normalization` (one copy per distinct
+    /// normalisation). The first model is the reference teacher; agreement and KL compare each
+    /// model's output with the teacher's, sample by sample.
+    public init(models: [ComparedModel], dataset: Dataset, measureLatency: Bool = true) throws {
         guard let teacher = models.first else { throw RunError("compare: no models given") }
-        for (name, model) in models where model.outputShape.reduce(1, *) < dataset.classCount
-            || model.inputShape != dataset.sampleShape {
-            throw RunError("compare: model '\(name)' takes \(model.inputShape) -> \(model.outputShape), data '\(dataset.name)' has samples \(dataset.sampleShape) and \(dataset.classCount) classes")
+        for entry in models where entry.model.outputShape.reduce(1, *) < dataset.classCount
+            || entry.model.inputShape != dataset.sampleShape {
+            throw RunError("compare: model '\(entry.name)' takes \(entry.model.inputShape) -> \(entry.model.outputShape), data '\(dataset.name)' has samples \(dataset.sampleShape) and \(dataset.classCount) classes")
         }
-        let teacherLogits = Inference.logits(of: teacher.model, on: dataset)
+        var inputs = NormalizedCopies(raw: dataset)
+        let teacherLogits = Inference.logits(of: teacher.model, on: try inputs.dataset(for: teacher))
         let teacherProbabilities = Tensor(shape: teacherLogits.shape)
         softmax(teacherLogits, into: teacherProbabilities)
         let teacherTop = teacherLogits.argmaxPerRow()
-        reports = models.map { name, model in
-            let logits = name == teacher.name ? teacherLogits : Inference.logits(of: model, on: dataset)
+        reports = try models.enumerated().map { index, entry in
+            let model = entry.model
+            let input = try inputs.dataset(for: entry)
+            let logits = index == 0 ? teacherLogits : Inference.logits(of: model, on: input)
             let metrics = ClassificationMetrics(logits: logits, labels: dataset.labels)
             let top = logits.argmaxPerRow()
             let agree = zip(top, teacherTop).filter { $0 == $1 }.count
             let kl = dataset.count > 0
                 ? divergence(.kl, target: teacherProbabilities, studentLogits: logits, temperature: 1, gradient: nil) : 0
-            let latency = measureLatency ? Latency.measure(model, sample: dataset) : nil
+            let latency = measureLatency ? Latency.measure(model, sample: input) : nil
             return ModelReport(
-                name: name, parameters: model.parameterCount,
+                name: entry.name, parameters: model.parameterCount,
                 bytes: model.stateDict.reduce(0) { $0 + $1.value.count * ($1.isInteger ? 8 : 4) },
                 megaFlopsPerSample: Double(model.flopsPerSample) / 1e6, accuracy: metrics.accuracy,
                 agreement: Double(agree) / Double(max(dataset.count, 1)), klFromTeacher: max(0, Double(kl)),
@@ -64,6 +70,13 @@ public struct Comparison {
         }
         dataName = dataset.name
         samples = dataset.count
+    }
+
+    /// Every model on `dataset` exactly as given (e.g. a run's evaluation split, already
+    /// normalised the way all of its models were trained).
+    public init(models: [(name: String, model: Sequential)], dataset: Dataset, measureLatency: Bool = true) throws {
+        try self.init(models: models.map { ComparedModel(name: $0.name, model: $0.model) }, dataset: dataset,
+                      measureLatency: measureLatency)
     }
 
     /// The comparison as a JSON-ready dictionary.
