@@ -1,6 +1,5 @@
 import ArgumentParser
 import Distill
-import Foundation
 
 /// `kd compare`: teacher vs any number of other models, side by side.
 struct CompareCommand: ParsableCommand {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Distill
-import Foundation
 
 /// `kd evaluate`: one model on a test set.
 struct EvaluateCommand: ParsableCommand {
