@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "KDBench", dependencies: ["Distill"]),
         .executableTarget(
             name: "kd",
-            dependencies: ["Distill", "KDBench", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Distill", "KDBench", "NN", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .target(name: "FileTestSupport", path: "Tests/FileTestSupport"),

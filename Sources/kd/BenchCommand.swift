@@ -30,8 +30,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Folder of the model specs.")
     var models = "Models"
 
-    @Option(help: "Folder of the Fashion-MNIST files (default: KD_DATA_DIR, then the Debian package's folder).")
-    var dataDir: String?
+    @OptionGroup var dataDirectory: DataDirectoryOption
 
     @Flag(help: "Use synthetic data of Fashion-MNIST's shape even if the real files are there.")
     var synthetic = false
@@ -39,6 +38,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    /// Runs the benchmark, printing as it goes, and writes the JSON when asked.
     func run() throws {
         try reportingErrors {
             var options = Benchmark.Options()
@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
             options.batchSize = batchSize
             options.only = only.map { Set($0.split(separator: ",").map(String.init)) }
             options.modelsDirectory = models
-            options.dataDirectory = dataDir
+            options.dataDirectory = dataDirectory.path
             options.synthetic = synthetic
             let result = try Benchmark(options: options) { print($0); fflush(stdout) }.run()
             if let json {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Distill
-import Foundation
 
 /// `kd compare`: teacher vs any number of other models, side by side.
 struct CompareCommand: ParsableCommand {
@@ -20,38 +19,52 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Any other model as NAME=PATH (repeatable), e.g. gen2=runs/ban/generation-2.safetensors.")
     var model: [String] = []
 
-    @Option(help: "Data source (its test split).")
-    var data = "fashion-mnist"
+    @Option(help: "Model spec (YAML) of a --teacher without kd metadata, e.g. a PyTorch state_dict.")
+    var teacherSpec: String?
 
-    @Option(help: "Folder of the data set's files.")
-    var dataDir: String?
+    @Option(help: "Model spec (YAML) of every --student without kd metadata.")
+    var studentSpec: String?
 
-    @Flag(help: "Print one JSON object.")
-    var json = false
+    @Option(help: "Model spec (YAML) of a --baseline without kd metadata.")
+    var baselineSpec: String?
+
+    @Option(help: ArgumentHelp(
+        "Model spec (YAML) of the model named NAME (teacher, student, student-N, baseline or a --model name), repeatable; wins over --teacher-spec, --student-spec and --baseline-spec.",
+        valueName: "name=spec"))
+    var specFor: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "Input normalisation of the model named NAME when its file records none (a PyTorch state_dict trained with transforms.Normalize), one value per channel, e.g. t2=0.286/0.353; repeatable.",
+        valueName: "name=mean[,mean..]/std[,std..]"))
+    var normalizeFor: [String] = []
+
+    @OptionGroup var data: DataOptions
+
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Skip the latency measurement.")
     var noLatency = false
 
+    /// The model list must be well-formed (see `lineup()`).
+    func validate() throws {
+        _ = try lineup()
+    }
+
+    /// Loads every model, then the test set once, un-normalised, and prints the comparison of
+    /// the models, each on the test set normalised as it was trained.
     func run() throws {
         try reportingErrors {
-            var named = [("teacher", teacher)]
-            named += student.enumerated().map { i, path in (student.count == 1 ? "student" : "student-\(i + 1)", path) }
-            if let baseline { named.append(("baseline", baseline)) }
-            for entry in model {
-                guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
-                    throw ValidationError("--model takes NAME=PATH, got '\(entry)'")
-                }
-                named.append((String(entry[..<equals]), String(entry[entry.index(after: equals)...])))
+            let dataset = try data.testSet()
+            let models = try lineup().map { entry in
+                let checkpoint = try CheckpointFile.load(path: entry.path, specPath: entry.specPath, specOption: entry.specOption)
+                let normalization = try InputNormalization.resolve(
+                    recorded: checkpoint.normalization, given: entry.normalization, model: checkpoint.model, path: entry.path,
+                    option: "--normalize-for \(entry.name)")
+                let input = try InputRenormalization(from: nil, to: normalization, channels: dataset.channels, owner: entry.path)
+                return ComparedModel(name: entry.name, model: checkpoint.model, input: input)
             }
-            let checkpoints = try named.map { name, path in (name, try Checkpoint.load(from: URL(fileURLWithPath: path))) }
-            let normalization = checkpoints[0].1.normalization
-            if let (name, _) = checkpoints.first(where: { $0.1.normalization != normalization }) {
-                throw ValidationError("model '\(name)' was trained with another input normalisation than the teacher; compare them separately")
-            }
-            let dataset = try TestData.load(source: data, dataDirectory: dataDir, normalization: normalization)
-            let models = checkpoints.map { ComparedModel(name: $0.0, model: $0.1.model) }
             let comparison = try Comparison(models: models, dataset: dataset, measureLatency: !noLatency)
-            print(json ? comparison.json : comparison.table)
+            print(output.json ? comparison.json : comparison.table)
         }
     }
 }

@@ -1,33 +1,29 @@
 import ArgumentParser
 import Distill
-import Foundation
 
 /// `kd evaluate`: one model on a test set.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate", abstract: "Accuracy, loss, per-class accuracy and confusion matrix of a checkpoint.")
 
-    @Option(help: "Checkpoint (safetensors) to evaluate.")
-    var model: String
+    @OptionGroup var checkpoint: CheckpointOptions
 
-    @Option(help: "Model spec (YAML) for a checkpoint without kd metadata, e.g. a PyTorch state_dict.")
-    var spec: String?
+    @OptionGroup var normalization: NormalizationOptions
 
-    @Option(help: "Data source: fashion-mnist, idx:DIR, idx:IMAGES,LABELS, csv:FILE[,FILE] (its test split).")
-    var data = "fashion-mnist"
+    @OptionGroup var data: DataOptions
 
-    @Option(help: "Folder of the data set's files (default: KD_DATA_DIR, then the Debian package's folder).")
-    var dataDir: String?
+    @OptionGroup var output: OutputOptions
 
-    @Flag(help: "Print one JSON object.")
-    var json = false
-
+    /// Loads the checkpoint, then the test set normalised as the model was trained, and prints the report.
     func run() throws {
         try reportingErrors {
-            let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: model), specPath: spec)
-            let dataset = try TestData.load(source: data, dataDirectory: dataDir, normalization: checkpoint.normalization)
-            let report = try Evaluation(model: checkpoint.model, file: model, dataset: dataset)
-            print(json ? report.json : report.text)
+            let checkpoint = try self.checkpoint.load()
+            let normalization = try InputNormalization.resolve(
+                recorded: checkpoint.normalization, given: try self.normalization.normalization(), model: checkpoint.model,
+                path: self.checkpoint.model, option: NormalizationOptions.option)
+            let dataset = try data.testSet(normalization: normalization)
+            let report = try Evaluation(model: checkpoint.model, file: self.checkpoint.model, dataset: dataset)
+            print(output.json ? report.json : report.text)
         }
     }
 }

@@ -7,16 +7,13 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Export a checkpoint's model for PyTorch (safetensors) or onnxruntime (ONNX).")
 
+    /// The file formats `--format` accepts.
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case safetensors
         case onnx
     }
 
-    @Option(help: "Checkpoint to export.")
-    var model: String
-
-    @Option(help: "Model spec (YAML) for a checkpoint without kd metadata, e.g. a PyTorch state_dict.")
-    var spec: String?
+    @OptionGroup var checkpoint: CheckpointOptions
 
     @Option(help: "Output format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: Format = .safetensors
@@ -24,9 +21,10 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Output file.")
     var out: String
 
+    /// Loads the checkpoint and writes it in `format` to `out`.
     func run() throws {
         try reportingErrors {
-            let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: model), specPath: spec)
+            let checkpoint = try self.checkpoint.load()
             switch format {
             case .safetensors:
                 try Checkpoint(model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization).save(to: URL(fileURLWithPath: out))

@@ -97,7 +97,8 @@ final class CLIErrorTests: XCTestCase {
         bytes.append(Data(header.utf8))
         bytes.append(Data(count: 4))
         try bytes.write(to: folder.appendingPathComponent("plain.safetensors"))
-        try assertFails(["evaluate", "--model", "plain.safetensors"], mentioning: ["plain.safetensors", "model spec"])
+        try assertFails(["evaluate", "--model", "plain.safetensors"], mentioning: ["plain.safetensors", "model spec", "--spec SPEC"])
+        try assertFails(["export", "--model", "plain.safetensors", "--out", "x.onnx"], mentioning: ["plain.safetensors", "--spec SPEC"])
         try assertFails(["evaluate", "--model", "plain.safetensors", "--spec", "\(models)/mlp-student.yaml"],
                         mentioning: ["missing 1.weight", "unexpected 0.weight"])
     }

@@ -19,7 +19,7 @@ final class InteropTests: XCTestCase {
     }
 
     func testEvaluatePyTorchTeacherGivesPyTorchAccuracy() throws {
-        try requireFashionMNIST()
+        try SmallData.requireFashionMNIST()
         let result = try KDProcess.run(["evaluate", "--model", Self.teacher, "--spec", Self.teacherSpec, "--json"], in: KDProcess.root)
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -42,7 +42,7 @@ final class InteropTests: XCTestCase {
 
     /// `kd distill` with `teacher.checkpoint` a PyTorch state_dict and `teacher.model` its spec.
     func testDistillFromPyTorchTeacher() throws {
-        try requireFashionMNIST()
+        try SmallData.requireFashionMNIST()
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.copyItem(atPath: Self.teacher, toPath: folder.appendingPathComponent("teacher.safetensors").path)
@@ -80,7 +80,7 @@ final class InteropTests: XCTestCase {
     /// onnx.checker and run by onnxruntime on 256 Fashion-MNIST test images: logits equal kd's
     /// to 1e-4.
     func testONNXExportsRunInOnnxruntime() throws {
-        try requireFashionMNIST()
+        try SmallData.requireFashionMNIST()
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let python = try pythonWithONNX()
@@ -172,14 +172,6 @@ final class InteropTests: XCTestCase {
             [KDProcess.root.appendingPathComponent("scripts/python-env.sh").path, "onnx", "onnxruntime"], in: KDProcess.root)
         XCTAssertEqual(result.status, 0, result.stderr)
         return URL(fileURLWithPath: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    func requireFashionMNIST() throws {
-        do {
-            _ = try DataSource.fashionMNIST.files(dataDir: nil)
-        } catch {
-            throw XCTSkip("dataset-fashion-mnist not installed: \(error)")
-        }
     }
 }
 

@@ -14,31 +14,18 @@ public struct ModelReport {
     /// Mean KL(teacher || model) at T = 1 over the test set.
     public let klFromTeacher: Double
     public let expectedCalibrationError: Double
-    /// Milliseconds per sample at batch 1 and at batch 256.
-    public let latencyBatch1: Double
-    public let latencyBatch256: Double
+    /// Milliseconds per sample at batch 1 and at batch 256; nil when latency was not measured.
+    public let latencyBatch1: Double?
+    public let latencyBatch256: Double?
 
+    /// The row as a JSON-ready dictionary (an unmeasured latency is null).
     var json: [String: Any] {
         [
             "name": name, "parameters": parameters, "bytes": bytes, "mflops_per_sample": megaFlopsPerSample,
             "accuracy": accuracy, "agreement_with_teacher": agreement, "kl_from_teacher": klFromTeacher,
-            "ece": expectedCalibrationError, "latency_ms_batch1": latencyBatch1,
-            "latency_ms_per_sample_batch256": latencyBatch256,
+            "ece": expectedCalibrationError, "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
+            "latency_ms_per_sample_batch256": latencyBatch256.map { $0 as Any } ?? NSNull(),
         ]
-    }
-}
-
-/// One model of a comparison: its name in the table, the model, and the renormalisation that
-/// turns the comparison's data into the inputs it was trained on (nil: the data as it is).
-public struct ComparedModel {
-    public let name: String
-    public let model: Sequential
-    public let input: InputRenormalization?
-
-    public init(name: String, model: Sequential, input: InputRenormalization? = nil) {
-        self.name = name
-        self.model = model
-        self.input = input
     }
 }
 
@@ -65,14 +52,14 @@ public struct Comparison {
             let agree = zip(top, teacherTop).filter { $0 == $1 }.count
             let kl = dataset.count > 0
                 ? divergence(.kl, target: teacherProbabilities, studentLogits: logits, temperature: 1, gradient: nil) : 0
-            let latency = measureLatency ? Latency.measure(model, sample: dataset) : (0, 0)
+            let latency = measureLatency ? Latency.measure(model, sample: dataset) : nil
             return ModelReport(
-                name: name, parameters: model.parameterCount,
+                name: entry.name, parameters: model.parameterCount,
                 bytes: model.stateDict.reduce(0) { $0 + $1.value.count * ($1.isInteger ? 8 : 4) },
                 megaFlopsPerSample: Double(model.flopsPerSample) / 1e6, accuracy: metrics.accuracy,
                 agreement: Double(agree) / Double(max(dataset.count, 1)), klFromTeacher: max(0, Double(kl)),
                 expectedCalibrationError: metrics.expectedCalibrationError,
-                latencyBatch1: latency.0, latencyBatch256: latency.1)
+                latencyBatch1: latency?.0, latencyBatch256: latency?.1)
         }
         dataName = dataset.name
         samples = dataset.count
@@ -91,7 +78,8 @@ public struct Comparison {
             [r.name, "\(r.parameters)", ByteCount.format(r.bytes), String(format: "%.3f", r.megaFlopsPerSample),
              String(format: "%.2f%%", 100 * r.accuracy), String(format: "%.2f%%", 100 * r.agreement),
              String(format: "%.4f", r.klFromTeacher), String(format: "%.4f", r.expectedCalibrationError),
-             String(format: "%.3f", r.latencyBatch1), String(format: "%.4f", r.latencyBatch256)]
+             r.latencyBatch1.map { String(format: "%.3f", $0) } ?? "-",
+             r.latencyBatch256.map { String(format: "%.4f", $0) } ?? "-"]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
