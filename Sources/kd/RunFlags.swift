@@ -12,6 +12,9 @@ struct RunFlags: ParsableArguments {
     @Option(help: .hidden)
     var stopAfter: String?
 
+    @Option(help: .hidden)
+    var crashAt: String?
+
     @Option(help: "Override the number of epochs (teacher and student).")
     var epochs: Int?
 
@@ -41,6 +44,9 @@ struct RunFlags: ParsableArguments {
         if let stopAfter, StopPoint(stopAfter) == nil {
             throw ValidationError("--stop-after takes PHASE:EPOCH[:BATCH], got '\(stopAfter)'")
         }
+        if let crashAt, CrashPoint(crashAt) == nil {
+            throw ValidationError("--crash-at takes PHASE:EPOCH:\(CrashPoint.Moment.allCases.map(\.rawValue).joined(separator: "|")), got '\(crashAt)'")
+        }
     }
 
     /// Where the run's config comes from (validate() ensured one of --config and --resume),
@@ -54,6 +60,6 @@ struct RunFlags: ParsableArguments {
     /// The flags that are not config overrides.
     var options: RunOptions {
         RunOptions(dataDirectory: dataDirectory.path, force: force, quiet: quiet,
-                   stopAfter: stopAfter.flatMap(StopPoint.init))
+                   stopAfter: stopAfter.flatMap(StopPoint.init), crashAt: crashAt.flatMap(CrashPoint.init))
     }
 }

@@ -95,7 +95,7 @@ final class MalformedInputTests: XCTestCase {
         // run configs
         Case(name: "config-alpha", args: config("config-alpha.yaml"), fragments: ["config-alpha.yaml:5", "'distillation.alpha' must be a number in [0, 1]"]),
         Case(name: "config-bad-yaml", args: config("config-bad-yaml.yaml"), fragments: ["config-bad-yaml.yaml:2", "YAML syntax error"]),
-        Case(name: "config-batch-size-zero", args: config("config-batch-size-zero.yaml"), fragments: ["config-batch-size-zero.yaml:2", "'training.batch_size' must be an integer >= 1"]),
+        Case(name: "config-batch-size-zero", args: config("config-batch-size-zero.yaml"), fragments: ["config-batch-size-zero.yaml:2", "'training.batch_size' must be an integer in 1...65536"]),
         Case(name: "config-empty", args: config("config-empty.yaml"), fragments: ["config-empty.yaml", "empty YAML document"]),
         Case(name: "config-missing-model", args: config("config-missing-model.yaml"), fragments: ["config-missing-model.yaml:2", "missing required key 'teacher.model'"]),
         Case(name: "config-nesterov", args: config("config-nesterov.yaml"), fragments: ["config-nesterov.yaml:3", "'training.optimizer.nesterov' needs momentum > 0"]),
@@ -103,9 +103,15 @@ final class MalformedInputTests: XCTestCase {
         Case(name: "config-spec-not-found", args: config("config-spec-not-found.yaml"), fragments: ["config-spec-not-found.yaml:2", "model spec not found: no-such-spec.yaml"]),
         Case(name: "config-temperature-zero", args: config("config-temperature-zero.yaml"), fragments: ["config-temperature-zero.yaml:5", "'distillation.temperature' must be a number > 0"]),
         Case(name: "config-unknown-key", args: config("config-unknown-key.yaml"), fragments: ["config-unknown-key.yaml:3", "unknown key 'trainig'"]),
-        Case(name: "config-wrong-type", args: config("config-wrong-type.yaml"), fragments: ["config-wrong-type.yaml:3", "'training.epochs' must be an integer >= 1, got 'ten'"]),
+        Case(name: "config-wrong-type", args: config("config-wrong-type.yaml"), fragments: ["config-wrong-type.yaml:3", "'training.epochs' must be an integer in 1...10000, got 'ten'"]),
         Case(name: "config-teacher-classes", args: config("config-teacher-classes.yaml"), fragments: ["ckpt-teacher-5-classes.safetensors", "the teacher outputs [5] but the student 'tiny' outputs [3]"]),
         Case(name: "config-input-mismatch", args: config("config-input-mismatch.yaml"), fragments: ["spec-input-3x3", "model takes input [1, 3, 3] but the data set's samples are [1, 2, 2]"]),
+        // limits, and teachers that cannot teach: refused before anything is written
+        Case(name: "config-epochs-huge", args: config("config-epochs-huge.yaml"), fragments: ["config-epochs-huge.yaml:2", "'training.epochs' must be an integer in 1...10000"]),
+        Case(name: "config-generations-huge", args: config("config-generations-huge.yaml"), fragments: ["config-generations-huge.yaml:3", "'distillation.generations' must be an integer in 1...100"]),
+        Case(name: "spec-too-many-layers", args: spec("spec-too-many-layers.yaml"), fragments: ["spec-too-many-layers.yaml:3", "1001 layers, more than the 1000"]),
+        Case(name: "config-teacher-folder", args: config("config-teacher-folder.yaml"), fragments: ["/: is a folder, not a teacher checkpoint file"]),
+        Case(name: "config-nan-teacher", args: config("config-nan-teacher.yaml"), fragments: ["ckpt-nan-weights.safetensors", "tensor '1.weight' holds NaN"]),
         Case(name: "resume-not-a-run", args: ["distill", "--resume", corpus.path], fragments: ["not a kd run folder (no config.yaml)"]),
     ]
 
@@ -127,12 +133,34 @@ final class MalformedInputTests: XCTestCase {
                        "a failed command leaves nothing behind")
     }
 
+    /// A model whose outputs are NaN (NaN weights) or overflow (weights of 3e38) is evaluated and
+    /// compared without a crash: every such sample counts as wrong and is reported.
+    func testNonFiniteOutputsAreCountedNotFatal() throws {
+        let folder = try KDProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // NaN weights: every output is NaN. Weights and biases of 3e38: the outputs of the
+        // samples whose pixels sum past 0.134 overflow to infinity (4 of the 6 images).
+        let idx = "idx:\(Self.path("good-images.idx")),\(Self.path("good-labels.idx"))"
+        for (file, nonFinite) in [("ckpt-nan-weights.safetensors", 6), ("ckpt-huge-weights.safetensors", 4)] {
+            let evaluate = try KDProcess.run(["evaluate", "--model", Self.path(file), "--data", idx, "--json"], in: folder)
+            XCTAssertEqual(evaluate.status, 0, "\(file): \(evaluate.stderr)")
+            let report = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any]
+            XCTAssertEqual(report?["samples"] as? Int, 6)
+            XCTAssertEqual(report?["non_finite_outputs"] as? Int, nonFinite, "\(file): \(evaluate.stdout)")
+            let compare = try KDProcess.run(["compare", "--teacher", Self.path("good.safetensors"), "--model", "bad=\(Self.path(file))",
+                                             "--data", idx, "--no-latency"], in: folder)
+            XCTAssertEqual(compare.status, 0, "\(file): \(compare.stderr)")
+            XCTAssertTrue(compare.stdout.contains("bad: \(nonFinite) samples had NaN or infinite outputs"), compare.stdout)
+        }
+    }
+
     /// Every file in the corpus is exercised by some case.
     func testCorpusFilesAreAllUsed() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
         let used = Set(Self.cases.flatMap(\.args).flatMap { $0.split(whereSeparator: { ",:".contains($0) }) }
             .map { URL(fileURLWithPath: String($0)).lastPathComponent })
-        let helpers: Set = ["tiny.yaml", "good.csv", "good-images.idx", "good-labels.idx", "good.safetensors", "ckpt-teacher-5-classes.safetensors"]
+        let helpers: Set = ["tiny.yaml", "good.csv", "good-images.idx", "good-labels.idx", "good.safetensors", "ckpt-teacher-5-classes.safetensors",
+                                "ckpt-nan-weights.safetensors", "ckpt-huge-weights.safetensors"]
         for file in files where !used.contains(file) && !helpers.contains(file) {
             XCTFail("\(file) is in the malformed corpus but no case uses it")
         }

@@ -30,6 +30,14 @@ public struct Checkpoint {
         self.recordsNormalization = recordsNormalization
     }
 
+    /// Throws `CheckpointError.nonFiniteTensor` naming `path` and the first tensor (in
+    /// state_dict order) that holds a NaN or an infinity.
+    public func requireFiniteTensors(path: String) throws {
+        if let entry = model.stateDict.first(where: { !$0.value.data.allSatisfy(\.isFinite) }) {
+            throw CheckpointError.nonFiniteTensor(file: path, tensor: entry.key)
+        }
+    }
+
     /// Writes the checkpoint atomically (temporary name, then rename).
     public func save(to url: URL) throws {
         var writer = SafeTensorsWriter(metadata: metadata)

@@ -11,6 +11,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
     /// The file's tensors differ from the spec's state_dict: `problems` lists what differs,
     /// `expected` and `found` every name and shape on each side.
     case tensorMismatch(file: String, spec: String, problems: [String], expected: String, found: String)
+    /// A weight or buffer holds NaN or infinity (a teacher that cannot teach).
+    case nonFiniteTensor(file: String, tensor: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(file): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict"
         case let .invalidNormalization(file):
             return "\(file): metadata '\(Checkpoint.normalizationKey)' is not {\"mean\": [...], \"std\": [...]}"
+        case let .nonFiniteTensor(file, tensor):
+            return "\(file): tensor '\(tensor)' holds NaN or infinite values; this model cannot teach"
         case let .tensorMismatch(file, spec, problems, expected, found):
             return "\(file): tensors do not match \(spec): " + problems.joined(separator: "; ")
                 + " (expected: \(expected); found: \(found))"

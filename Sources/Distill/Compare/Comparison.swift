@@ -14,6 +14,8 @@ public struct ModelReport {
     /// Mean KL(teacher || model) at T = 1 over the test set.
     public let klFromTeacher: Double
     public let expectedCalibrationError: Double
+    /// Test samples whose outputs were NaN or infinite (counted as wrong).
+    public let nonFiniteOutputs: Int
     /// Milliseconds per sample at batch 1 and at batch 256; nil when latency was not measured.
     public let latencyBatch1: Double?
     public let latencyBatch256: Double?
@@ -23,7 +25,7 @@ public struct ModelReport {
         [
             "name": name, "parameters": parameters, "bytes": bytes, "mflops_per_sample": megaFlopsPerSample,
             "accuracy": accuracy, "agreement_with_teacher": agreement, "kl_from_teacher": klFromTeacher,
-            "ece": expectedCalibrationError, "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
+            "ece": expectedCalibrationError, "non_finite_outputs": nonFiniteOutputs, "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
             "latency_ms_per_sample_batch256": latencyBatch256.map { $0 as Any } ?? NSNull(),
         ]
     }
@@ -58,7 +60,7 @@ public struct Comparison {
                 bytes: model.stateDict.reduce(0) { $0 + $1.value.count * ($1.isInteger ? 8 : 4) },
                 megaFlopsPerSample: Double(model.flopsPerSample) / 1e6, accuracy: metrics.accuracy,
                 agreement: Double(agree) / Double(max(dataset.count, 1)), klFromTeacher: max(0, Double(kl)),
-                expectedCalibrationError: metrics.expectedCalibrationError,
+                expectedCalibrationError: metrics.expectedCalibrationError, nonFiniteOutputs: metrics.nonFiniteSamples,
                 latencyBatch1: latency?.0, latencyBatch256: latency?.1)
         }
         dataName = dataset.name
@@ -91,6 +93,9 @@ public struct Comparison {
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
             + "\n\(samples) test samples of \(dataName); agree and KL are against \(reports.first?.name ?? "the teacher")"
+            + reports.filter { $0.nonFiniteOutputs > 0 }.map {
+                "\n\($0.name): \($0.nonFiniteOutputs) samples had NaN or infinite outputs (counted as wrong)"
+            }.joined()
     }
 }
 

@@ -193,7 +193,9 @@ public struct RunConfig: Equatable, Sendable {
             c.distillation.alpha = a
         }
         if let e = epochs {
-            guard e >= 1 else { throw ConfigError(file: configPath, line: 0, key: "epochs", message: "--epochs must be >= 1, got \(e)") }
+            guard (1...RunLimits.epochs).contains(e) else {
+                throw ConfigError(file: configPath, line: 0, key: "epochs", message: "--epochs must be in 1...\(RunLimits.epochs), got \(e)")
+            }
             c.training.epochs = e
             c.teacher?.training.epochs = e
             c.student?.training.epochs = e

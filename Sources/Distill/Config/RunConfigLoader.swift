@@ -190,8 +190,8 @@ struct RunConfigParser {
         let l = Layers(layers)
         try l.expect(["epochs", "batch_size", "optimizer", "schedule", "label_smoothing"])
         var t = TrainingConfig()
-        t.epochs = try l.value("epochs")?.int("an integer >= 1", where: { $0 >= 1 }) ?? t.epochs
-        t.batchSize = try l.value("batch_size")?.int("an integer >= 1", where: { $0 >= 1 }) ?? t.batchSize
+        t.epochs = try l.value("epochs")?.int("an integer in 1...\(RunLimits.epochs)", where: { (1...RunLimits.epochs).contains($0) }) ?? t.epochs
+        t.batchSize = try l.value("batch_size")?.int("an integer in 1...\(RunLimits.batchSize)", where: { (1...RunLimits.batchSize).contains($0) }) ?? t.batchSize
         t.labelSmoothing = try l.value("label_smoothing")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0
         t.optimizer = try parseOptimizer(try l.sub("optimizer"))
         t.schedule = try parseSchedule(try l.sub("schedule"))
@@ -228,9 +228,9 @@ struct RunConfigParser {
         let allowed = ScheduleConfig.Name.allCases.map(\.rawValue)
         var s = ScheduleConfig()
         s.name = try l.value("name").map { ScheduleConfig.Name(rawValue: try $0.oneOf(allowed)) ?? .constant } ?? .constant
-        s.warmupEpochs = try l.value("warmup_epochs")?.int("an integer >= 0", where: { $0 >= 0 }) ?? 0
+        s.warmupEpochs = try l.value("warmup_epochs")?.int("an integer in 0...\(RunLimits.epochs)", where: { (0...RunLimits.epochs).contains($0) }) ?? 0
         s.minLR = try l.value("min_lr")?.float("a number >= 0", where: { $0 >= 0 }) ?? 0
-        s.stepSize = try l.value("step_size")?.int("an integer >= 1", where: { $0 >= 1 })
+        s.stepSize = try l.value("step_size")?.int("an integer in 1...\(RunLimits.epochs)", where: { (1...RunLimits.epochs).contains($0) })
         s.gamma = try l.value("gamma")?.float("a number > 0", where: { $0 > 0 }) ?? 0.1
         if s.name == .step && s.stepSize == nil {
             let owner = l.top?.owner
@@ -258,9 +258,13 @@ struct RunConfigParser {
         if let x = m.value("mode") {
             d.mode = DistillationConfig.Mode(rawValue: try x.oneOf(DistillationConfig.Mode.allCases.map(\.rawValue))) ?? .standard
         }
-        d.generations = try m.value("generations")?.int("an integer >= 1", where: { $0 >= 1 }) ?? d.generations
+        d.generations = try m.value("generations")?.int("an integer in 1...\(RunLimits.generations)", where: { (1...RunLimits.generations).contains($0) }) ?? d.generations
         if let t = m.value("teachers") {
-            d.teachers = try t.sequence().map { resolver.resolve(try $0.string()) }
+            let items = try t.sequence()
+            guard items.count <= RunLimits.teachers else {
+                throw t.error("'\(t.path)' lists \(items.count) teachers, more than the \(RunLimits.teachers) a run may average")
+            }
+            d.teachers = try items.map { resolver.resolve(try $0.string()) }
         }
         try m.finish()
         return d

@@ -19,7 +19,7 @@ public struct Evaluation {
         JSONText.encode([
             "data": dataName, "samples": samples, "accuracy": metrics.accuracy, "loss": metrics.loss,
             "ece": metrics.expectedCalibrationError, "per_class_accuracy": metrics.perClassAccuracy,
-            "confusion": metrics.confusion,
+            "confusion": metrics.confusion, "non_finite_outputs": metrics.nonFiniteSamples,
         ], pretty: true)
     }
 
@@ -30,6 +30,9 @@ public struct Evaluation {
                    metrics.expectedCalibrationError),
             "per-class accuracy:",
         ]
+        if metrics.nonFiniteSamples > 0 {
+            lines.insert("\(metrics.nonFiniteSamples) samples had NaN or infinite outputs (counted as wrong; loss and ECE are over the rest)", at: 2)
+        }
         for (c, accuracy) in metrics.perClassAccuracy.enumerated() {
             lines.append(String(format: "  class %2d  %@", c, accuracy.isNaN ? "  n/a" : String(format: "%6.2f%%", 100 * accuracy)))
         }

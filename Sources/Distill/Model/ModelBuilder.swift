@@ -8,9 +8,13 @@ public enum ModelBuilder {
     public static func build(_ spec: ModelSpec, rng: inout SplitMix64) throws -> Sequential {
         var layers: [Layer] = []
         var shape = spec.input
+        var weights = 0
         for (index, layerSpec) in spec.layers.enumerated() {
             do {
-                try checkSize(layerSpec, inputShape: shape)
+                weights += try checkSize(layerSpec, inputShape: shape)
+                guard weights <= maxElements else {
+                    throw ShapeError("the model's weights up to here number more than \(maxElements) in all")
+                }
                 let layer = try makeLayer(layerSpec, inputShape: shape, rng: &rng)
                 shape = try layer.outputShape(for: shape)
                 try checkSize(.relu, inputShape: shape)
@@ -27,11 +31,14 @@ public enum ModelBuilder {
         return model
     }
 
-    /// Largest number of values in one weight tensor or one sample's activations (1 GiB of Float32).
+    /// Largest number of values in one sample's activations, and in all the weights of a model
+    /// together (1 GiB of Float32).
     public static let maxElements = 1 << 28
 
-    /// Refuses a layer whose weights or input would not fit in memory (checked before allocating).
-    private static func checkSize(_ spec: LayerSpec, inputShape: [Int]) throws {
+    /// Refuses a layer whose weights or input would not fit in memory (checked before
+    /// allocating); returns the number of weights the layer will have.
+    @discardableResult
+    private static func checkSize(_ spec: LayerSpec, inputShape: [Int]) throws -> Int {
         func product(_ xs: [Int]) -> Int? {
             var p = 1
             for x in xs {
@@ -50,9 +57,10 @@ public enum ModelBuilder {
         case let .conv2d(out, kernel, _, _, _): weights = [inputShape.first ?? 1, out, kernel, kernel]
         default: break
         }
-        guard product(weights) != nil else {
+        guard let count = product(weights) else {
             throw ShapeError("\(spec.kind) would need more than \(maxElements) weights for input \(inputShape)")
         }
+        return weights.isEmpty ? 0 : count
     }
 
     private static func makeLayer(_ spec: LayerSpec, inputShape: [Int], rng: inout SplitMix64) throws -> Layer {

@@ -11,12 +11,16 @@ public struct RunOptions: Sendable {
     public var quiet = false
     /// Stop as on Ctrl-C at this point (hidden `--stop-after`, for resume tests).
     public var stopAfter: StopPoint?
+    /// End the process as `kill -9` would at this point (hidden `--crash-at`, for tests).
+    public var crashAt: CrashPoint?
 
-    public init(dataDirectory: String? = nil, force: Bool = false, quiet: Bool = false, stopAfter: StopPoint? = nil) {
+    public init(dataDirectory: String? = nil, force: Bool = false, quiet: Bool = false, stopAfter: StopPoint? = nil,
+                crashAt: CrashPoint? = nil) {
         self.dataDirectory = dataDirectory
         self.force = force
         self.quiet = quiet
         self.stopAfter = stopAfter
+        self.crashAt = crashAt
     }
 }
 
@@ -62,7 +66,8 @@ public final class DistillJob {
         }
         trainer = Trainer(splits: splits, progress: progress,
                           log: MetricsLog(url: runFolder.file("metrics.jsonl"), resuming: resuming),
-                          resume: ResumePolicy(folder: runFolder.url, resuming: resuming, stopAfter: options.stopAfter))
+                          resume: ResumePolicy(folder: runFolder.url, resuming: resuming, stopAfter: options.stopAfter,
+                                               crashAt: options.crashAt))
         StopRequest.installSignalHandler()
         progress.message("data: \(splits.summary)")
     }

@@ -82,6 +82,7 @@ struct RunInputs {
     static func loadTeacher(_ path: String, role: RoleConfig?, config: RunConfig, data: Dataset) throws -> TeacherCheckpoint {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), fallbackSpec: role?.model.spec)
         try ModelFit.check(checkpoint.model, file: path, dataset: data)
+        try checkpoint.requireFiniteTensors(path: path)
         let trainedOn = checkpoint.recordsNormalization ? checkpoint.normalization : (role?.normalize ?? config.data.normalize)
         let input = try InputRenormalization(from: config.data.normalize, to: trainedOn, channels: data.channels, owner: path)
         return TeacherCheckpoint(checkpoint: checkpoint, input: input)

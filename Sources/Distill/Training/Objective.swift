@@ -20,6 +20,9 @@ public protocol Objective: AnyObject {
     /// State carried from batch to batch that an exact resume must restore, by name (PS-KD's
     /// per-sample predictions); empty for objectives that keep none.
     var resumableState: [String: Tensor] { get }
+    /// Why the last batch's loss was not finite, when the objective can tell (e.g. the
+    /// teacher's targets were not finite); nil when it cannot.
+    func nonFiniteCause() -> String?
     /// Restores `resumableState` from a resume file; throws `ObjectiveStateError` when names or
     /// shapes differ.
     func restoreState(_ tensors: [String: Tensor]) throws
@@ -28,6 +31,7 @@ public protocol Objective: AnyObject {
 extension Objective {
     public func beginEpoch(_ epoch: Int, of epochs: Int) {}
     public var resumableState: [String: Tensor] { [:] }
+    public func nonFiniteCause() -> String? { nil }
     public func restoreState(_ tensors: [String: Tensor]) throws {
         if let name = tensors.keys.sorted().first { throw ObjectiveStateError(tensor: name, "is not state of this objective") }
     }
@@ -68,5 +72,10 @@ public final class DistillationObjective: Objective {
             studentLogits: logits, teacherTarget: batchTargets, labels: labels, temperature: targets.temperature,
             alpha: alpha, divergence: divergence, labelSmoothing: labelSmoothing, gradient: gradient)
         return LossParts(total: value.total, soft: value.soft, hard: value.hard)
+    }
+
+    public func nonFiniteCause() -> String? {
+        batchTargets.data.allSatisfy(\.isFinite) ? nil
+            : "the teacher's soft targets for this batch are not finite: its outputs overflow on these inputs"
     }
 }

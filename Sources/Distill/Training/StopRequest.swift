@@ -45,3 +45,33 @@ public struct StopPoint: Equatable, Sendable {
         }
     }
 }
+
+/// A point where the hidden `--crash-at` ends the process at once with status 137, as a
+/// `kill -9` would, for the tests that prove every instant of a phase resumable:
+/// `PHASE:EPOCH:start` (before the epoch's first batch), `:metrics` (its metrics line written),
+/// `:checkpoint` (its checkpoints written) or `:resume` (its resume file written).
+public struct CrashPoint: Equatable, Sendable {
+    public enum Moment: String, CaseIterable, Sendable { case start, metrics, checkpoint, resume }
+    public let phase: String
+    public let epoch: Int
+    public let moment: Moment
+
+    /// Parses PHASE:EPOCH:MOMENT.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, !parts[0].isEmpty, let e = Int(parts[1]), e >= 1, let m = Moment(rawValue: parts[2]) else {
+            return nil
+        }
+        (phase, epoch, moment) = (parts[0], e, m)
+    }
+
+    /// Ends the process (no cleanup, no buffered output) when this is the point reached.
+    func crash(ifAt phase: String, epoch: Int, _ moment: Moment) {
+        guard self == CrashPoint(phase: phase, epoch: epoch, moment: moment) else { return }
+        _exit(137)
+    }
+
+    private init(phase: String, epoch: Int, moment: Moment) {
+        (self.phase, self.epoch, self.moment) = (phase, epoch, moment)
+    }
+}

@@ -9,11 +9,14 @@ public struct ResumePolicy: Sendable {
     public var resuming: Bool
     /// Stop as on Ctrl-C at this point (the hidden `--stop-after`, for resume tests).
     public var stopAfter: StopPoint?
+    /// End the process as `kill -9` would at this point (the hidden `--crash-at`, for tests).
+    public var crashAt: CrashPoint?
 
-    public init(folder: URL?, resuming: Bool = false, stopAfter: StopPoint? = nil) {
+    public init(folder: URL?, resuming: Bool = false, stopAfter: StopPoint? = nil, crashAt: CrashPoint? = nil) {
         self.folder = folder
         self.resuming = resuming
         self.stopAfter = stopAfter
+        self.crashAt = crashAt
     }
 
     /// No resume files, nothing to continue.
@@ -74,13 +77,14 @@ public final class Trainer {
                 batches.startEpoch()
             }
             resumed = nil
+            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .start)
             var batchIndex = batches.batchIndex
             while batches.next() {
                 batchIndex += 1
                 let (parts, correct) = step.loss(on: batches)
                 guard parts.total.isFinite else {
                     throw TrainingError.nonFiniteLoss(phase: phase, loss: parts.total, epoch: epoch + 1, batch: batchIndex,
-                                                      learningRate: learningRate)
+                                                      learningRate: learningRate, cause: objective.nonFiniteCause())
                 }
                 step.apply(learningRate: learningRate)
                 sums.add(parts, correct: correct, samples: batches.labels.count)
@@ -108,12 +112,15 @@ public final class Trainer {
                 samplesPerSecond: Double(sums.seen) / max(seconds, 1e-9))
             records.append(record)
             try log.append(record.json)
+            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .metrics)
             progress.epochLine(record.line(epochs: config.epochs))
             try afterEpoch(record)
+            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .checkpoint)
             let state = TrainingState(
                 phase: phase, epochs: config.epochs, epoch: epoch + 1, batch: 0, step: step,
                 batchRNG: batches.rng, order: [], sums: TrainingState.Sums(), metricsLines: log.count)
             if let url = resume.file(for: phase) { try state.save(to: url) }
+            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .resume)
             if epoch + 1 < config.epochs, shouldStop(phase: phase, epoch: epoch + 1, batch: nil) {
                 try stop(phase: phase, epoch: epoch + 1, batch: nil, state: state)
             }

@@ -6,7 +6,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
     /// BatchNorm in training needs batches of at least two samples.
     case batchNormNeedsBatchOfTwo(phase: String, batchSize: Int)
     /// The loss of a batch was NaN or infinite (nothing of that epoch is saved).
-    case nonFiniteLoss(phase: String, loss: Float, epoch: Int, batch: Int, learningRate: Float)
+    /// `cause` says why when the objective can tell; else a too-high learning rate is the usual one.
+    case nonFiniteLoss(phase: String, loss: Float, epoch: Int, batch: Int, learningRate: Float, cause: String?)
     /// A weight became NaN or infinite (checked at epoch ends and before saving a stop state).
     case nonFiniteWeight(phase: String, tensor: String, epoch: Int, batch: Int)
 
@@ -16,8 +17,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(phase): the model has BatchNorm, which needs at least 2 training samples per batch; the training set has \(samples)"
         case let .batchNormNeedsBatchOfTwo(phase, batchSize):
             return "\(phase): the model has BatchNorm, which needs batch_size >= 2 in training (got \(batchSize))"
-        case let .nonFiniteLoss(phase, loss, epoch, batch, learningRate):
-            return "\(phase): loss became \(loss) at epoch \(epoch), batch \(batch) (learning rate \(learningRate)); stopping (the last good checkpoint is kept)"
+        case let .nonFiniteLoss(phase, loss, epoch, batch, learningRate, cause):
+            let why = cause ?? "learning rate \(learningRate)"
+            return "\(phase): loss became \(loss) at epoch \(epoch), batch \(batch) (\(why)); stopping (the last good checkpoint is kept)"
         case let .nonFiniteWeight(phase, tensor, epoch, batch):
             return "\(phase): weight \(tensor) is not finite at epoch \(epoch), batch \(batch); stopping (the last good checkpoint is kept)"
         }
