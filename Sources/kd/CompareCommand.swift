@@ -57,6 +57,7 @@ struct CompareCommand: ParsableCommand {
             let dataset = try data.testSet()
             let models = try lineup().map { entry in
                 let checkpoint = try CheckpointFile.load(path: entry.path, specPath: entry.specPath, specOption: entry.specOption)
+                try ModelFit.check(checkpoint.model, file: entry.path, dataset: dataset)
                 let normalization = try InputNormalization.resolve(
                     recorded: checkpoint.normalization, given: entry.normalization, model: checkpoint.model, path: entry.path,
                     option: "--normalize-for \(entry.name)")
