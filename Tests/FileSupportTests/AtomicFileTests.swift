@@ -27,3 +27,30 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual("\(FileWriteError.cannotRename(file: "b.svg"))", "b.svg: cannot rename the temporary file into place")
     }
 }
+
+final class StaleTemporaryTests: XCTestCase {
+    /// The pid of a process that has run and exited (and been reaped).
+    func exitedProcessID() throws -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        let pid = process.processIdentifier
+        for _ in 0..<100 where kill(pid, 0) == 0 { usleep(10_000) }
+        XCTAssertTrue(kill(pid, 0) == -1 && errno == ESRCH, "process \(pid) still exists")
+        return pid
+    }
+
+    func testLeftoversOfExitedWritersGoOnTheNextWrite() throws {
+        let dir = try TempDir()
+        let dead = try exitedProcessID()
+        let stale = ".metrics.jsonl.tmp-\(dead)"
+        let running = ".metrics.jsonl.tmp-1"            // pid 1 always runs
+        let otherTarget = ".summary.json.tmp-\(dead)"   // another file's: left to its own next write
+        let notAPid = ".metrics.jsonl.tmp-x\(dead)"
+        for name in [stale, running, otherTarget, notAPid] { try dir.write(name, "half a file") }
+        try AtomicFile.write(Data("{}\n".utf8), to: dir.url.appendingPathComponent("metrics.jsonl"))
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)),
+                       ["metrics.jsonl", running, otherTarget, notAPid])
+    }
+}
