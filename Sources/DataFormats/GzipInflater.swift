@@ -14,6 +14,8 @@ final class GzipInflater {
     private(set) var inflated = 0
     /// True once the last member has ended and no input is left.
     private(set) var finished = false
+    /// Where inflate writes before the bytes are appended to the caller's output.
+    private var scratch = [UInt8](repeating: 0, count: 1 << 16)
 
     /// Sets up inflation of `input` (a complete gzip file); nothing is inflated yet.
     init(_ input: [UInt8], name: String) throws {
@@ -45,27 +47,27 @@ final class GzipInflater {
     /// never makes `output` hold (or reserve) more than `total`.
     func inflate(into output: inout [UInt8], upTo total: Int) throws {
         guard output.count < total, !finished else { return }
-        output.reserveCapacity(min(total, output.count + claimedSize, 1 << 30))
+        // Deflate expands at most 1032:1, so no stream inflates past that, whatever its ISIZE says.
+        let plausible = min(claimedSize, input.count.multipliedReportingOverflow(by: 1032).partialValue)
+        output.reserveCapacity(min(total, output.count + plausible, 1 << 30))
         while output.count < total && !finished {
-            let room = min(total - output.count, 1 << 20)
-            if output.capacity < output.count + room {
-                output.reserveCapacity(min(total, max(2 * output.capacity, output.count + room)))
-            }
-            let start = output.count
-            output.append(contentsOf: repeatElement(0, count: room))
-            let (status, produced) = output.withUnsafeMutableBufferPointer { out in
+            let room = min(total - output.count, scratch.count)
+            let (status, produced) = scratch.withUnsafeMutableBufferPointer { out in
                 input.withUnsafeBufferPointer { inBuf in
                     let offered = min(inBuf.count - consumed, Int(UInt32.max))
                     stream.pointee.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress! + consumed)
                     stream.pointee.avail_in = UInt32(offered)
-                    stream.pointee.next_out = out.baseAddress! + start
+                    stream.pointee.next_out = out.baseAddress
                     stream.pointee.avail_out = UInt32(room)
                     let status = CZlib.inflate(stream, Z_NO_FLUSH)
                     consumed += offered - Int(stream.pointee.avail_in)
                     return (status, room - Int(stream.pointee.avail_out))
                 }
             }
-            output.removeLast(room - produced)
+            if output.capacity < output.count + produced {
+                output.reserveCapacity(min(total, max(2 * output.capacity, output.count + produced)))
+            }
+            output.append(contentsOf: scratch[0..<produced])
             inflated += produced
             try handle(status)
         }
