@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reads a CSV data file: comma-separated, one sample per line, optional header row.
+/// Reads a CSV data file: comma-separated, one sample per line, optional header row, optional
+/// UTF-8 byte-order mark.
 /// Cells may be wrapped in double quotes; blank lines are skipped.
 public enum CSVReader {
     /// Reads and parses the CSV file at `path`.
@@ -24,7 +25,8 @@ public enum CSVReader {
         var cells = [ArraySlice<UInt8>]()
         let scale = options.scale
 
-        var start = 0
+        // A UTF-8 byte-order mark is not part of the first cell: the header is told by content alone.
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         let n = bytes.count
         while start < n {
             var end = start

@@ -11,4 +11,7 @@ public struct CSVTable: Sendable {
 
     /// Data rows read (neither the header nor blank lines count).
     public var rowsRead: Int { labels.count }
+
+    /// How the file was read, for logs: "csv: 20 rows, header: no".
+    public var summary: String { "csv: \(rowsRead) rows, header: \(headerSeen ? "yes" : "no")" }
 }

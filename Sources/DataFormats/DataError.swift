@@ -8,14 +8,17 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What is wrong with it.
     public let fault: String
 
+    /// The fault `fault` in `file`.
     public init(_ file: String, _ fault: String) {
         self.file = file
         self.fault = fault
     }
 
+    /// "file: fault".
     public var description: String { "\(file): \(fault)" }
 }
 
 extension DataError: LocalizedError {
+    /// The same line as `description`.
     public var errorDescription: String? { description }
 }

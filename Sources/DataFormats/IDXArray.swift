@@ -2,7 +2,8 @@ import Foundation
 
 /// One IDX array (the MNIST / Fashion-MNIST file format), validated on read:
 /// magic `00 00 dtype ndim`, `ndim` big-endian u32 dimensions, then exactly
-/// `product(dims) * size(dtype)` big-endian elements. Gzipped files (1f 8b) are inflated first.
+/// `product(dims) * size(dtype)` big-endian elements. Gzipped files (1f 8b) are inflated only as
+/// far as the header allows.
 public struct IDXArray: Sendable {
     /// The file it came from (for messages).
     public let name: String
@@ -26,54 +27,48 @@ public struct IDXArray: Sendable {
     /// Parses and validates IDX `bytes` (raw or gzipped); `name` is used in messages.
     public init(bytes raw: [UInt8], name: String) throws {
         self.name = name
-        let bytes = Gzip.isGzip(raw) ? try Gzip.decompress(raw, name: name) : raw
-        guard bytes.count >= 4 else {
-            throw DataError(name, "not an IDX file: \(bytes.count) bytes, too short for the 4-byte magic")
+        let header: IDXHeader
+        let bytes: [UInt8]
+        if Gzip.isGzip(raw) {
+            (header, bytes) = try Self.inflate(raw, name: name)
+        } else {
+            header = try IDXHeader(raw, name: name)
+            bytes = raw
         }
-        guard bytes[0] == 0, bytes[1] == 0 else {
-            let magic = bytes[0..<4].map { String(format: "%02x", $0) }.joined(separator: " ")
-            throw DataError(name, "not an IDX file: bad magic \(magic) (expected 00 00 <dtype> <ndim>)")
-        }
-        guard let dtype = IDXDataType(rawValue: bytes[2]) else {
-            throw DataError(name, String(format: "unknown IDX element type 0x%02x (expected 08 u8, 09 i8, 0b i16, 0c i32, 0d f32 or 0e f64)", bytes[2]))
-        }
-        let ndim = Int(bytes[3])
-        guard ndim >= 1 else { throw DataError(name, "IDX header has 0 dimensions") }
-        let headerSize = 4 + 4 * ndim
-        guard bytes.count >= headerSize else {
-            throw DataError(name, "truncated: header needs \(headerSize) bytes for \(ndim) dimensions, file has \(bytes.count)")
-        }
-        var dims = [Int]()
-        var elements = 1
-        for d in 0..<ndim {
-            let o = 4 + 4 * d
-            let v = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
-            guard v > 0 else { throw DataError(name, "IDX dimension \(d) is 0") }
-            dims.append(v)
-            let (p, overflow) = elements.multipliedReportingOverflow(by: v)
-            guard !overflow, p <= Int(Int32.max) * 64 else {
-                throw DataError(name, "IDX dimensions \(dims.map(String.init).joined(separator: "x")) are too large")
-            }
-            elements = p
-        }
-        let expected = elements * dtype.size
-        let have = bytes.count - headerSize
-        let shape = dims.map(String.init).joined(separator: "x")
-        let sizeNote = dtype.size == 1 ? "" : " of \(dtype.size)-byte \(dtype.name)"
+        let have = bytes.count - header.size
+        let expected = header.payloadSize
         if have < expected {
-            throw DataError(name, "truncated: header says \(shape) = \(expected) bytes\(sizeNote), file has \(have)")
+            throw DataError(name, "truncated: header says \(header.payloadText), file has \(have)")
         }
         if have > expected {
-            throw DataError(name, "trailing bytes: header says \(shape) = \(expected) bytes\(sizeNote), file has \(have) (\(have - expected) extra)")
+            throw DataError(name, "trailing bytes: header says \(header.payloadText), file has \(have) (\(have - expected) extra)")
         }
-        self.dataType = dtype
-        self.dims = dims
+        self.dataType = header.dataType
+        self.dims = header.dims
         self.payload = bytes
-        self.payloadOffset = headerSize
+        self.payloadOffset = header.size
     }
 
-    /// The elements as Float32, [count] in row-major order. u8 values are scaled to [0, 1] (divided by 255) when `scaleBytes`;
-    /// every other type is converted as is.
+    /// Inflates a gzipped IDX file no further than its header allows: the 4-byte magic, then the
+    /// dimensions, then the payload they call for and one byte more. That byte is a "trailing
+    /// bytes" error at once, so a small file whose header claims a small array can never inflate
+    /// into gigabytes. Returns the header and the inflated bytes (header and payload).
+    private static func inflate(_ raw: [UInt8], name: String) throws -> (IDXHeader, [UInt8]) {
+        let inflater = try GzipInflater(raw, name: name)
+        var bytes = [UInt8]()
+        try inflater.inflate(into: &bytes, upTo: 4)
+        if bytes.count == 4 { try inflater.inflate(into: &bytes, upTo: 4 + 4 * Int(bytes[3])) }
+        let header = try IDXHeader(bytes, name: name)
+        let end = header.size + header.payloadSize
+        try inflater.inflate(into: &bytes, upTo: end + 1)
+        guard bytes.count <= end else {
+            throw DataError(name, "trailing bytes: header says \(header.payloadText), the gzip stream inflates to more (stopped at the first extra byte)")
+        }
+        return (header, bytes)
+    }
+
+    /// The elements as Float32, [count] in row-major order. u8 values are scaled to [0, 1]
+    /// (divided by 255) when `scaleBytes`; every other type is converted as is.
     public func floats(scaleBytes: Bool = true) -> [Float] {
         let n = count
         var out = [Float](repeating: 0, count: n)

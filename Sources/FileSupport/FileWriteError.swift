@@ -7,6 +7,7 @@ public enum FileWriteError: Error, CustomStringConvertible, Equatable, Sendable 
     /// The finished temporary file could not be renamed over `file`.
     case cannotRename(file: String)
 
+    /// One line naming the file (line breaks in a system message become spaces).
     public var description: String {
         switch self {
         case let .cannotCreate(file, folder): return "\(file): cannot create a file in \(folder)"

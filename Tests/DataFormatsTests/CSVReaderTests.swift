@@ -38,6 +38,25 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(try CSVReader.parse(bytes: Array(numericHeader.utf8), file: "n.csv").labels, [9, 1])
     }
 
+    /// A UTF-8 byte-order mark is stripped: the first row is data or header by its content alone.
+    func testByteOrderMarkKeepsTheFirstRow() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("kdTests/Malformed")
+        let plain = try CSVReader.read(path: corpus.appendingPathComponent("csv-bom-no-header.csv").path)
+        XCTAssertEqual(plain.rowsRead, 20)
+        XCTAssertFalse(plain.headerSeen)
+        XCTAssertEqual(plain.labels.prefix(4), [0, 1, 2, 0])
+        XCTAssertEqual(plain.summary, "csv: 20 rows, header: no")
+        let headed = try CSVReader.read(path: corpus.appendingPathComponent("csv-bom-header.csv").path)
+        XCTAssertEqual(headed.rowsRead, 20)
+        XCTAssertTrue(headed.headerSeen)
+        XCTAssertEqual(headed.samples, plain.samples)
+        XCTAssertEqual(headed.summary, "csv: 20 rows, header: yes")
+        // Only a leading mark goes: one inside a cell is still not a number.
+        XCTAssertThrowsMessage(try CSVReader.parse(bytes: Array("1,2\n\u{FEFF}0,3\n".utf8), file: "b.csv"),
+                               contains: ["b.csv: line 2, column 1: not a number"])
+    }
+
     func testRaggedRowNamesLineAndCounts() {
         let text = "label,a,b\n1,2,3\n\n0,1\n"
         XCTAssertThrowsMessage(try CSVReader.parse(bytes: Array(text.utf8), file: "r.csv"),

@@ -24,5 +24,8 @@ final class CSVDatasetTests: XCTestCase {
         let ok = try DataSplits.load(DataConfig(source: .csv(train: train, test: nil)), seed: 1, dataDir: nil)
         XCTAssertEqual(ok.train.count, 3)
         XCTAssertNil(ok.test)
+        XCTAssertTrue(ok.summary.hasSuffix("3 classes (csv: 3 rows, header: yes)"), ok.summary)
+        let both = try DataSplits.load(DataConfig(source: .csv(train: train, test: train)), seed: 1, dataDir: nil)
+        XCTAssertTrue(both.summary.hasSuffix("(csv: 3 rows, header: yes; test csv: 3 rows, header: yes)"), both.summary)
     }
 }

@@ -115,6 +115,12 @@ final class MalformedInputTests: XCTestCase {
         Case(name: "resume-not-a-run", args: ["distill", "--resume", corpus.path], fragments: ["not a kd run folder (no config.yaml)"]),
     ]
 
+    /// Files of the corpus that are odd but valid: kd reads them, and stdout says what it read.
+    static let readable: [Case] = [
+        Case(name: "csv-bom-no-header", args: csv("csv-bom-no-header.csv"), fragments: ["csv-bom-no-header.csv: 20 samples"]),
+        Case(name: "csv-bom-header", args: csv("csv-bom-header.csv"), fragments: ["csv-bom-header.csv: 20 samples"]),
+    ]
+
     func testEveryMalformedFileFailsWithOneClearLine() throws {
         XCTAssertGreaterThanOrEqual(Self.cases.count, 30)
         let folder = try KDProcess.temporaryFolder()
@@ -154,10 +160,22 @@ final class MalformedInputTests: XCTestCase {
         }
     }
 
+    func testOddButValidFilesAreReadWhole() throws {
+        let folder = try KDProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for c in Self.readable {
+            let result = try KDProcess.run(c.args, in: folder)
+            XCTAssertEqual(result.status, 0, "\(c.name): exit status; stderr: \(result.stderr)")
+            for fragment in c.fragments {
+                XCTAssertTrue(result.stdout.contains(fragment), "\(c.name): '\(fragment)' not in: \(result.stdout)")
+            }
+        }
+    }
+
     /// Every file in the corpus is exercised by some case.
     func testCorpusFilesAreAllUsed() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
-        let used = Set(Self.cases.flatMap(\.args).flatMap { $0.split(whereSeparator: { ",:".contains($0) }) }
+        let used = Set((Self.cases + Self.readable).flatMap(\.args).flatMap { $0.split(whereSeparator: { ",:".contains($0) }) }
             .map { URL(fileURLWithPath: String($0)).lastPathComponent })
         let helpers: Set = ["tiny.yaml", "good.csv", "good-images.idx", "good-labels.idx", "good.safetensors", "ckpt-teacher-5-classes.safetensors",
                                 "ckpt-nan-weights.safetensors", "ckpt-huge-weights.safetensors"]

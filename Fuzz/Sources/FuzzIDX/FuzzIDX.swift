@@ -2,12 +2,17 @@ import DataFormats
 import FuzzSupport
 
 /// IDX reader (raw and gzipped): any bytes must give an array or a DataError, never a crash.
+/// gzip input is also inflated with a limit, and what inflates must survive a round trip.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIDX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     if let array = try? IDXArray(bytes: bytes, name: "fuzz.idx") {
         _ = array.floats()
         _ = try? array.integers()
+    }
+    if Gzip.isGzip(bytes), let inflated = try? Gzip.decompress(bytes, name: "fuzz.gz", limit: 1 << 16) {
+        let again = try? Gzip.decompress(Gzip.compress(inflated), name: "again.gz", limit: inflated.count)
+        precondition(again == inflated, "gzip round trip changed the bytes")
     }
     return 0
 }

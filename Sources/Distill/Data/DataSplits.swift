@@ -15,6 +15,9 @@ public struct DataSplits: Sendable {
     public var validation: Dataset?
     /// Nil for one-split sources (`idx:IMAGES,LABELS`, `csv:TRAIN.csv`).
     public var test: Dataset?
+    /// How each CSV file was read, training file first ("csv: 20 rows, header: no"), for
+    /// `summary`; empty for IDX sources.
+    public var readNotes: [String] = []
 
     /// Classes (shared by every split: the largest class count among them, 10 for (Fashion-)MNIST).
     public var classCount: Int { train.classCount }
@@ -28,6 +31,7 @@ public struct DataSplits: Sendable {
         let label = config.source == .fashionMNIST ? "fashion-mnist" : config.source == .mnist ? "mnist" : nil
         let train: Dataset
         var test: Dataset?
+        var notes: [String] = []
         switch try config.source.files(dataDir: dataDir) {
         case let .idx(ti, tl, si, sl):
             train = try Dataset(idxImages: ti, labels: tl, name: label.map { "\($0)/train" } ?? ti, classCount: known)
@@ -35,10 +39,17 @@ public struct DataSplits: Sendable {
                 test = try Dataset(idxImages: si, labels: sl, name: label.map { "\($0)/test" } ?? si, classCount: known)
             }
         case let .csv(trainPath, testPath):
-            train = try Dataset(csv: CSVReader.read(path: trainPath, options: config.csv), file: trainPath)
-            if let testPath { test = try Dataset(csv: CSVReader.read(path: testPath, options: config.csv), file: testPath) }
+            func read(_ path: String, note prefix: String) throws -> Dataset {
+                let table = try CSVReader.read(path: path, options: config.csv)
+                notes.append(prefix + table.summary)
+                return try Dataset(csv: table, file: path)
+            }
+            train = try read(trainPath, note: "")
+            if let testPath { test = try read(testPath, note: "test ") }
         }
-        return try split(train: train, test: test, config: config, seed: seed)
+        var splits = try split(train: train, test: test, config: config, seed: seed)
+        splits.readNotes = notes
+        return splits
     }
 
     /// Splits data sets already in memory (what `load` does after reading).
@@ -94,11 +105,13 @@ public struct DataSplits: Sendable {
 }
 
 extension DataSplits {
-    /// One line for the user: "fashion-mnist/train 55000, validation 5000, test 10000 of [1, 28, 28], 10 classes".
+    /// One line for the user: "fashion-mnist/train 55000, validation 5000, test 10000 of [1, 28, 28], 10 classes",
+    /// with the read notes of CSV sources after it: "... 3 classes (csv: 20 rows, header: no)".
     public var summary: String {
         var parts = ["\(train.name) \(train.count)"]
         if let validation { parts.append("validation \(validation.count)") }
         if let test { parts.append("test \(test.count)") }
-        return parts.joined(separator: ", ") + " samples of \(sampleShape), \(classCount) classes"
+        let notes = readNotes.isEmpty ? "" : " (" + readNotes.joined(separator: "; ") + ")"
+        return parts.joined(separator: ", ") + " samples of \(sampleShape), \(classCount) classes" + notes
     }
 }
