@@ -32,7 +32,10 @@ let package = Package(
         .target(name: "KDBench", dependencies: ["Distill"]),
         .executableTarget(
             name: "kd",
-            dependencies: ["Distill", "KDBench", "NN", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "Distill", "KDBench", "NN", "SafeTensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .target(name: "FileTestSupport", path: "Tests/FileTestSupport"),
@@ -40,8 +43,10 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "FileTestSupport"]),
         .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "FileTestSupport"]),
-        .testTarget(name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport", "FileTestSupport"]),
-        .testTarget(name: "kdTests", dependencies: ["kd", "Distill", "NN", "SafeTensors"], exclude: ["Malformed", "python"]),
+        .testTarget(
+            name: "DistillTests", dependencies: ["Distill", "NN", "SafeTensors", "TestSupport", "FileTestSupport"]),
+        .testTarget(
+            name: "kdTests", dependencies: ["kd", "Distill", "NN", "SafeTensors"], exclude: ["Malformed", "python"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,10 +10,15 @@ let package = Package(
     dependencies: [.package(name: "kd", path: "..")],
     targets: [
         .target(name: "FuzzSupport"),
-        .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
-        .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
-        .executableTarget(name: "FuzzSafeTensors", dependencies: [
-            "FuzzSupport", .product(name: "Distill", package: "kd"), .product(name: "SafeTensors", package: "kd")]),
+        .executableTarget(
+            name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
+        .executableTarget(
+            name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
+        .executableTarget(
+            name: "FuzzSafeTensors",
+            dependencies: [
+                "FuzzSupport", .product(name: "Distill", package: "kd"), .product(name: "SafeTensors", package: "kd"),
+            ]),
         .executableTarget(name: "FuzzConfig", dependencies: ["FuzzSupport", .product(name: "Distill", package: "kd")]),
     ],
     swiftLanguageModes: [.v5]

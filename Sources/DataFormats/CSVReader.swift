@@ -13,11 +13,15 @@ public enum CSVReader {
     /// Parses CSV `bytes`; `file` names the source in messages. Labels are not range-checked here
     /// (`Dataset` does that against its class count).
     public static func parse(bytes: [UInt8], file: String, options: CSVOptions = CSVOptions()) throws -> CSVTable {
-        guard options.scale > 0, options.scale.isFinite else { throw DataError(file, "csv scale must be > 0, got \(options.scale)") }
-        guard options.labelColumn >= 0 else { throw DataError(file, "csv label column must be >= 0, got \(options.labelColumn)") }
+        guard options.scale > 0, options.scale.isFinite else {
+            throw DataError(file, "csv scale must be > 0, got \(options.scale)")
+        }
+        guard options.labelColumn >= 0 else {
+            throw DataError(file, "csv label column must be >= 0, got \(options.labelColumn)")
+        }
         var features = [Float]()
         var labels = [Int32]()
-        var columns = -1          // cells per row, fixed by the first data row
+        var columns = -1  // cells per row, fixed by the first data row
         var firstDataLine = 0
         var lineNumber = 0
         var sawFirstRow = false
@@ -57,7 +61,10 @@ public enum CSVReader {
                 if isHeader {
                     headerSeen = true
                     guard options.labelColumn < cells.count else {
-                        throw DataError(file, "line \(lineNumber): label column \(options.labelColumn) does not exist (header has \(cells.count) columns)")
+                        throw DataError(
+                            file,
+                            "line \(lineNumber): label column \(options.labelColumn) does not exist (header has \(cells.count) columns)"
+                        )
                     }
                     columns = cells.count
                     firstDataLine = lineNumber
@@ -68,22 +75,34 @@ public enum CSVReader {
                 columns = cells.count
                 firstDataLine = lineNumber
                 guard options.labelColumn < columns else {
-                    throw DataError(file, "line \(lineNumber): label column \(options.labelColumn) does not exist (row has \(columns) columns)")
+                    throw DataError(
+                        file,
+                        "line \(lineNumber): label column \(options.labelColumn) does not exist (row has \(columns) columns)"
+                    )
                 }
                 guard columns >= 2 else {
-                    throw DataError(file, "line \(lineNumber): a row needs a label and at least one feature, got \(columns) column")
+                    throw DataError(
+                        file, "line \(lineNumber): a row needs a label and at least one feature, got \(columns) column")
                 }
             }
             guard cells.count == columns else {
-                throw DataError(file, "line \(lineNumber): ragged row: \(cells.count) columns, expected \(columns) (as on line \(firstDataLine))")
+                throw DataError(
+                    file,
+                    "line \(lineNumber): ragged row: \(cells.count) columns, expected \(columns) (as on line \(firstDataLine))"
+                )
             }
             for (c, cell) in cells.enumerated() {
                 guard let v = parseNumber(cell) else {
-                    throw DataError(file, "line \(lineNumber), column \(c + 1): not a number: '\(String(decoding: cell, as: UTF8.self))'")
+                    throw DataError(
+                        file,
+                        "line \(lineNumber), column \(c + 1): not a number: '\(String(decoding: cell, as: UTF8.self))'")
                 }
                 if c == options.labelColumn {
                     guard let y = Int32(exactly: v) else {
-                        throw DataError(file, "line \(lineNumber), column \(c + 1): label '\(String(decoding: cell, as: UTF8.self))' is not an integer")
+                        throw DataError(
+                            file,
+                            "line \(lineNumber), column \(c + 1): label '\(String(decoding: cell, as: UTF8.self))' is not an integer"
+                        )
                     }
                     labels.append(y)
                 } else {
@@ -96,7 +115,8 @@ public enum CSVReader {
         let shape: [Int]
         if let s = options.shape {
             guard !s.isEmpty, s.allSatisfy({ $0 > 0 }), s.reduce(1, *) == featureCount else {
-                throw DataError(file, "csv shape \(s) holds \(s.reduce(1, *)) values, rows have \(featureCount) features")
+                throw DataError(
+                    file, "csv shape \(s) holds \(s.reduce(1, *)) values, rows have \(featureCount) features")
             }
             shape = s
         } else {
@@ -107,10 +127,14 @@ public enum CSVReader {
     }
 
     private static func trim(_ s: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var a = s.startIndex, b = s.endIndex
+        var a = s.startIndex
+        var b = s.endIndex
         while a < b && (s[a] == 0x20 || s[a] == 0x09) { a += 1 }
         while b > a && (s[b - 1] == 0x20 || s[b - 1] == 0x09) { b -= 1 }
-        if b - a >= 2 && s[a] == 0x22 && s[b - 1] == 0x22 { a += 1; b -= 1 }
+        if b - a >= 2 && s[a] == 0x22 && s[b - 1] == 0x22 {
+            a += 1
+            b -= 1
+        }
         return s[a..<b]
     }
 
@@ -121,7 +145,10 @@ public enum CSVReader {
             var v = 0
             var ok = true
             for b in cell {
-                guard b >= 0x30 && b <= 0x39 else { ok = false; break }
+                guard b >= 0x30 && b <= 0x39 else {
+                    ok = false
+                    break
+                }
                 v = v * 10 + Int(b - 0x30)
             }
             if ok { return Double(v) }

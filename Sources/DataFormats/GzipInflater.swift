@@ -90,7 +90,10 @@ final class GzipInflater {
             }
         case Z_BUF_ERROR:
             if consumed == input.count {
-                throw DataError(name, "truncated gzip: the compressed stream ends early (\(input.count) bytes read, \(inflated) bytes inflated)")
+                throw DataError(
+                    name,
+                    "truncated gzip: the compressed stream ends early (\(input.count) bytes read, \(inflated) bytes inflated)"
+                )
             }
         default:
             let detail = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(status)"

@@ -41,7 +41,8 @@ public struct IDXArray: Sendable {
             throw DataError(name, "truncated: header says \(header.payloadText), file has \(have)")
         }
         if have > expected {
-            throw DataError(name, "trailing bytes: header says \(header.payloadText), file has \(have) (\(have - expected) extra)")
+            throw DataError(
+                name, "trailing bytes: header says \(header.payloadText), file has \(have) (\(have - expected) extra)")
         }
         self.dataType = header.dataType
         self.dims = header.dims
@@ -62,7 +63,10 @@ public struct IDXArray: Sendable {
         let end = header.size + header.payloadSize
         try inflater.inflate(into: &bytes, upTo: end + 1)
         guard bytes.count <= end else {
-            throw DataError(name, "trailing bytes: header says \(header.payloadText), the gzip stream inflates to more (stopped at the first extra byte)")
+            throw DataError(
+                name,
+                "trailing bytes: header says \(header.payloadText), the gzip stream inflates to more (stopped at the first extra byte)"
+            )
         }
         return (header, bytes)
     }
@@ -93,7 +97,8 @@ public struct IDXArray: Sendable {
                     for i in 0..<n { o[i] = Float(bitPattern: Self.u32(b + 4 * i)) }
                 case .float64:
                     for i in 0..<n {
-                        let hi = UInt64(Self.u32(b + 8 * i)), lo = UInt64(Self.u32(b + 8 * i + 4))
+                        let hi = UInt64(Self.u32(b + 8 * i))
+                        let lo = UInt64(Self.u32(b + 8 * i + 4))
                         o[i] = Float(Double(bitPattern: hi << 32 | lo))
                     }
                 }
@@ -113,7 +118,8 @@ public struct IDXArray: Sendable {
                 switch dataType {
                 case .uint8: for i in 0..<n { o[i] = Int32(b[i]) }
                 case .int8: for i in 0..<n { o[i] = Int32(Int8(bitPattern: b[i])) }
-                case .int16: for i in 0..<n { o[i] = Int32(Int16(bitPattern: UInt16(b[2 * i]) << 8 | UInt16(b[2 * i + 1]))) }
+                case .int16:
+                    for i in 0..<n { o[i] = Int32(Int16(bitPattern: UInt16(b[2 * i]) << 8 | UInt16(b[2 * i + 1]))) }
                 case .int32: for i in 0..<n { o[i] = Int32(bitPattern: Self.u32(b + 4 * i)) }
                 case .float32, .float64:
                     for i in 0..<n {

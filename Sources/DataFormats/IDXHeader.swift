@@ -24,13 +24,18 @@ struct IDXHeader {
             throw DataError(name, "not an IDX file: bad magic \(magic) (expected 00 00 <dtype> <ndim>)")
         }
         guard let dtype = IDXDataType(rawValue: bytes[2]) else {
-            throw DataError(name, String(format: "unknown IDX element type 0x%02x (expected 08 u8, 09 i8, 0b i16, 0c i32, 0d f32 or 0e f64)", bytes[2]))
+            throw DataError(
+                name,
+                String(
+                    format: "unknown IDX element type 0x%02x (expected 08 u8, 09 i8, 0b i16, 0c i32, 0d f32 or 0e f64)",
+                    bytes[2]))
         }
         let ndim = Int(bytes[3])
         guard ndim >= 1 else { throw DataError(name, "IDX header has 0 dimensions") }
         let headerSize = 4 + 4 * ndim
         guard bytes.count >= headerSize else {
-            throw DataError(name, "truncated: header needs \(headerSize) bytes for \(ndim) dimensions, file has \(bytes.count)")
+            throw DataError(
+                name, "truncated: header needs \(headerSize) bytes for \(ndim) dimensions, file has \(bytes.count)")
         }
         var dims = [Int]()
         var elements = 1

@@ -13,7 +13,10 @@ public enum IDXReader {
         case 3: sampleShape = [1, dims[1], dims[2]]
         case 4: sampleShape = Array(dims[1...])
         default:
-            throw DataError(path, "an images file needs 2, 3 or 4 dimensions ([N, D], [N, H, W] or [N, C, H, W]), header has \(dims.count): \(dims)")
+            throw DataError(
+                path,
+                "an images file needs 2, 3 or 4 dimensions ([N, D], [N, H, W] or [N, C, H, W]), header has \(dims.count): \(dims)"
+            )
         }
         return (array.floats(), sampleShape, dims[0])
     }

@@ -35,7 +35,8 @@ public enum AtomicFile {
         for name in names where name.hasPrefix(prefix) {
             let digits = name.dropFirst(prefix.count)
             guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let pid = pid_t(digits), pid > 0, pid != getpid() else { continue }
+                let pid = pid_t(digits), pid > 0, pid != getpid()
+            else { continue }
             if kill(pid, 0) == -1 && errno == ESRCH {
                 try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
             }

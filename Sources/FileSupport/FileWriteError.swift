@@ -10,9 +10,10 @@ public enum FileWriteError: Error, CustomStringConvertible, Equatable, Sendable 
     /// One line naming the file (line breaks in a system message become spaces).
     public var description: String {
         switch self {
-        case let .cannotCreate(file, folder): return "\(file): cannot create a file in \(folder)"
-        case let .writeFailed(file, reason): return "\(file): write failed (\(reason.split(whereSeparator: \.isNewline).joined(separator: " ")))"
-        case let .cannotRename(file): return "\(file): cannot rename the temporary file into place"
+        case .cannotCreate(let file, let folder): return "\(file): cannot create a file in \(folder)"
+        case .writeFailed(let file, let reason):
+            return "\(file): write failed (\(reason.split(whereSeparator: \.isNewline).joined(separator: " ")))"
+        case .cannotRename(let file): return "\(file): cannot rename the temporary file into place"
         }
     }
 }

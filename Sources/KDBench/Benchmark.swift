@@ -32,7 +32,11 @@ public struct Benchmark {
         public var only: Set<String>?
         public var quick = false {
             didSet {
-                if quick { steps = 30; gemmSeconds = 0.15; latencySeconds = 0.25 }
+                if quick {
+                    steps = 30
+                    gemmSeconds = 0.15
+                    latencySeconds = 0.25
+                }
             }
         }
         public init() {}
@@ -48,12 +52,15 @@ public struct Benchmark {
 
     /// Runs everything; returns the JSON document (also printed as tables through `report`).
     public func run() throws -> [String: Any] {
-        let specs = try ["mlp-teacher", "mlp-student", "cnn-torchref", "cnn-student"].reduce(into: [String: ModelSpec]()) {
+        let specs = try ["mlp-teacher", "mlp-student", "cnn-torchref", "cnn-student"].reduce(
+            into: [String: ModelSpec]()
+        ) {
             $0[$1] = try ModelSpec.load(path: "\(options.modelsDirectory)/\($1).yaml")
         }
         let (data, dataName) = try loadData()
-        report("data: \(dataName), \(data.count) training samples \(data.sampleShape); batch \(options.batchSize); "
-               + "OpenBLAS threads: \(BLASThreads.count.map(String.init) ?? "unknown (not OpenBLAS)")")
+        report(
+            "data: \(dataName), \(data.count) training samples \(data.sampleShape); batch \(options.batchSize); "
+                + "OpenBLAS threads: \(BLASThreads.count.map(String.init) ?? "unknown (not OpenBLAS)")")
 
         // sgemm at the shapes of every model's training step, and 1024^3.
         let batch = options.batchSize
@@ -66,10 +73,13 @@ public struct Benchmark {
         var rates: [GEMMShape: Double] = [:]
         var gemmRows: [[String: Any]] = []
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let reference = BLASThreads.with(threads: cores) { GEMMBench.gflops(shapes[0], minSeconds: options.gemmSeconds) }
+        let reference = BLASThreads.with(threads: cores) {
+            GEMMBench.gflops(shapes[0], minSeconds: options.gemmSeconds)
+        }
         report("\nsgemm (GFLOP/s, median of 5)")
-        report("  " + pad(shapes[0].label, 24) + String(format: " %7.1f", reference)
-               + "  OpenBLAS's own \(cores) threads: the machine's reference rate")
+        report(
+            "  " + pad(shapes[0].label, 24) + String(format: " %7.1f", reference)
+                + "  OpenBLAS's own \(cores) threads: the machine's reference rate")
         report("  kd's sgemm (OpenBLAS on one thread, products split over the cores by kd):")
         for s in shapes {
             let r = GEMMBench.gflops(s, minSeconds: options.gemmSeconds)
@@ -88,8 +98,11 @@ public struct Benchmark {
             TrainingCase(model: "cnn-student", mode: .kdCached, teacher: "cnn-torchref"),
             TrainingCase(model: "cnn-student", mode: .kdLive, teacher: "cnn-torchref"),
         ].filter { options.only?.contains($0.model) ?? true }
-        report("\ntraining (Adam, batch \(batch); \(options.epochs.map { "median of \($0) full epochs" } ?? "\(options.steps) steps after 3 warm-up"))")
-        report("  model         mode       teacher       samples/s  epoch s  GFLOP/s  sgemm-bound samples/s  % of bound")
+        report(
+            "\ntraining (Adam, batch \(batch); \(options.epochs.map { "median of \($0) full epochs" } ?? "\(options.steps) steps after 3 warm-up"))"
+        )
+        report(
+            "  model         mode       teacher       samples/s  epoch s  GFLOP/s  sgemm-bound samples/s  % of bound")
         var trainRows: [[String: Any]] = []
         for c in cases {
             let r = try TrainingBench.run(
@@ -103,13 +116,17 @@ public struct Benchmark {
             row["teacher"] = r.teacher
             row["cache_s"] = r.cacheSeconds
             trainRows.append(row)
-            report("  " + pad(r.name, 13) + " " + pad(r.mode.rawValue, 10) + " " + pad(r.teacher ?? "-", 12)
-                   + String(format: " %10.0f %8.2f %8.1f %22.0f %10.0f%%", r.samplesPerSecond,
-                            r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
-                            100 * r.samplesPerSecond / r.gemmBoundSamplesPerSecond)
-                   + (r.cacheSeconds.map { String(format: "  (cache built in %.2f s)", $0) } ?? ""))
+            report(
+                "  " + pad(r.name, 13) + " " + pad(r.mode.rawValue, 10) + " " + pad(r.teacher ?? "-", 12)
+                    + String(
+                        format: " %10.0f %8.2f %8.1f %22.0f %10.0f%%", r.samplesPerSecond,
+                        r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
+                        100 * r.samplesPerSecond / r.gemmBoundSamplesPerSecond)
+                    + (r.cacheSeconds.map { String(format: "  (cache built in %.2f s)", $0) } ?? ""))
             for part in r.profile ?? [] {
-                report("      " + pad(part.part, 36) + String(format: " forward %8.3f ms  backward %8.3f ms", part.forwardMs, part.backwardMs))
+                report(
+                    "      " + pad(part.part, 36)
+                        + String(format: " forward %8.3f ms  backward %8.3f ms", part.forwardMs, part.backwardMs))
             }
         }
 
@@ -117,7 +134,8 @@ public struct Benchmark {
         var inferenceRows: [[String: Any]] = []
         for name in ["mlp-teacher", "mlp-student", "cnn-torchref", "cnn-student"] {
             let one = try TrainingBench.latency(specs[name]!, data: data, batch: 1, minSeconds: options.latencySeconds)
-            let many = try TrainingBench.latency(specs[name]!, data: data, batch: 256, minSeconds: options.latencySeconds)
+            let many = try TrainingBench.latency(
+                specs[name]!, data: data, batch: 256, minSeconds: options.latencySeconds)
             inferenceRows.append(["model": name, "batch1_ms": one, "batch256_ms_per_sample": many])
             report("  " + pad(name, 13) + String(format: " batch 1: %8.4f ms   batch 256: %8.5f ms/sample", one, many))
         }
@@ -126,8 +144,10 @@ public struct Benchmark {
         report(String(format: "\npeak resident memory: %.1f MB", rss))
         return [
             "data": dataName, "batch_size": batch, "blas_threads": BLASThreads.count as Any,
-            "sgemm_reference_gflops": reference, "sgemm_reference": "\(shapes[0].label), OpenBLAS's own \(cores) threads",
-            "flops_convention": "training = 3 x forward FLOPs per sample (+1 x teacher forward when live); multiply-add = 2",
+            "sgemm_reference_gflops": reference,
+            "sgemm_reference": "\(shapes[0].label), OpenBLAS's own \(cores) threads",
+            "flops_convention":
+                "training = 3 x forward FLOPs per sample (+1 x teacher forward when live); multiply-add = 2",
             "sgemm": gemmRows, "training": trainRows, "inference": inferenceRows, "peak_rss_mb": rss,
             "machine": Self.machine(),
         ]
@@ -135,14 +155,17 @@ public struct Benchmark {
 
     private func loadData() throws -> (Dataset, String) {
         if !options.synthetic,
-           let splits = try? DataSplits.load(DataConfig(source: .fashionMNIST), seed: 0, dataDir: options.dataDirectory) {
+            let splits = try? DataSplits.load(
+                DataConfig(source: .fashionMNIST), seed: 0, dataDir: options.dataDirectory)
+        {
             return (splits.train, "fashion-mnist (real)")
         }
         var rng = SplitMix64(seed: 11)
         let n = 60000
         let samples = (0..<(n * 784)).map { _ in rng.nextUnit() }
         let labels = (0..<n).map { _ in Int32(rng.next() % 10) }
-        let data = try Dataset(name: "synthetic", samples: samples, sampleShape: [1, 28, 28], labels: labels, classCount: 10)
+        let data = try Dataset(
+            name: "synthetic", samples: samples, sampleShape: [1, 28, 28], labels: labels, classCount: 10)
         return (data, "synthetic (uniform [0,1), Fashion-MNIST's shape)")
     }
 
@@ -150,9 +173,9 @@ public struct Benchmark {
     static func peakResidentMegabytesValue() -> Double {
         var usage = rusage()
         #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
         return Double(usage.ru_maxrss) / 1024
     }
@@ -162,8 +185,9 @@ public struct Benchmark {
     static func machine() -> [String: Any] {
         var model = "unknown"
         if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let value = line.split(separator: ":", maxSplits: 1).last {
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let value = line.split(separator: ":", maxSplits: 1).last
+        {
             model = value.trimmingCharacters(in: .whitespaces)
         }
         return ["cpu": model, "cores": ProcessInfo.processInfo.activeProcessorCount]

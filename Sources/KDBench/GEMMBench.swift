@@ -26,8 +26,9 @@ enum GEMMBench {
         let lda = shape.transA ? m : k
         let ldb = shape.transB ? k : n
         func once() {
-            sgemm(shape.transA ? .transposed : .none, shape.transB ? .transposed : .none, m: m, n: n, k: k,
-                  a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: n)
+            sgemm(
+                shape.transA ? .transposed : .none, shape.transB ? .transposed : .none, m: m, n: n, k: k,
+                a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: n)
         }
         once()
         var rates: [Double] = []
@@ -60,7 +61,9 @@ enum GEMMBench {
                 let columns = batch * out[1] * out[2]
                 shapes.append(GEMMShape(transA: false, transB: false, m: conv.outChannels, n: columns, k: patch))
                 shapes.append(GEMMShape(transA: false, transB: true, m: conv.outChannels, n: patch, k: columns))
-                if !first { shapes.append(GEMMShape(transA: true, transB: false, m: patch, n: columns, k: conv.outChannels)) }
+                if !first {
+                    shapes.append(GEMMShape(transA: true, transB: false, m: patch, n: columns, k: conv.outChannels))
+                }
             }
         }
         return shapes

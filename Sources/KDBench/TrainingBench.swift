@@ -127,8 +127,11 @@ enum TrainingBench {
             name: spec.name, mode: mode, teacher: teacherSpec?.name, samplesPerSecond: samplesPerSecond,
             epochSeconds: epochSeconds, measuredEpochs: epochs != nil, cacheSeconds: cacheSeconds,
             flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds,
-            profile: layerProfile.map { profileRows($0, model: model, steps: profiledSteps, loss: timings.lossSeconds,
-                                                    optimizer: timings.optimizerSeconds) })
+            profile: layerProfile.map {
+                profileRows(
+                    $0, model: model, steps: profiledSteps, loss: timings.lossSeconds,
+                    optimizer: timings.optimizerSeconds)
+            })
     }
 
     /// Per-layer and per-part milliseconds per step (the loss's gradient is counted as its forward).
@@ -137,8 +140,9 @@ enum TrainingBench {
     ) -> [ProfileRow] {
         let perStep = 1000 / Double(max(1, steps))
         var rows = model.layers.indices.map { i in
-            ProfileRow(part: "\(i) \(model.layers[i].kind) \(model.layerInputShapes[i])",
-                       forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
+            ProfileRow(
+                part: "\(i) \(model.layers[i].kind) \(model.layerInputShapes[i])",
+                forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
         }
         rows.append(ProfileRow(part: "loss", forwardMs: loss * perStep, backwardMs: 0))
         rows.append(ProfileRow(part: "optimizer", forwardMs: 0, backwardMs: optimizer * perStep))

@@ -9,10 +9,15 @@ enum ElementDecoding {
             for i in 0..<count {
                 let at = i * dtype.size
                 switch dtype {
-                case .f32: out[i] = Float(bitPattern: src.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
-                case .f64: out[i] = Float(Double(bitPattern: src.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian))
+                case .f32:
+                    out[i] = Float(bitPattern: src.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
+                case .f64:
+                    out[i] = Float(
+                        Double(bitPattern: src.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian))
                 case .f16: out[i] = Float(halfBits: src.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian)
-                case .bf16: out[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian) << 16)
+                case .bf16:
+                    out[i] = Float(
+                        bitPattern: UInt32(src.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian) << 16)
                 case .i64: out[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: at, as: Int64.self)))
                 case .i32: out[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: at, as: Int32.self)))
                 case .i16: out[i] = Float(Int16(littleEndian: src.loadUnaligned(fromByteOffset: at, as: Int16.self)))

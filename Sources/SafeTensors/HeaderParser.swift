@@ -98,15 +98,18 @@ enum HeaderParser {
 
     /// Offsets must tile the buffer from 0 to its end: no gaps, no overlaps, nothing after.
     static func checkLayout(_ tensors: [String: TensorInfo], bufferLength: Int) throws {
-        let ordered = tensors.sorted { ($0.value.range.lowerBound, $0.value.range.upperBound, $0.key)
-            < ($1.value.range.lowerBound, $1.value.range.upperBound, $1.key) }
+        let ordered = tensors.sorted {
+            ($0.value.range.lowerBound, $0.value.range.upperBound, $0.key)
+                < ($1.value.range.lowerBound, $1.value.range.upperBound, $1.key)
+        }
         var end = 0
         for (name, info) in ordered {
             if info.range.lowerBound > end {
                 throw SafeTensorsError("tensor '\(name)': gap in the data buffer at byte \(end)")
             }
             if info.range.lowerBound < end {
-                throw SafeTensorsError("tensor '\(name)': data overlaps the previous tensor at byte \(info.range.lowerBound)")
+                throw SafeTensorsError(
+                    "tensor '\(name)': data overlaps the previous tensor at byte \(info.range.lowerBound)")
             }
             end = info.range.upperBound
         }

@@ -60,8 +60,10 @@ public struct SafeTensorsFile: Sendable {
         let buffer = bytes[(base + 8 + Int(headerLength))...]
         try HeaderParser.checkLayout(header.tensors, bufferLength: buffer.count)
         self.tensors = header.tensors
-        self.names = header.tensors.sorted { $0.value.range.lowerBound < $1.value.range.lowerBound
-            || ($0.value.range.lowerBound == $1.value.range.lowerBound && $0.key < $1.key) }.map(\.key)
+        self.names = header.tensors.sorted {
+            $0.value.range.lowerBound < $1.value.range.lowerBound
+                || ($0.value.range.lowerBound == $1.value.range.lowerBound && $0.key < $1.key)
+        }.map(\.key)
         self.metadata = header.metadata
         self.buffer = Data(buffer)
     }

@@ -30,10 +30,11 @@ public struct SafeTensorsWriter {
         var header: [String: Any] = [:]
         var offset = 0
         for entry in entries {
-            header[entry.name] = [
-                "dtype": entry.dtype.rawValue, "shape": entry.shape,
-                "data_offsets": [offset, offset + entry.bytes.count],
-            ] as [String: Any]
+            header[entry.name] =
+                [
+                    "dtype": entry.dtype.rawValue, "shape": entry.shape,
+                    "data_offsets": [offset, offset + entry.bytes.count],
+                ] as [String: Any]
             offset += entry.bytes.count
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }

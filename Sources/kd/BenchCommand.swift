@@ -1,13 +1,15 @@
 import ArgumentParser
 import Distill
-import KDBench
 import Foundation
+import KDBench
 
 /// `kd bench`: the speed of this machine's sgemm and of kd's training and inference.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmark sgemm, training (hard labels, KD cached, KD live) and inference; print a table, optionally write JSON.")
+        abstract:
+            "Benchmark sgemm, training (hard labels, KD cached, KD live) and inference; print a table, optionally write JSON."
+    )
 
     @Flag(help: "A short run (about a minute): fewer steps and shorter timings.")
     var quick = false
@@ -51,7 +53,10 @@ struct BenchCommand: ParsableCommand {
             options.modelsDirectory = models
             options.dataDirectory = dataDirectory.path
             options.synthetic = synthetic
-            let result = try Benchmark(options: options) { print($0); fflush(stdout) }.run()
+            let result = try Benchmark(options: options) {
+                print($0)
+                fflush(stdout)
+            }.run()
             if let json {
                 let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
                 try data.write(to: URL(fileURLWithPath: json), options: .atomic)

@@ -28,14 +28,16 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Model spec (YAML) of a --baseline without kd metadata.")
     var baselineSpec: String?
 
-    @Option(help: ArgumentHelp(
-        "Model spec (YAML) of the model named NAME (teacher, student, student-N, baseline or a --model name), repeatable; wins over --teacher-spec, --student-spec and --baseline-spec.",
-        valueName: "name=spec"))
+    @Option(
+        help: ArgumentHelp(
+            "Model spec (YAML) of the model named NAME (teacher, student, student-N, baseline or a --model name), repeatable; wins over --teacher-spec, --student-spec and --baseline-spec.",
+            valueName: "name=spec"))
     var specFor: [String] = []
 
-    @Option(help: ArgumentHelp(
-        "Input normalisation of the model named NAME when its file records none (a PyTorch state_dict trained with transforms.Normalize), one value per channel, e.g. t2=0.286/0.353; repeatable.",
-        valueName: "name=mean[,mean..]/std[,std..]"))
+    @Option(
+        help: ArgumentHelp(
+            "Input normalisation of the model named NAME when its file records none (a PyTorch state_dict trained with transforms.Normalize), one value per channel, e.g. t2=0.286/0.353; repeatable.",
+            valueName: "name=mean[,mean..]/std[,std..]"))
     var normalizeFor: [String] = []
 
     @OptionGroup var data: DataOptions
@@ -56,12 +58,15 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors {
             let dataset = try data.testSet()
             let models = try lineup().map { entry in
-                let checkpoint = try CheckpointFile.load(path: entry.path, specPath: entry.specPath, specOption: entry.specOption)
+                let checkpoint = try CheckpointFile.load(
+                    path: entry.path, specPath: entry.specPath, specOption: entry.specOption)
                 try ModelFit.check(checkpoint.model, file: entry.path, dataset: dataset)
                 let normalization = try InputNormalization.resolve(
-                    recorded: checkpoint.normalization, given: entry.normalization, model: checkpoint.model, path: entry.path,
+                    recorded: checkpoint.normalization, given: entry.normalization, model: checkpoint.model,
+                    path: entry.path,
                     option: "--normalize-for \(entry.name)")
-                let input = try InputRenormalization(from: nil, to: normalization, channels: dataset.channels, owner: entry.path)
+                let input = try InputRenormalization(
+                    from: nil, to: normalization, channels: dataset.channels, owner: entry.path)
                 return ComparedModel(name: entry.name, model: checkpoint.model, input: input)
             }
             let comparison = try Comparison(models: models, dataset: dataset, measureLatency: !noLatency)

@@ -28,9 +28,13 @@ extension CompareCommand {
         }
         var entries = [role("teacher", teacher, specOption: "--teacher-spec", spec: teacherSpec)]
         entries += student.enumerated().map { i, path in
-            role(student.count == 1 ? "student" : "student-\(i + 1)", path, specOption: "--student-spec", spec: studentSpec)
+            role(
+                student.count == 1 ? "student" : "student-\(i + 1)", path, specOption: "--student-spec",
+                spec: studentSpec)
         }
-        if let baseline { entries.append(role("baseline", baseline, specOption: "--baseline-spec", spec: baselineSpec)) }
+        if let baseline {
+            entries.append(role("baseline", baseline, specOption: "--baseline-spec", spec: baselineSpec))
+        }
         entries += try model.map { argument in
             let (name, path) = try Self.split(argument, option: "--model", value: "PATH")
             return Entry(name: name, path: path, specPath: nil, specOption: "--spec-for \(name)=SPEC")
@@ -42,23 +46,28 @@ extension CompareCommand {
         if studentSpec != nil, student.isEmpty { throw ValidationError("--student-spec is given but no --student") }
         if baselineSpec != nil, baseline == nil { throw ValidationError("--baseline-spec is given but no --baseline") }
         let specs = try Self.byName(specFor, option: "--spec-for", value: "SPEC", names: entries.map(\.name))
-        let normalizations = try Self.byName(normalizeFor, option: "--normalize-for", value: "MEAN/STD", names: entries.map(\.name))
+        let normalizations = try Self.byName(
+            normalizeFor, option: "--normalize-for", value: "MEAN/STD", names: entries.map(\.name))
         for i in entries.indices {
             let name = entries[i].name
             if let spec = specs[name] { entries[i].specPath = spec }
-            entries[i].normalization = try normalizations[name].map { try InputNormalization.parse($0, option: "--normalize-for \(name)") }
+            entries[i].normalization = try normalizations[name].map {
+                try InputNormalization.parse($0, option: "--normalize-for \(name)")
+            }
         }
         return entries
     }
 
     /// The NAME=VALUE arguments of the repeatable `option`, by name; every NAME must be one of
     /// `names`, each at most once.
-    static func byName(_ arguments: [String], option: String, value: String, names: [String]) throws -> [String: String] {
+    static func byName(_ arguments: [String], option: String, value: String, names: [String]) throws -> [String: String]
+    {
         var values: [String: String] = [:]
         for argument in arguments {
             let (name, text) = try split(argument, option: option, value: value)
             guard names.contains(name) else {
-                throw ValidationError("\(option) \(argument): no model is named '\(name)' (models: \(names.joined(separator: ", ")))")
+                throw ValidationError(
+                    "\(option) \(argument): no model is named '\(name)' (models: \(names.joined(separator: ", ")))")
             }
             guard values.updateValue(text, forKey: name) == nil else {
                 throw ValidationError("\(option) names '\(name)' twice")
@@ -70,7 +79,8 @@ extension CompareCommand {
     /// Splits a NAME=VALUE argument of `option`; both parts must be non-empty.
     static func split(_ argument: String, option: String, value: String) throws -> (name: String, value: String) {
         guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex,
-              argument.index(after: equals) != argument.endIndex else {
+            argument.index(after: equals) != argument.endIndex
+        else {
             throw ValidationError("\(option) takes NAME=\(value), got '\(argument)'")
         }
         return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))

@@ -3,9 +3,11 @@ import Distill
 
 /// `--data SOURCE` and `--data-dir DIR`: the test set a command measures on.
 struct DataOptions: ParsableArguments {
-    @Option(name: .customLong("data"),
-            help: ArgumentHelp("Data source, its test split (a one-file source: all of it): \(DataSource.forms).",
-                               valueName: "source"))
+    @Option(
+        name: .customLong("data"),
+        help: ArgumentHelp(
+            "Data source, its test split (a one-file source: all of it): \(DataSource.forms).",
+            valueName: "source"))
     var source = "fashion-mnist"
 
     @OptionGroup var directory: DataDirectoryOption

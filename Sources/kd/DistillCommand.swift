@@ -4,7 +4,8 @@ import Distill
 /// `kd distill`: the main job.
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "distill", abstract: "Distill the config's student from its teacher (training the teacher first if needed).")
+        commandName: "distill",
+        abstract: "Distill the config's student from its teacher (training the teacher first if needed).")
 
     @OptionGroup var flags: RunFlags
 
@@ -19,7 +20,8 @@ struct DistillCommand: ParsableCommand {
 
     func validate() throws {
         if flags.resume != nil, teacher != nil || temperature != nil || alpha != nil {
-            throw ValidationError("--resume continues the run with its own config.yaml; drop --teacher, --temperature and --alpha")
+            throw ValidationError(
+                "--resume continues the run with its own config.yaml; drop --teacher, --temperature and --alpha")
         }
     }
 

@@ -19,7 +19,8 @@ struct EvaluateCommand: ParsableCommand {
         try reportingErrors {
             let checkpoint = try self.checkpoint.load()
             let normalization = try InputNormalization.resolve(
-                recorded: checkpoint.normalization, given: try self.normalization.normalization(), model: checkpoint.model,
+                recorded: checkpoint.normalization, given: try self.normalization.normalization(),
+                model: checkpoint.model,
                 path: self.checkpoint.model, option: NormalizationOptions.option)
             let dataset = try data.testSet(normalization: normalization)
             let report = try Evaluation(model: checkpoint.model, file: self.checkpoint.model, dataset: dataset)

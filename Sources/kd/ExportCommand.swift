@@ -27,7 +27,8 @@ struct ExportCommand: ParsableCommand {
             let checkpoint = try self.checkpoint.load()
             switch format {
             case .safetensors:
-                try Checkpoint(model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization).save(to: URL(fileURLWithPath: out))
+                try Checkpoint(model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization)
+                    .save(to: URL(fileURLWithPath: out))
             case .onnx:
                 try ONNXExport.write(checkpoint, to: URL(fileURLWithPath: out))
             }

@@ -9,8 +9,10 @@ struct KD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kd",
         abstract: "Knowledge distillation on the CPU: train a teacher, distill a student, compare, export.",
-        subcommands: [TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, ExportCommand.self,
-                      PlotCommand.self, BenchCommand.self])
+        subcommands: [
+            TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, ExportCommand.self,
+            PlotCommand.self, BenchCommand.self,
+        ])
 
     /// Like ArgumentParser's `main`, but a bad argument is one line (`kd: error: ...`) with the
     /// usage error's exit status, not the usage block; `--help` still prints help.

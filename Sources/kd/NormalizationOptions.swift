@@ -7,13 +7,17 @@ struct NormalizationOptions: ParsableArguments {
     /// The pair, as messages name it.
     static let option = "--normalize-mean/--normalize-std"
 
-    @Option(name: .customLong("normalize-mean"), help: ArgumentHelp(
-        "Input mean of each channel (repeat per channel) for a checkpoint that records no normalisation, e.g. a PyTorch state_dict trained with transforms.Normalize; with --normalize-std.",
-        valueName: "mean"))
+    @Option(
+        name: .customLong("normalize-mean"),
+        help: ArgumentHelp(
+            "Input mean of each channel (repeat per channel) for a checkpoint that records no normalisation, e.g. a PyTorch state_dict trained with transforms.Normalize; with --normalize-std.",
+            valueName: "mean"))
     var mean: [Float] = []
 
-    @Option(name: .customLong("normalize-std"), help: ArgumentHelp(
-        "Input std of each channel (repeat per channel), with --normalize-mean.", valueName: "std"))
+    @Option(
+        name: .customLong("normalize-std"),
+        help: ArgumentHelp(
+            "Input std of each channel (repeat per channel), with --normalize-mean.", valueName: "std"))
     var std: [Float] = []
 
     /// Both lists or neither, one value of each per channel, every std > 0.

@@ -5,7 +5,8 @@ import Foundation
 /// `kd plot`: learning curves of one or more runs as an SVG chart.
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plot", abstract: "Draw accuracy per epoch of every phase of run folders (SVG from metrics.jsonl).")
+        commandName: "plot", abstract: "Draw accuracy per epoch of every phase of run folders (SVG from metrics.jsonl)."
+    )
 
     @Argument(help: "Run folders (each holding metrics.jsonl).")
     var runs: [String]

@@ -36,7 +36,9 @@ struct RunFlags: ParsableArguments {
     func validate() throws {
         if let resume {
             guard config == nil, epochs == nil, seed == nil, out == nil, !force else {
-                throw ValidationError("--resume \(resume) continues the run with its own config.yaml; drop --config, --epochs, --seed, --out and --force")
+                throw ValidationError(
+                    "--resume \(resume) continues the run with its own config.yaml; drop --config, --epochs, --seed, --out and --force"
+                )
             }
         } else if config == nil {
             throw ValidationError("give --config FILE (or --resume RUN_DIR)")
@@ -45,7 +47,9 @@ struct RunFlags: ParsableArguments {
             throw ValidationError("--stop-after takes PHASE:EPOCH[:BATCH], got '\(stopAfter)'")
         }
         if let crashAt, CrashPoint(crashAt) == nil {
-            throw ValidationError("--crash-at takes PHASE:EPOCH:\(CrashPoint.Moment.allCases.map(\.rawValue).joined(separator: "|")), got '\(crashAt)'")
+            throw ValidationError(
+                "--crash-at takes PHASE:EPOCH:\(CrashPoint.Moment.allCases.map(\.rawValue).joined(separator: "|")), got '\(crashAt)'"
+            )
         }
     }
 
@@ -53,13 +57,17 @@ struct RunFlags: ParsableArguments {
     /// with the distill command's overrides.
     func start(teacher: String? = nil, temperature: Float? = nil, alpha: Float? = nil) -> RunStart {
         if let resume { return .resume(folder: resume) }
-        return .fresh(configPath: config ?? "", overrides: RunOverrides(
-            epochs: epochs, seed: seed, output: out, teacherCheckpoint: teacher, temperature: temperature, alpha: alpha))
+        return .fresh(
+            configPath: config ?? "",
+            overrides: RunOverrides(
+                epochs: epochs, seed: seed, output: out, teacherCheckpoint: teacher, temperature: temperature,
+                alpha: alpha))
     }
 
     /// The flags that are not config overrides.
     var options: RunOptions {
-        RunOptions(dataDirectory: dataDirectory.path, force: force, quiet: quiet,
-                   stopAfter: stopAfter.flatMap(StopPoint.init), crashAt: crashAt.flatMap(CrashPoint.init))
+        RunOptions(
+            dataDirectory: dataDirectory.path, force: force, quiet: quiet,
+            stopAfter: stopAfter.flatMap(StopPoint.init), crashAt: crashAt.flatMap(CrashPoint.init))
     }
 }

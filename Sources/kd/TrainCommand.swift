@@ -3,7 +3,8 @@ import Distill
 
 /// `kd train`: trains the config's teacher with hard labels and saves it.
 struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train the config's teacher with hard labels.")
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train the config's teacher with hard labels.")
 
     @OptionGroup var flags: RunFlags
 

@@ -10,7 +10,8 @@ final class CSVDatasetTests: XCTestCase {
         XCTAssertEqual(ds.classCount, 4)
         XCTAssertEqual(ds.name, "k.csv")
         let negative = try CSVReader.parse(bytes: Array("-1,2\n".utf8), file: "neg.csv")
-        XCTAssertThrowsMessage(try Dataset(csv: negative, file: "neg.csv"), contains: ["neg.csv: label -1 at index 0 is negative"])
+        assertThrowsMessage(
+            try Dataset(csv: negative, file: "neg.csv"), contains: ["neg.csv: label -1 at index 0 is negative"])
     }
 
     func testCSVSourceThroughSplits() throws {
@@ -19,8 +20,9 @@ final class CSVDatasetTests: XCTestCase {
         let test = try dir.write("test.csv", "label,p1,p2\n0,0,0\n")
         let source = try DataSource(parsing: "csv:\(train),\(test)")
         XCTAssertEqual(source, .csv(train: train, test: test))
-        XCTAssertThrowsMessage(try DataSplits.load(DataConfig(source: source), seed: 1, dataDir: nil),
-                               contains: ["test samples have shape [2], training samples [1, 2, 2]"])
+        assertThrowsMessage(
+            try DataSplits.load(DataConfig(source: source), seed: 1, dataDir: nil),
+            contains: ["test samples have shape [2], training samples [1, 2, 2]"])
         let ok = try DataSplits.load(DataConfig(source: .csv(train: train, test: nil)), seed: 1, dataDir: nil)
         XCTAssertEqual(ok.train.count, 3)
         XCTAssertNil(ok.test)

@@ -6,8 +6,9 @@ import XCTest
 final class DataSplitsTests: XCTestCase {
     /// n samples of shape [1, 1, 2]: sample i holds (i, -i), label i % 3.
     func makeDataset(_ n: Int, name: String = "toy") throws -> Dataset {
-        try Dataset(name: name, samples: (0..<n).flatMap { [Float($0), -Float($0)] }, sampleShape: [1, 1, 2],
-                    labels: (0..<n).map { Int32($0 % 3) })
+        try Dataset(
+            name: name, samples: (0..<n).flatMap { [Float($0), -Float($0)] }, sampleShape: [1, 1, 2],
+            labels: (0..<n).map { Int32($0 % 3) })
     }
 
     func testValidationCarveLimitAndTestLimit() throws {
@@ -19,7 +20,9 @@ final class DataSplitsTests: XCTestCase {
         XCTAssertEqual(s.validation?.count, 10)
         XCTAssertEqual(s.test?.count, 40)
         // Train and validation partition the set.
-        let ids = (s.train.samples + (s.validation?.samples ?? [])).enumerated().filter { $0.offset % 2 == 0 }.map { Int($0.element) }
+        let ids = (s.train.samples + (s.validation?.samples ?? [])).enumerated().filter { $0.offset % 2 == 0 }.map {
+            Int($0.element)
+        }
         XCTAssertEqual(ids.sorted(), Array(0..<100))
 
         config.validation = .fraction(0.25)
@@ -33,8 +36,9 @@ final class DataSplitsTests: XCTestCase {
         for i in 0..<s.train.count { XCTAssertEqual(Int(s.train.labels[i]), Int(s.train.samples[2 * i]) % 3) }
 
         config.validation = .count(40)
-        XCTAssertThrowsMessage(try DataSplits.split(train: full, test: test, config: config, seed: 7),
-                               contains: ["toy: validation of 40 samples leaves no training samples (training pool has 40)"])
+        assertThrowsMessage(
+            try DataSplits.split(train: full, test: test, config: config, seed: 7),
+            contains: ["toy: validation of 40 samples leaves no training samples (training pool has 40)"])
     }
 
     func testSeededShuffleReproducible() throws {
@@ -50,7 +54,9 @@ final class DataSplitsTests: XCTestCase {
         let it1 = try BatchIterator(dataset: full, batchSize: 16, seed: 3)
         let it2 = try BatchIterator(dataset: full, batchSize: 16, seed: 3)
         let it3 = try BatchIterator(dataset: full, batchSize: 16, seed: 4)
-        var o1 = [Int](), o2 = [Int](), o3 = [Int]()
+        var o1 = [Int]()
+        var o2 = [Int]()
+        var o3 = [Int]()
         while it1.next() { o1 += it1.indices }
         while it2.next() { o2 += it2.indices }
         while it3.next() { o3 += it3.indices }
@@ -63,11 +69,13 @@ final class DataSplitsTests: XCTestCase {
         var ds = try Dataset(name: "rgb", samples: [1, 2, 3, 4, 5, 6], sampleShape: [3, 1, 2], labels: [0])
         try ds.normalize(mean: [1, 2, 3], std: [1, 2, 4])
         XCTAssertEqual(ds.samples, [0, 1, 0.5, 1, 0.5, 0.75])
-        XCTAssertThrowsMessage(try ds.normalize(mean: [0.5], std: [0.5]),
-                               contains: ["rgb: normalize needs one mean and one std per channel: samples [3, 1, 2] have 3 channels"])
+        assertThrowsMessage(
+            try ds.normalize(mean: [0.5], std: [0.5]),
+            contains: ["rgb: normalize needs one mean and one std per channel: samples [3, 1, 2] have 3 channels"])
         let full = try makeDataset(10)
-        let s = try DataSplits.split(train: full, test: nil,
-                                     config: DataConfig(normalize: Normalization(mean: [1], std: [2])), seed: 0)
+        let s = try DataSplits.split(
+            train: full, test: nil,
+            config: DataConfig(normalize: Normalization(mean: [1], std: [2])), seed: 0)
         XCTAssertEqual(Array(s.train.sample(3)), [1, -2])
     }
 
@@ -100,7 +108,10 @@ final class DataSplitsTests: XCTestCase {
         let dropping = try BatchIterator(dataset: ds, batchSize: 4, seed: 11, dropLast: true)
         XCTAssertEqual(dropping.batchesPerEpoch, 2)
         var n = 0
-        while dropping.next() { n += 1; XCTAssertEqual(dropping.inputs.batch, 4) }
+        while dropping.next() {
+            n += 1
+            XCTAssertEqual(dropping.inputs.batch, 4)
+        }
         XCTAssertEqual(n, 2)
 
         let ordered = try BatchIterator(dataset: ds, batchSize: 3, seed: 0, shuffle: false)
@@ -108,7 +119,8 @@ final class DataSplitsTests: XCTestCase {
         while ordered.next() { seen += ordered.indices }
         XCTAssertEqual(seen, Array(0..<10))
 
-        XCTAssertThrowsMessage(try BatchIterator(dataset: ds, batchSize: 0, seed: 0), contains: ["toy: batch size must be >= 1, got 0"])
+        assertThrowsMessage(
+            try BatchIterator(dataset: ds, batchSize: 0, seed: 0), contains: ["toy: batch size must be >= 1, got 0"])
     }
 
     func testBatchStorageNotReallocatedAfterFirstEpoch() throws {
@@ -127,19 +139,30 @@ final class DataSplitsTests: XCTestCase {
         XCTAssertEqual(try DataSource(parsing: "fashion-mnist"), .fashionMNIST)
         XCTAssertEqual(try DataSource(parsing: "mnist"), .mnist)
         XCTAssertEqual(try DataSource(parsing: "idx:/d"), .idxDirectory("/d"))
-        XCTAssertEqual(try DataSource(parsing: "idx:a,b"), .idxFiles(trainImages: "a", trainLabels: "b", testImages: nil, testLabels: nil))
+        XCTAssertEqual(
+            try DataSource(parsing: "idx:a,b"),
+            .idxFiles(trainImages: "a", trainLabels: "b", testImages: nil, testLabels: nil))
         XCTAssertEqual(try DataSource(parsing: "csv:a.csv,b.csv").text, "csv:a.csv,b.csv")
-        XCTAssertThrowsMessage(try DataSource(parsing: "cifar10"), contains: ["cifar10: unknown data source (expected fashion-mnist, mnist, idx:DIR"])
-        XCTAssertThrowsMessage(try DataSource(parsing: "idx:a,b,c"), contains: ["idx: takes a folder, IMAGES,LABELS or four files, got 3 paths"])
+        assertThrowsMessage(
+            try DataSource(parsing: "cifar10"),
+            contains: ["cifar10: unknown data source (expected fashion-mnist, mnist, idx:DIR"])
+        assertThrowsMessage(
+            try DataSource(parsing: "idx:a,b,c"),
+            contains: ["idx: takes a folder, IMAGES,LABELS or four files, got 3 paths"])
     }
 
     func testIDXFolderSourceWithAndWithoutGzip() throws {
         let dir = try TempDir()
-        try dir.write("train-images-idx3-ubyte.gz", bytes: try Gzip.compress(idxBytes(dims: [4, 1, 2], payload: [0, 255, 1, 2, 3, 4, 5, 6])))
+        try dir.write(
+            "train-images-idx3-ubyte.gz",
+            bytes: try Gzip.compress(idxBytes(dims: [4, 1, 2], payload: [0, 255, 1, 2, 3, 4, 5, 6])))
         try dir.write("train-labels-idx1-ubyte", bytes: idxBytes(dims: [4], payload: [0, 1, 2, 1]))
         try dir.write("t10k-images-idx3-ubyte", bytes: idxBytes(dims: [1, 1, 2], payload: [9, 9]))
-        XCTAssertThrowsMessage(try DataSplits.load(DataConfig(source: .idxDirectory(dir.path)), seed: 0, dataDir: nil),
-                               contains: ["\(dir.path)/t10k-labels-idx1-ubyte[.gz]: missing (expected the IDX file of test labels for idx:\(dir.path))"])
+        assertThrowsMessage(
+            try DataSplits.load(DataConfig(source: .idxDirectory(dir.path)), seed: 0, dataDir: nil),
+            contains: [
+                "\(dir.path)/t10k-labels-idx1-ubyte[.gz]: missing (expected the IDX file of test labels for idx:\(dir.path))"
+            ])
         try dir.write("t10k-labels-idx1-ubyte.gz", bytes: try Gzip.compress(idxBytes(dims: [1], payload: [2])))
         let s = try DataSplits.load(DataConfig(source: .idxDirectory(dir.path)), seed: 0, dataDir: nil)
         XCTAssertEqual(s.train.sampleShape, [1, 1, 2])
@@ -148,7 +171,8 @@ final class DataSplitsTests: XCTestCase {
         XCTAssertEqual(s.classCount, 3)
 
         let source = try DataSource(parsing: "idx:\(dir.path)/t10k-images-idx3-ubyte,\(dir.path)/nolabels")
-        XCTAssertThrowsMessage(try DataSplits.load(DataConfig(source: source), seed: 0, dataDir: nil),
-                               contains: ["\(dir.path)/nolabels: no such file (expected an IDX file of training labels)"])
+        assertThrowsMessage(
+            try DataSplits.load(DataConfig(source: source), seed: 0, dataDir: nil),
+            contains: ["\(dir.path)/nolabels: no such file (expected an IDX file of training labels)"])
     }
 }

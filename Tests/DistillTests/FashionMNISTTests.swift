@@ -11,7 +11,9 @@ final class FashionMNISTTests: XCTestCase {
         } catch let e as DataError {
             throw XCTSkip("dataset-fashion-mnist not installed: \(e)")
         }
-        guard case let .idx(_, _, testImages?, _) = files else { return XCTFail("expected four IDX files, got \(files)") }
+        guard case .idx(_, _, let testImages?, _) = files else {
+            return XCTFail("expected four IDX files, got \(files)")
+        }
         XCTAssertTrue(testImages.hasSuffix("t10k-images-idx3-ubyte.gz"))
 
         let splits = try DataSplits.load(DataConfig(source: .fashionMNIST), seed: 0, dataDir: nil)
@@ -29,8 +31,12 @@ final class FashionMNISTTests: XCTestCase {
         XCTAssertEqual(splits.test?.labels[0], 9)
         XCTAssertEqual(Set(train.labels), Set(0..<10))
         let (low, high) = train.samples.withUnsafeBufferPointer { p -> (Float, Float) in
-            var lo = Float.infinity, hi = -Float.infinity
-            for v in p { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+            var lo = Float.infinity
+            var hi = -Float.infinity
+            for v in p {
+                lo = Swift.min(lo, v)
+                hi = Swift.max(hi, v)
+            }
             return (lo, hi)
         }
         XCTAssertEqual(low, 0)
@@ -42,10 +48,14 @@ final class FashionMNISTTests: XCTestCase {
     func testDataDirOverrideAndMissingFile() throws {
         let dir = try TempDir()
         try dir.write("fashion-mnist/train-labels-idx1-ubyte", bytes: idxBytes(dims: [1], payload: [0]))
-        XCTAssertThrowsMessage(try DataSource.fashionMNIST.files(dataDir: dir.path),
-                               contains: ["\(dir.path)/fashion-mnist/train-images-idx3-ubyte[.gz]: missing (expected the IDX file of training images",
-                                          "data dir \(dir.path)"])
-        XCTAssertThrowsMessage(try DataSource.mnist.files(dataDir: dir.path + "/nowhere"),
-                               contains: ["nowhere/train-images-idx3-ubyte[.gz]: missing"])
+        assertThrowsMessage(
+            try DataSource.fashionMNIST.files(dataDir: dir.path),
+            contains: [
+                "\(dir.path)/fashion-mnist/train-images-idx3-ubyte[.gz]: missing (expected the IDX file of training images",
+                "data dir \(dir.path)",
+            ])
+        assertThrowsMessage(
+            try DataSource.mnist.files(dataDir: dir.path + "/nowhere"),
+            contains: ["nowhere/train-images-idx3-ubyte[.gz]: missing"])
     }
 }

@@ -21,18 +21,21 @@ final class IDXDatasetTests: XCTestCase {
         let dir = try TempDir()
         let images = try dir.write("imgs", bytes: idxBytes(dims: [3, 1, 1], payload: [1, 2, 3]))
         let labels = try dir.write("labs", bytes: idxBytes(dims: [2], payload: [0, 1]))
-        XCTAssertThrowsMessage(try Dataset(idxImages: images, labels: labels, name: "x"),
-                               contains: [labels, "count mismatch: 2 labels for 3 images in \(images)"])
+        assertThrowsMessage(
+            try Dataset(idxImages: images, labels: labels, name: "x"),
+            contains: [labels, "count mismatch: 2 labels for 3 images in \(images)"])
     }
 
     func testLabelOutOfRange() throws {
         let dir = try TempDir()
         let images = try dir.write("imgs", bytes: idxBytes(dims: [3, 1, 1], payload: [1, 2, 3]))
         let labels = try dir.write("labs", bytes: idxBytes(dims: [3], payload: [0, 12, 1]))
-        XCTAssertThrowsMessage(try Dataset(idxImages: images, labels: labels, name: "x", classCount: 10),
-                               contains: ["\(labels): label 12 at index 1 is outside 0..<10"])
+        assertThrowsMessage(
+            try Dataset(idxImages: images, labels: labels, name: "x", classCount: 10),
+            contains: ["\(labels): label 12 at index 1 is outside 0..<10"])
         let neg = try dir.write("neg", bytes: idxBytes(dtype: 0x09, dims: [3], payload: [0, 0xFF, 1]))
-        XCTAssertThrowsMessage(try Dataset(idxImages: images, labels: neg, name: "x"),
-                               contains: ["\(neg): label -1 at index 1 is negative"])
+        assertThrowsMessage(
+            try Dataset(idxImages: images, labels: neg, name: "x"),
+            contains: ["\(neg): label -1 at index 1 is negative"])
     }
 }

@@ -6,7 +6,9 @@ import XCTest
 final class LearningCurvesTests: XCTestCase {
     func testOneSeriesPerPhaseWithTestAccuracy() throws {
         let dir = try TempDir()
-        try dir.write("a/metrics.jsonl", """
+        try dir.write(
+            "a/metrics.jsonl",
+            """
             {"phase":"teacher","epoch":1,"test_acc":0.8,"val_acc":0.7}
             {"phase":"teacher","epoch":2,"test_acc":0.85}
             {"phase":"student","epoch":1,"test_acc":0.75}
@@ -27,8 +29,12 @@ final class LearningCurvesTests: XCTestCase {
 
     func testMissingOrBrokenMetricsAreErrors() throws {
         let dir = try TempDir()
-        XCTAssertThrowsError(try LearningCurves(runFolders: [dir.path])) { XCTAssertTrue("\($0)".contains("metrics.jsonl")) }
+        XCTAssertThrowsError(try LearningCurves(runFolders: [dir.path])) {
+            XCTAssertTrue("\($0)".contains("metrics.jsonl"))
+        }
         try dir.write("metrics.jsonl", "{\"phase\":\"x\"}\nnot json\n")
-        XCTAssertThrowsError(try LearningCurves(runFolders: [dir.path])) { XCTAssertTrue("\($0)".contains(":2: not a JSON object")) }
+        XCTAssertThrowsError(try LearningCurves(runFolders: [dir.path])) {
+            XCTAssertTrue("\($0)".contains(":2: not a JSON object"))
+        }
     }
 }

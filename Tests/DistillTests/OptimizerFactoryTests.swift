@@ -1,6 +1,7 @@
-@testable import Distill
 import NN
 import XCTest
+
+@testable import Distill
 
 /// Every `training.optimizer` key of a run config reaches the optimizer kd builds (AdamW once
 /// dropped `eps`: a setting copied by hand).
@@ -10,7 +11,8 @@ final class OptimizerFactoryTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kd-optim-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "input: [4]\nlayers: [{linear: {out: 3}}]\n".write(to: dir.appendingPathComponent("m.yaml"), atomically: true, encoding: .utf8)
+        try "input: [4]\nlayers: [{linear: {out: 3}}]\n".write(
+            to: dir.appendingPathComponent("m.yaml"), atomically: true, encoding: .utf8)
         let text = "student: {model: m.yaml}\ntraining:\n  optimizer: \(yaml)\n"
         let config = try RunConfig(yaml: text, file: dir.appendingPathComponent("run.yaml").path).training.optimizer
         let parameter = Parameter(name: "w", value: Tensor(shape: [2], data: [1, 2]))
@@ -25,7 +27,8 @@ final class OptimizerFactoryTests: XCTestCase {
     }
 
     func testAdamWKeepsEveryKey() throws {
-        let (config, made) = try optimizer("{name: adamw, lr: 0.003, weight_decay: 0.05, betas: [0.8, 0.95], eps: 1.0e-6}")
+        let (config, made) = try optimizer(
+            "{name: adamw, lr: 0.003, weight_decay: 0.05, betas: [0.8, 0.95], eps: 1.0e-6}")
         let adamw = try XCTUnwrap(made as? AdamW)
         XCTAssertEqual(config.lr, 0.003)
         XCTAssertEqual(adamw.beta1, 0.8)
@@ -35,7 +38,8 @@ final class OptimizerFactoryTests: XCTestCase {
     }
 
     func testAdamKeepsEveryKey() throws {
-        let (config, made) = try optimizer("{name: adam, lr: 0.02, weight_decay: 0.001, betas: [0.7, 0.9], eps: 1.0e-5}")
+        let (config, made) = try optimizer(
+            "{name: adam, lr: 0.02, weight_decay: 0.001, betas: [0.7, 0.9], eps: 1.0e-5}")
         let adam = try XCTUnwrap(made as? Adam)
         XCTAssertFalse(made is AdamW)
         XCTAssertEqual(config.lr, 0.02)

@@ -29,7 +29,8 @@ final class PyTorchTeacherTests: XCTestCase {
         let expected = try reference.tensor("logits")
         let n = expected.shape[0]
         // Batches of 64: a debug build grows layer buffers slowly the first time (Tensor.resize).
-        let logits = Inference.logits(of: checkpoint.model, on: test.subset(Array(0..<n), name: "first \(n)"), batchSize: 64)
+        let logits = Inference.logits(
+            of: checkpoint.model, on: test.subset(Array(0..<n), name: "first \(n)"), batchSize: 64)
         assertMatches(logits, expected, tolerance: 1e-5, "pytorch teacher logits, \(n) test images")
         XCTAssertLessThanOrEqual(differences(logits.data, expected.data).maxAbs, 1e-4)
 
@@ -37,7 +38,9 @@ final class PyTorchTeacherTests: XCTestCase {
         // over all 10000 is compared through `kd evaluate` in kdTests/InteropTests).
         let labels = Array(test.labels[0..<n])
         XCTAssertEqual(logits.argmaxPerRow(), expected.argmaxPerRow())
-        print("[interop] pytorch teacher on \(n) test images: PyTorch \(expected.correctPredictions(labels)) correct, kd \(logits.correctPredictions(labels))")
+        print(
+            "[interop] pytorch teacher on \(n) test images: PyTorch \(expected.correctPredictions(labels)) correct, kd \(logits.correctPredictions(labels))"
+        )
     }
 
     func testWrongSpecListsExpectedAndFoundNamesAndShapes() throws {
@@ -46,12 +49,14 @@ final class PyTorchTeacherTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.load(from: Self.teacher, specPath: wrong)) { error in
             let message = "\(error)"
             XCTAssertFalse(message.contains("\n"), message)
-            for part in ["tensors do not match model spec 'cnn-student'",
-                         "missing 3.weight [16, 8, 3, 3], 3.bias [16], 7.weight [32, 784], 7.bias [32];",
-                         "unexpected 1.weight [8], 1.bias [8], 1.running_mean [8], 1.running_var [8], 1.num_batches_tracked [], 4.weight",
-                         "9.weight is [32, 784], model expects [10, 32]",
-                         "expected: 0.weight [8, 1, 3, 3], 0.bias [8], 3.weight [16, 8, 3, 3]",
-                         "found: 0.weight [8, 1, 3, 3], 0.bias [8], 1.weight [8]", "11.bias [10]"] {
+            for part in [
+                "tensors do not match model spec 'cnn-student'",
+                "missing 3.weight [16, 8, 3, 3], 3.bias [16], 7.weight [32, 784], 7.bias [32];",
+                "unexpected 1.weight [8], 1.bias [8], 1.running_mean [8], 1.running_var [8], 1.num_batches_tracked [], 4.weight",
+                "9.weight is [32, 784], model expects [10, 32]",
+                "expected: 0.weight [8, 1, 3, 3], 0.bias [8], 3.weight [16, 8, 3, 3]",
+                "found: 0.weight [8, 1, 3, 3], 0.bias [8], 1.weight [8]", "11.bias [10]",
+            ] {
                 XCTAssertTrue(message.contains(part), "'\(part)' not in: \(message)")
             }
         }

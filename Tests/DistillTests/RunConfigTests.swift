@@ -9,7 +9,9 @@ final class RunConfigTests: XCTestCase {
     /// Configs/run.yaml (models referenced as Models/...: found via the config folder's parent).
     func setUpFiles(config: String) throws -> (TempDir, String) {
         let dir = try TempDir()
-        try dir.write("Models/kdtest-teacher.yaml", """
+        try dir.write(
+            "Models/kdtest-teacher.yaml",
+            """
             input: [1, 28, 28]
             layers:
               - flatten
@@ -17,12 +19,16 @@ final class RunConfigTests: XCTestCase {
               - relu
               - linear: {out: 10}
             """)
-        try dir.write("Models/kdtest-student.yaml", """
+        try dir.write(
+            "Models/kdtest-student.yaml",
+            """
             name: small
             input: [1, 28, 28]
             layers: [flatten, {linear: {out: 10}}]
             """)
-        try dir.write("Models/kdtest-bad.yaml", """
+        try dir.write(
+            "Models/kdtest-bad.yaml",
+            """
             input: [1, 28, 28]
             layers:
               - flatten
@@ -75,11 +81,15 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(c.name, "demo")
         XCTAssertEqual(c.seed, 3)
         XCTAssertEqual(c.output, "runs/demo")
-        XCTAssertEqual(c.data, DataConfig(source: .fashionMNIST, validation: .fraction(0.1), limit: 20000, testLimit: 2000,
-                                          normalize: Normalization(mean: [0.286], std: [0.353])))
-        let shared = TrainingConfig(epochs: 20, batchSize: 128,
-                                    optimizer: OptimizerConfig(name: .sgd, lr: 0.1, weightDecay: 5e-4, momentum: 0.9, nesterov: true),
-                                    schedule: ScheduleConfig(name: .cosine, warmupEpochs: 1), labelSmoothing: 0.1)
+        XCTAssertEqual(
+            c.data,
+            DataConfig(
+                source: .fashionMNIST, validation: .fraction(0.1), limit: 20000, testLimit: 2000,
+                normalize: Normalization(mean: [0.286], std: [0.353])))
+        let shared = TrainingConfig(
+            epochs: 20, batchSize: 128,
+            optimizer: OptimizerConfig(name: .sgd, lr: 0.1, weightDecay: 5e-4, momentum: 0.9, nesterov: true),
+            schedule: ScheduleConfig(name: .cosine, warmupEpochs: 1), labelSmoothing: 0.1)
         XCTAssertEqual(c.training, shared)
 
         let teacher = try c.requireTeacher()
@@ -87,7 +97,8 @@ final class RunConfigTests: XCTestCase {
         t.epochs = 5
         t.optimizer.lr = 0.05
         XCTAssertEqual(teacher.training, t)
-        XCTAssertEqual(teacher.model.path, dir.url.appendingPathComponent("Models/kdtest-teacher.yaml").standardizedFileURL.path)
+        XCTAssertEqual(
+            teacher.model.path, dir.url.appendingPathComponent("Models/kdtest-teacher.yaml").standardizedFileURL.path)
         XCTAssertEqual(teacher.model.spec.name, "kdtest-teacher")
         XCTAssertEqual(teacher.model.spec.layers.count, 4)
         XCTAssertTrue(teacher.checkpoint?.hasSuffix("/runs/teachers/kdtest-teacher.safetensors") ?? false)
@@ -96,14 +107,17 @@ final class RunConfigTests: XCTestCase {
         let student = try c.requireStudent()
         var s = shared
         s.batchSize = 64
-        s.optimizer.name = .adamw   // the rest of the shared optimizer keys still apply
+        s.optimizer.name = .adamw  // the rest of the shared optimizer keys still apply
         s.schedule = ScheduleConfig(name: .step, warmupEpochs: 1, stepSize: 3, gamma: 0.5)
         XCTAssertEqual(student.training, s)
         XCTAssertEqual(student.model.spec.name, "small")
         XCTAssertNil(student.checkpoint)
 
-        XCTAssertEqual(c.distillation, DistillationConfig(temperature: 2.5, alpha: 0.7, divergence: .js, baseline: false,
-                                                          cacheTeacherLogits: true, mode: .selfDistillation, generations: 2))
+        XCTAssertEqual(
+            c.distillation,
+            DistillationConfig(
+                temperature: 2.5, alpha: 0.7, divergence: .js, baseline: false,
+                cacheTeacherLogits: true, mode: .selfDistillation, generations: 2))
 
         let o = try c.applying(epochs: 1, seed: 9, output: "/tmp/x", teacherCheckpoint: "t.safetensors")
         XCTAssertEqual(o.teacher?.training.epochs, 1)
@@ -131,7 +145,9 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(c.student?.training, TrainingConfig())
         XCTAssertEqual(c.student?.training.optimizer.name, .adam)
         XCTAssertNil(c.teacher)
-        XCTAssertThrowsMessage(try c.requireTeacher(for: "kd distill"), contains: ["run.yaml: missing required key 'teacher' (kd distill needs a teacher model)"])
+        assertThrowsMessage(
+            try c.requireTeacher(for: "kd distill"),
+            contains: ["run.yaml: missing required key 'teacher' (kd distill needs a teacher model)"])
         XCTAssertEqual(c.distillation, DistillationConfig())
     }
 
@@ -142,45 +158,107 @@ final class RunConfigTests: XCTestCase {
         let cases: [(String, [String])] = [
             ("seed: 1\ntrainng:\n  epochs: 2\n" + student, ["run.yaml:2: unknown key 'trainng'"]),
             (teacher + "  trainng: {epochs: 3}\n" + student, ["run.yaml:3: unknown key 'teacher.trainng'"]),
-            ("training:\n  optimizer:\n    name: adam\n    lrr: 0.1\n" + student, ["run.yaml:4: unknown key 'training.optimizer.lrr'"]),
-            ("training:\n  epochs: ten\n" + student, ["run.yaml:2: 'training.epochs' must be an integer in 1...10000, got 'ten'"]),
-            (student + "  training:\n    batch_size: 0\n", ["run.yaml:4: 'student.training.batch_size' must be an integer in 1...65536, got '0'"]),
+            (
+                "training:\n  optimizer:\n    name: adam\n    lrr: 0.1\n" + student,
+                ["run.yaml:4: unknown key 'training.optimizer.lrr'"]
+            ),
+            (
+                "training:\n  epochs: ten\n" + student,
+                ["run.yaml:2: 'training.epochs' must be an integer in 1...10000, got 'ten'"]
+            ),
+            (
+                student + "  training:\n    batch_size: 0\n",
+                ["run.yaml:4: 'student.training.batch_size' must be an integer in 1...65536, got '0'"]
+            ),
             ("teacher:\n  checkpoint: t.safetensors\n" + student, ["run.yaml:1: missing required key 'teacher.model'"]),
-            (teacher + student + "distillation:\n  alpha: high\n", ["run.yaml:6: 'distillation.alpha' must be a number in [0, 1], got 'high'"]),
-            (teacher + student + "distillation:\n  temperature: 4\n  alpha: 1.5\n", ["run.yaml:7: 'distillation.alpha' must be a number in [0, 1], got '1.5'"]),
-            (teacher + student + "distillation:\n  divergence: kld\n", ["run.yaml:6: 'distillation.divergence' must be one of kl, reverse_kl, js, got 'kld'"]),
-            (teacher + student + "distillation:\n  mode: twice\n", ["run.yaml:6: 'distillation.mode' must be one of standard, born-again, self, got 'twice'"]),
-            (teacher + "student:\n  model: Models/nope.yaml\n", ["run.yaml:4: 'student.model': model spec not found: Models/nope.yaml"]),
-            (teacher + "student:\n  model: Models/kdtest-bad.yaml\n",
-             ["Models/kdtest-bad.yaml:4: unknown key 'layers[1].linear.outt'", "(model spec of 'student.model' in ", "run.yaml:4)"]),
-            ("training:\n  optimizer: {name: rmsprop}\n" + student, ["run.yaml:2: 'training.optimizer.name' must be one of sgd, adam, adamw, got 'rmsprop'"]),
-            ("training:\n  schedule: {name: step}\n" + student, ["run.yaml:2: missing required key 'training.schedule.step_size' (schedule 'step' needs it)"]),
-            ("training:\n  optimizer: {name: sgd, nesterov: true}\n" + student, ["run.yaml:2: 'training.optimizer.nesterov' needs momentum > 0"]),
-            ("data:\n  source: cifar\n" + student, ["run.yaml:2: 'data.source': unknown data source (expected fashion-mnist", "got 'cifar'"]),
-            ("data:\n  validation: 1.5\n" + student, ["run.yaml:2: 'data.validation' must be a count >= 0 or a fraction in (0, 1), got '1.5'"]),
-            ("data:\n  normalize: {mean: [0.1, 0.2], std: [0.3]}\n" + student, ["run.yaml:2: 'data.normalize.std' has 1 values, 'data.normalize.mean' has 2"]),
-            ("data:\n  normalize: {mean: [0.1, 0.2], std: [0.3, 0.3]}\n" + student, ["run.yaml:2: 'data.normalize' has 2 mean/std values, model small takes 1 input channel"]),
-            (student + "distillation: {alpha: 0.5}\n", ["run.yaml:3: missing required key 'teacher' (standard distillation needs a teacher"]),
+            (
+                teacher + student + "distillation:\n  alpha: high\n",
+                ["run.yaml:6: 'distillation.alpha' must be a number in [0, 1], got 'high'"]
+            ),
+            (
+                teacher + student + "distillation:\n  temperature: 4\n  alpha: 1.5\n",
+                ["run.yaml:7: 'distillation.alpha' must be a number in [0, 1], got '1.5'"]
+            ),
+            (
+                teacher + student + "distillation:\n  divergence: kld\n",
+                ["run.yaml:6: 'distillation.divergence' must be one of kl, reverse_kl, js, got 'kld'"]
+            ),
+            (
+                teacher + student + "distillation:\n  mode: twice\n",
+                ["run.yaml:6: 'distillation.mode' must be one of standard, born-again, self, got 'twice'"]
+            ),
+            (
+                teacher + "student:\n  model: Models/nope.yaml\n",
+                ["run.yaml:4: 'student.model': model spec not found: Models/nope.yaml"]
+            ),
+            (
+                teacher + "student:\n  model: Models/kdtest-bad.yaml\n",
+                [
+                    "Models/kdtest-bad.yaml:4: unknown key 'layers[1].linear.outt'",
+                    "(model spec of 'student.model' in ", "run.yaml:4)",
+                ]
+            ),
+            (
+                "training:\n  optimizer: {name: rmsprop}\n" + student,
+                ["run.yaml:2: 'training.optimizer.name' must be one of sgd, adam, adamw, got 'rmsprop'"]
+            ),
+            (
+                "training:\n  schedule: {name: step}\n" + student,
+                ["run.yaml:2: missing required key 'training.schedule.step_size' (schedule 'step' needs it)"]
+            ),
+            (
+                "training:\n  optimizer: {name: sgd, nesterov: true}\n" + student,
+                ["run.yaml:2: 'training.optimizer.nesterov' needs momentum > 0"]
+            ),
+            (
+                "data:\n  source: cifar\n" + student,
+                ["run.yaml:2: 'data.source': unknown data source (expected fashion-mnist", "got 'cifar'"]
+            ),
+            (
+                "data:\n  validation: 1.5\n" + student,
+                ["run.yaml:2: 'data.validation' must be a count >= 0 or a fraction in (0, 1), got '1.5'"]
+            ),
+            (
+                "data:\n  normalize: {mean: [0.1, 0.2], std: [0.3]}\n" + student,
+                ["run.yaml:2: 'data.normalize.std' has 1 values, 'data.normalize.mean' has 2"]
+            ),
+            (
+                "data:\n  normalize: {mean: [0.1, 0.2], std: [0.3, 0.3]}\n" + student,
+                ["run.yaml:2: 'data.normalize' has 2 mean/std values, model small takes 1 input channel"]
+            ),
+            (
+                student + "distillation: {alpha: 0.5}\n",
+                ["run.yaml:3: missing required key 'teacher' (standard distillation needs a teacher"]
+            ),
             ("seed: 1\n", ["run.yaml:1: a run config needs a 'teacher' or a 'student' section"]),
             ("seed: -1\n" + student, ["run.yaml:1: 'seed' must be an integer >= 0, got '-1'"]),
-            ("teacher: Models/kdtest-teacher.yaml\n" + student, ["run.yaml:1: 'teacher' must be a mapping (key: value), got 'Models/kdtest-teacher.yaml'"]),
+            (
+                "teacher: Models/kdtest-teacher.yaml\n" + student,
+                ["run.yaml:1: 'teacher' must be a mapping (key: value), got 'Models/kdtest-teacher.yaml'"]
+            ),
             (student + "student:\n  model: x\n", ["run.yaml:3:", "duplicate key 'student'"]),
             ("seed: [1\n", ["run.yaml:", "YAML syntax error"]),
         ]
         for (yaml, parts) in cases {
             let (_, path) = try setUpFiles(config: yaml)
-            XCTAssertThrowsMessage(try RunConfig.load(path: path), contains: parts)
+            assertThrowsMessage(try RunConfig.load(path: path), contains: parts)
         }
     }
 
     func testMissingConfigFileAndPathRule() throws {
-        XCTAssertThrowsMessage(try RunConfig.load(path: "/nonexistent/c.yaml"), contains: ["/nonexistent/c.yaml: cannot read run config (no such file)"])
+        assertThrowsMessage(
+            try RunConfig.load(path: "/nonexistent/c.yaml"),
+            contains: ["/nonexistent/c.yaml: cannot read run config (no such file)"])
         // A model path relative to the config's own folder is found too.
         let (dir, _) = try setUpFiles(config: "")
-        try dir.write("Configs/local.yaml", "name: local\nstudent:\n  model: ../Models/kdtest-student.yaml\ndata:\n  source: csv:train.csv\n")
+        try dir.write(
+            "Configs/local.yaml",
+            "name: local\nstudent:\n  model: ../Models/kdtest-student.yaml\ndata:\n  source: csv:train.csv\n")
         try dir.write("Configs/train.csv", "0,1\n")
         let c = try RunConfig.load(path: dir.path + "/Configs/local.yaml")
         XCTAssertEqual(c.student?.model.spec.name, "small")
-        XCTAssertEqual(c.data.source, .csv(train: dir.url.appendingPathComponent("Configs/train.csv").standardizedFileURL.path, test: nil))
+        XCTAssertEqual(
+            c.data.source,
+            .csv(train: dir.url.appendingPathComponent("Configs/train.csv").standardizedFileURL.path, test: nil))
     }
 }

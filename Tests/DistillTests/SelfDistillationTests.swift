@@ -1,8 +1,9 @@
-@testable import Distill
 import Foundation
 import NN
 import SafeTensors
 import XCTest
+
+@testable import Distill
 
 /// Born-again generations, online self-distillation (PS-KD) and multi-teacher targets.
 final class SelfDistillationTests: XCTestCase {
@@ -16,7 +17,9 @@ final class SelfDistillationTests: XCTestCase {
             csv += "\(label)," + features.map { String($0) }.joined(separator: ",") + "\n"
         }
         try dir.write("problem.csv", csv)
-        try dir.write("mlp.yaml", """
+        try dir.write(
+            "mlp.yaml",
+            """
             name: tiny-mlp
             input: [4]
             layers:
@@ -38,15 +41,19 @@ final class SelfDistillationTests: XCTestCase {
         if teacher { config += "\nteacher: {model: \(dir.path)/mlp.yaml}" }
         if student { config += "\nstudent: {model: \(dir.path)/mlp.yaml}" }
         let path = try dir.write("run.yaml", config)
-        return try DistillJob(plan: RunPlan(.fresh(configPath: path, overrides: RunOverrides())),
-                              options: RunOptions(quiet: true), task: .distill)
+        return try DistillJob(
+            plan: RunPlan(.fresh(configPath: path, overrides: RunOverrides())),
+            options: RunOptions(quiet: true), task: .distill)
     }
 
     func testBornAgainGenerationLearnsFromPreviousGenerationFile() throws {
         let dir = try TempDir()
         try writeProblem(in: dir)
-        let comparison = try job(dir, distillation: "  mode: born-again\n  generations: 2\n  temperature: 2\n  alpha: 0.7\n  baseline: false",
-                                 student: false).distill()
+        let comparison = try job(
+            dir,
+            distillation: "  mode: born-again\n  generations: 2\n  temperature: 2\n  alpha: 0.7\n  baseline: false",
+            student: false
+        ).distill()
         XCTAssertEqual(comparison.reports.map(\.name), ["generation-0", "generation-1", "generation-2"])
         let run = dir.url.appendingPathComponent("run")
         for k in 1...2 {
@@ -62,12 +69,14 @@ final class SelfDistillationTests: XCTestCase {
         var correct = 0
         for i in 0..<60 {
             let mean = (0..<3).map { j in
-                (outputs.probabilities["generation-1"]!.data[i * 3 + j] + outputs.probabilities["generation-2"]!.data[i * 3 + j]) / 2
+                (outputs.probabilities["generation-1"]!.data[i * 3 + j]
+                    + outputs.probabilities["generation-2"]!.data[i * 3 + j]) / 2
             }
             if mean.firstIndex(of: mean.max()!) == Int(outputs.labels[i]) { correct += 1 }
         }
-        let summary = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any]
         let ensemble = summary?["ensemble"] as? [String: Any]
         XCTAssertEqual(ensemble?["accuracy"] as? Double ?? -1, Double(correct) / 60, accuracy: 1e-12)
         XCTAssertEqual(ensemble?["members"] as? [String], ["generation-1", "generation-2"])
@@ -78,7 +87,9 @@ final class SelfDistillationTests: XCTestCase {
         let dir = try TempDir()
         try writeProblem(in: dir)
         try dir.write("other.yaml", "input: [4]\nlayers:\n  - linear: {out: 3}\n")
-        let path = try dir.write("bad.yaml", """
+        let path = try dir.write(
+            "bad.yaml",
+            """
             data: {source: "csv:\(dir.path)/problem.csv", validation: 60, csv: {scale: 1, shape: [4]}}
             teacher: {model: \(dir.path)/mlp.yaml}
             student: {model: \(dir.path)/other.yaml}
@@ -108,7 +119,9 @@ final class SelfDistillationTests: XCTestCase {
         assertGradient(gradient, logits: first, targets: [[0, 0, 1], [1, 0, 0]])
         let previous = softmaxRows(first)
         for (row, index) in indices.enumerated() {
-            for j in 0..<3 { XCTAssertEqual(objective.predictions.data[index * 3 + j], previous[row][j], accuracy: 1e-6) }
+            for j in 0..<3 {
+                XCTAssertEqual(objective.predictions.data[index * 3 + j], previous[row][j], accuracy: 1e-6)
+            }
         }
         objective.beginEpoch(1, of: 2)
         XCTAssertEqual(objective.currentAlpha, 0.6, accuracy: 1e-7)
@@ -125,8 +138,10 @@ final class SelfDistillationTests: XCTestCase {
         let spec = ModelSpec(name: "t", input: [4], initScheme: "default", layers: [.linear(out: 3, bias: true)])
         let teachers = try (0..<2).map { _ in try ModelBuilder.build(spec, rng: &rng) }
         let samples = (0..<20).map { _ in rng.normal() }
-        let dataset = try Dataset(name: "d", samples: samples, sampleShape: [4], labels: [0, 1, 2, 0, 1], classCount: 3)
-        let cached = TeacherTargets.cached(teachers: teachers.map { TeacherModel(model: $0) }, dataset: dataset, temperature: 3)
+        let dataset = try Dataset(
+            name: "d", samples: samples, sampleShape: [4], labels: [0, 1, 2, 0, 1], classCount: 3)
+        let cached = TeacherTargets.cached(
+            teachers: teachers.map { TeacherModel(model: $0) }, dataset: dataset, temperature: 3)
         let live = TeacherTargets.live(teachers: teachers.map { TeacherModel(model: $0) }, temperature: 3)
         let indices = [3, 0, 4]
         let input = Tensor(shape: [3, 4], data: indices.flatMap { Array(samples[($0 * 4)..<($0 * 4 + 4)]) })
@@ -151,7 +166,8 @@ final class SelfDistillationTests: XCTestCase {
     func testOnlineSelfDistillationRunsAgainstItsBaseline() throws {
         let dir = try TempDir()
         try writeProblem(in: dir)
-        let comparison = try job(dir, distillation: "  mode: self\n  alpha: 0.8\n  baseline: true", teacher: false).distill()
+        let comparison = try job(dir, distillation: "  mode: self\n  alpha: 0.8\n  baseline: true", teacher: false)
+            .distill()
         XCTAssertEqual(comparison.reports.map(\.name), ["baseline", "self"])
         XCTAssertGreaterThan(comparison.reports[1].accuracy, 0.8)
         let metrics = try String(contentsOf: dir.url.appendingPathComponent("run/metrics.jsonl"), encoding: .utf8)
@@ -171,12 +187,15 @@ final class SelfDistillationTests: XCTestCase {
         }
     }
 
-    func assertGradient(_ gradient: Tensor, logits: Tensor, targets: [[Float]], file: StaticString = #filePath, line: UInt = #line) {
+    func assertGradient(
+        _ gradient: Tensor, logits: Tensor, targets: [[Float]], file: StaticString = #filePath, line: UInt = #line
+    ) {
         let q = softmaxRows(logits)
         let b = Float(logits.batch)
         for i in 0..<logits.batch {
             for j in 0..<logits.featuresPerItem {
-                XCTAssertEqual(gradient.data[i * 3 + j], (q[i][j] - targets[i][j]) / b, accuracy: 1e-6, file: file, line: line)
+                XCTAssertEqual(
+                    gradient.data[i * 3 + j], (q[i][j] - targets[i][j]) / b, accuracy: 1e-6, file: file, line: line)
             }
         }
     }

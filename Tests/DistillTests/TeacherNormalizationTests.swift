@@ -1,8 +1,9 @@
-@testable import Distill
 import Foundation
 import NN
 import SafeTensors
 import XCTest
+
+@testable import Distill
 
 /// The rule for the inputs a teacher checkpoint is fed (`RunInputs.loadTeacher`): the
 /// normalisation recorded in the file; for a plain PyTorch state_dict, `teacher.normalize`,
@@ -19,7 +20,9 @@ final class TeacherNormalizationTests: XCTestCase {
             teacher: {model: \(spec), checkpoint: \(file)\(teacherNormalize)}
             """
         let config = try RunConfig(yaml: yaml, file: try dir.write("run.yaml", yaml))
-        let data = try Dataset(name: "d", samples: [Float](repeating: 0, count: 784), sampleShape: [1, 28, 28], labels: [0], classCount: 10)
+        let data = try Dataset(
+            name: "d", samples: [Float](repeating: 0, count: 784), sampleShape: [1, 28, 28], labels: [0], classCount: 10
+        )
         return try RunInputs.loadTeacher(file, role: config.teacher, config: config, data: data)
     }
 
@@ -52,11 +55,12 @@ final class TeacherNormalizationTests: XCTestCase {
         }
         let path = dir.url.appendingPathComponent("normalized.safetensors")
         try writer.write(to: path)
-        let teacher = try loaded(file: path.path, teacherNormalize: ", normalize: {mean: [0], std: [1]}",
-                                 dataNormalize: ", normalize: {mean: [0.2], std: [0.4]}")
+        let teacher = try loaded(
+            file: path.path, teacherNormalize: ", normalize: {mean: [0], std: [1]}",
+            dataNormalize: ", normalize: {mean: [0.2], std: [0.4]}")
         // x_run = (r - 0.2) / 0.4; the teacher wants (r - 0.5) / 0.1 = 4 x_run - 3.
-        XCTAssertEqual(teacher.input?.scale ?? [], [4], accuracy: 1e-6)
-        XCTAssertEqual(teacher.input?.shift ?? [], [-3], accuracy: 1e-6)
+        assertClose(teacher.input?.scale ?? [], [4], accuracy: 1e-6)
+        assertClose(teacher.input?.shift ?? [], [-3], accuracy: 1e-6)
     }
 
     func testRenormalisationMatchesNormalisingTheRawInput() throws {
@@ -64,19 +68,23 @@ final class TeacherNormalizationTests: XCTestCase {
         let model = Normalization(mean: [0.5, 0.1], std: [0.1, 0.7])
         let change = try XCTUnwrap(try InputRenormalization(from: run, to: model, channels: 2, owner: "t"))
         let raw: [Float] = [0, 0.25, 0.5, 1, 0.9, 0.1, 0.3, 0.7]  // [1 sample, 2 channels, 2x2]
-        let x = Tensor(shape: [1, 2, 2, 2], data: raw.enumerated().map { i, r in (r - run.mean[i / 4]) / run.std[i / 4] })
+        let x = Tensor(
+            shape: [1, 2, 2, 2], data: raw.enumerated().map { i, r in (r - run.mean[i / 4]) / run.std[i / 4] })
         let y = Tensor(shape: [0])
         change.apply(x, into: y)
         for (i, r) in raw.enumerated() {
             XCTAssertEqual(y.data[i], (r - model.mean[i / 4]) / model.std[i / 4], accuracy: 1e-5)
         }
-        XCTAssertThrowsError(try InputRenormalization(from: run, to: nil, channels: 1, owner: "t.safetensors")) { error in
+        XCTAssertThrowsError(try InputRenormalization(from: run, to: nil, channels: 1, owner: "t.safetensors")) {
+            error in
             XCTAssertTrue("\(error)".hasPrefix("t.safetensors: "), "\(error)")
         }
     }
 }
 
-private func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+private func assertClose(
+    _ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }

@@ -17,14 +17,18 @@ final class AtomicFileTests: XCTestCase {
         let dir = try TempDir()
         let url = dir.url.appendingPathComponent("no-such-folder/metrics.jsonl")
         XCTAssertThrowsError(try AtomicFile.write(Data(), to: url)) { error in
-            XCTAssertEqual(error as? FileWriteError, .cannotCreate(file: url.path, folder: url.deletingLastPathComponent().path))
+            XCTAssertEqual(
+                error as? FileWriteError, .cannotCreate(file: url.path, folder: url.deletingLastPathComponent().path))
             XCTAssertEqual("\(error)", "\(url.path): cannot create a file in \(dir.path)/no-such-folder")
         }
     }
 
     func testEveryMessageIsOneLine() {
-        XCTAssertEqual("\(FileWriteError.writeFailed(file: "a.onnx", reason: "disk full\nretry"))", "a.onnx: write failed (disk full retry)")
-        XCTAssertEqual("\(FileWriteError.cannotRename(file: "b.svg"))", "b.svg: cannot rename the temporary file into place")
+        XCTAssertEqual(
+            "\(FileWriteError.writeFailed(file: "a.onnx", reason: "disk full\nretry"))",
+            "a.onnx: write failed (disk full retry)")
+        XCTAssertEqual(
+            "\(FileWriteError.cannotRename(file: "b.svg"))", "b.svg: cannot rename the temporary file into place")
     }
 }
 
@@ -45,12 +49,13 @@ final class StaleTemporaryTests: XCTestCase {
         let dir = try TempDir()
         let dead = try exitedProcessID()
         let stale = ".metrics.jsonl.tmp-\(dead)"
-        let running = ".metrics.jsonl.tmp-1"            // pid 1 always runs
-        let otherTarget = ".summary.json.tmp-\(dead)"   // another file's: left to its own next write
+        let running = ".metrics.jsonl.tmp-1"  // pid 1 always runs
+        let otherTarget = ".summary.json.tmp-\(dead)"  // another file's: left to its own next write
         let notAPid = ".metrics.jsonl.tmp-x\(dead)"
         for name in [stale, running, otherTarget, notAPid] { try dir.write(name, "half a file") }
         try AtomicFile.write(Data("{}\n".utf8), to: dir.url.appendingPathComponent("metrics.jsonl"))
-        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)),
-                       ["metrics.jsonl", running, otherTarget, notAPid])
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)),
+            ["metrics.jsonl", running, otherTarget, notAPid])
     }
 }

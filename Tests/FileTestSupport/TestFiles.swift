@@ -40,8 +40,10 @@ public func idxBytes(dtype: UInt8 = 0x08, dims: [Int], payload: [UInt8]) -> [UIn
 }
 
 /// Asserts that `body` throws an error whose description contains every one of `parts`.
-public func XCTAssertThrowsMessage<T>(_ body: @autoclosure () throws -> T, contains parts: [String],
-                               file: StaticString = #filePath, line: UInt = #line) {
+public func assertThrowsMessage<T>(
+    _ body: @autoclosure () throws -> T, contains parts: [String],
+    file: StaticString = #filePath, line: UInt = #line
+) {
     do {
         _ = try body()
         XCTFail("expected an error containing \(parts)", file: file, line: line)

@@ -13,17 +13,21 @@ import XCTest
 final class AllocationTests: XCTestCase {
     private func mlp() throws -> Sequential {
         try Sequential(
-            [Flatten(), Dense(inFeatures: 784, outFeatures: 256), ReLU(), Dropout(p: 0.2, rng: SplitMix64(seed: 1)),
-             Dense(inFeatures: 256, outFeatures: 10)],
+            [
+                Flatten(), Dense(inFeatures: 784, outFeatures: 256), ReLU(), Dropout(p: 0.2, rng: SplitMix64(seed: 1)),
+                Dense(inFeatures: 256, outFeatures: 10),
+            ],
             inputShape: [1, 28, 28])
     }
 
     private func cnn() throws -> Sequential {
         try Sequential(
-            [Conv2d(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 8), ReLU(),
-             MaxPool2d(kernelSize: 2), Conv2d(inChannels: 8, outChannels: 16, kernelSize: 3, padding: 1), ReLU(),
-             AvgPool2d(kernelSize: 2), Flatten(), Dropout(p: 0.3, rng: SplitMix64(seed: 2)),
-             Dense(inFeatures: 16 * 49, outFeatures: 32), ReLU(), Dense(inFeatures: 32, outFeatures: 10)],
+            [
+                Conv2d(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 8), ReLU(),
+                MaxPool2d(kernelSize: 2), Conv2d(inChannels: 8, outChannels: 16, kernelSize: 3, padding: 1), ReLU(),
+                AvgPool2d(kernelSize: 2), Flatten(), Dropout(p: 0.3, rng: SplitMix64(seed: 2)),
+                Dense(inFeatures: 16 * 49, outFeatures: 32), ReLU(), Dense(inFeatures: 32, outFeatures: 10),
+            ],
             inputShape: [1, 28, 28])
     }
 
@@ -31,8 +35,10 @@ final class AllocationTests: XCTestCase {
 
     /// Heap allocations made by `steps` training steps after `warmup` steps, and the parallel
     /// jobs handed to the worker threads meanwhile.
-    private func allocations(_ model: Sequential, _ optimizer: Optimizer, loss: Loss, batch: Int = 64,
-                             warmup: Int = 3, steps: Int = 5) -> (count: Int, jobs: Int) {
+    private func allocations(
+        _ model: Sequential, _ optimizer: Optimizer, loss: Loss, batch: Int = 64,
+        warmup: Int = 3, steps: Int = 5
+    ) -> (count: Int, jobs: Int) {
         kd_malloc_exclude_library("libopenblas")
         var rng = SplitMix64(seed: 9)
         for p in model.parameters { for i in p.value.data.indices { p.value.data[i] = rng.uniform(-0.1, 0.1) } }
@@ -51,8 +57,9 @@ final class AllocationTests: XCTestCase {
             case .crossEntropy:
                 _ = crossEntropy(logits: logits, labels: labels, gradient: gradient)
             case .distillation:
-                _ = distillationLoss(studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
-                                     temperature: 4, alpha: 0.9, gradient: gradient)
+                _ = distillationLoss(
+                    studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
+                    temperature: 4, alpha: 0.9, gradient: gradient)
             }
             model.accumulateGradients(gradient)
             optimizer.step(learningRate: 1e-3)
@@ -60,8 +67,10 @@ final class AllocationTests: XCTestCase {
         for _ in 0..<warmup { step() }
         let (before, jobsBefore, blasBefore) = (kd_malloc_count(), Parallel.dispatchedJobs, kd_malloc_excluded_count())
         for _ in 0..<steps { step() }
-        let (count, jobs, blas) = (kd_malloc_count() - before, Parallel.dispatchedJobs - jobsBefore,
-                                   kd_malloc_excluded_count() - blasBefore)
+        let (count, jobs, blas) = (
+            kd_malloc_count() - before, Parallel.dispatchedJobs - jobsBefore,
+            kd_malloc_excluded_count() - blasBefore
+        )
         print("[alloc] OpenBLAS's own allocations: \(blas)")
         return (count, jobs)
     }
@@ -85,27 +94,31 @@ final class AllocationTests: XCTestCase {
     func testMLPStepWithAdamAndKDAllocatesNothing() throws {
         try requireCounting()
         let model = try mlp()
-        assertStepsAllocateNothing("MLP 784-256-10 (dropout), KD loss, Adam", model, Adam(parameters: model.parameters),
-                                   loss: .distillation)
+        assertStepsAllocateNothing(
+            "MLP 784-256-10 (dropout), KD loss, Adam", model, Adam(parameters: model.parameters),
+            loss: .distillation)
     }
 
     func testCNNStepWithSGDAndCrossEntropyAllocatesNothing() throws {
         try requireCounting()
         let model = try cnn()
-        assertStepsAllocateNothing("CNN conv/BN/pool/dropout, CE loss, SGD Nesterov", model,
-                                   SGD(parameters: model.parameters, momentum: 0.9, nesterov: true), loss: .crossEntropy)
+        assertStepsAllocateNothing(
+            "CNN conv/BN/pool/dropout, CE loss, SGD Nesterov", model,
+            SGD(parameters: model.parameters, momentum: 0.9, nesterov: true), loss: .crossEntropy)
     }
 
     func testCNNStepWithAdamWAndKDAllocatesNothing() throws {
         try requireCounting()
         let model = try cnn()
-        assertStepsAllocateNothing("CNN, KD loss, AdamW", model, AdamW(parameters: model.parameters), loss: .distillation)
+        assertStepsAllocateNothing(
+            "CNN, KD loss, AdamW", model, AdamW(parameters: model.parameters), loss: .distillation)
     }
 
     /// `accumulateGradients` leaves exactly the parameter gradients `backward` leaves.
     func testAccumulateGradientsEqualsBackwardsParameterGradients() throws {
         for build in [mlp, cnn] {
-            let a = try build(), b = try build()
+            let a = try build()
+            let b = try build()
             var rng = SplitMix64(seed: 5)
             for (p, q) in zip(a.parameters, b.parameters) {
                 for i in p.value.data.indices { p.value.data[i] = rng.uniform(-0.2, 0.2) }

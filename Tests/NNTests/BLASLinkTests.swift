@@ -12,11 +12,13 @@ final class BLASLinkTests: XCTestCase {
         // procfs files report size 0, so read them as a stream.
         let handle = try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/self/maps"))
         let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        let mapped = Set(maps.split(separator: "\n").compactMap { line -> String? in
-            guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last,
-                path.hasSuffix("/libblas.so.3") else { return nil }
-            return String(path)
-        })
+        let mapped = Set(
+            maps.split(separator: "\n").compactMap { line -> String? in
+                guard let path = line.split(separator: " ", omittingEmptySubsequences: true).last,
+                    path.hasSuffix("/libblas.so.3")
+                else { return nil }
+                return String(path)
+            })
         XCTAssertEqual(mapped.count, 1, "exactly one libblas.so.3 mapped, found \(mapped)")
         let generic = try XCTUnwrap(
             ["/usr/lib/x86_64-linux-gnu/libblas.so.3", "/usr/lib/aarch64-linux-gnu/libblas.so.3"]

@@ -52,13 +52,15 @@ final class BatchNormTests: XCTestCase {
             let bn1 = BatchNorm1d(numFeatures: 3)
             randomizeParameters(bn1, seed: 10)
             bn1.runningVar.fill(0.7)
-            assertGradientsMatchFiniteDifferences(bn1, input: randomTensor([5, 3], seed: 11), training: training,
-                                                  epsilon: 1e-3, tolerance: 2e-3, "batchnorm1d \(mode)")
+            assertGradientsMatchFiniteDifferences(
+                bn1, input: randomTensor([5, 3], seed: 11), training: training,
+                epsilon: 1e-3, tolerance: 2e-3, "batchnorm1d \(mode)")
             let bn2 = BatchNorm2d(numFeatures: 2)
             randomizeParameters(bn2, seed: 12)
             bn2.runningMean.fill(0.2)
-            assertGradientsMatchFiniteDifferences(bn2, input: randomTensor([3, 2, 2, 3], seed: 13), training: training,
-                                                  epsilon: 1e-3, tolerance: 2e-3, "batchnorm2d \(mode)")
+            assertGradientsMatchFiniteDifferences(
+                bn2, input: randomTensor([3, 2, 2, 3], seed: 13), training: training,
+                epsilon: 1e-3, tolerance: 2e-3, "batchnorm2d \(mode)")
         }
     }
 

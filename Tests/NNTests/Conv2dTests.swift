@@ -1,6 +1,7 @@
-@testable import NN
 import TestSupport
 import XCTest
+
+@testable import NN
 
 /// Conv2d (im2col + sgemm) against PyTorch and finite differences.
 final class Conv2dTests: XCTestCase {
@@ -8,8 +9,9 @@ final class Conv2dTests: XCTestCase {
         for stride in [1, 2] {
             for padding in [0, 1] {
                 let conv = Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, stride: stride, padding: padding)
-                try assertLayerMatchesFixture(conv, "layer_conv2d_s\(stride)_p\(padding)",
-                                              label: "conv2d s\(stride) p\(padding)")
+                try assertLayerMatchesFixture(
+                    conv, "layer_conv2d_s\(stride)_p\(padding)",
+                    label: "conv2d s\(stride) p\(padding)")
             }
         }
     }
@@ -23,8 +25,9 @@ final class Conv2dTests: XCTestCase {
         for (stride, padding) in [(1, 1), (2, 0)] {
             let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: stride, padding: padding)
             randomizeParameters(conv, seed: 3)
-            assertGradientsMatchFiniteDifferences(conv, input: randomTensor([2, 2, 5, 6], seed: 4),
-                                                  "conv2d s\(stride) p\(padding)")
+            assertGradientsMatchFiniteDifferences(
+                conv, input: randomTensor([2, 2, 5, 6], seed: 4),
+                "conv2d s\(stride) p\(padding)")
         }
     }
 
@@ -41,8 +44,10 @@ final class Conv2dTests: XCTestCase {
         let dx = conv.backward(dy).clone()
         let dW = conv.weight.grad.clone()
         conv.weight.zeroGrad()
-        let count = x.featuresPerItem, outCount = dy.featuresPerItem
-        var ySingle: [Float] = [], dxSingle: [Float] = []
+        let count = x.featuresPerItem
+        let outCount = dy.featuresPerItem
+        var ySingle: [Float] = []
+        var dxSingle: [Float] = []
         for i in 0..<n {
             let xi = Tensor(shape: [1] + shape, data: Array(x.data[(i * count)..<((i + 1) * count)]))
             ySingle += conv.forward(xi, training: true).data
@@ -66,8 +71,9 @@ final class Conv2dTests: XCTestCase {
         XCTAssertEqual(conv.kind, "Conv2d")
         XCTAssertEqual(conv.weight.value.shape, [8, 1, 3, 3])
         XCTAssertEqual(try conv.outputShape(for: [1, 28, 28]), [8, 28, 28])
-        XCTAssertEqual(try Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2).outputShape(for: [3, 7, 9]),
-                       [4, 3, 4])
+        XCTAssertEqual(
+            try Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2).outputShape(for: [3, 7, 9]),
+            [4, 3, 4])
         XCTAssertEqual(conv.flops(for: [1, 28, 28]), 2 * 9 * 8 * 784 + 8 * 784)
     }
 }

@@ -8,8 +8,10 @@ import XCTest
 final class GEMMTests: XCTestCase {
     func testAllTransposeCasesMatchNaive() {
         var rng = SplitMix64(seed: 7)
-        let sizes = [(1, 1, 1), (3, 5, 7), (17, 1, 33), (1, 300, 97), (64, 65, 63), (128, 10, 784),
-                     (70, 300, 40), (300, 70, 41)]
+        let sizes = [
+            (1, 1, 1), (3, 5, 7), (17, 1, 33), (1, 300, 97), (64, 65, 63), (128, 10, 784),
+            (70, 300, 40), (300, 70, 41),
+        ]
         for (m, n, k) in sizes {
             for pad in [0, 3] {
                 for transA in [Transpose.none, .transposed] {
@@ -23,12 +25,16 @@ final class GEMMTests: XCTestCase {
                             let c0 = (0..<(m * ldc)).map { _ in rng.uniform(-1, 1) }
                             var fast = c0
                             var slow = c0
-                            sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                  beta: beta, c: &fast, ldc: ldc)
-                            naiveSgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
-                                       ldb: ldb, beta: beta, c: &slow, ldc: ldc)
+                            sgemm(
+                                transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                beta: beta, c: &fast, ldc: ldc)
+                            naiveSgemm(
+                                transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+                                ldb: ldb, beta: beta, c: &slow, ldc: ldc)
                             let diff = differences(fast, slow)
-                            XCTAssertLessThan(diff.maxRel, 1e-5, "m\(m) n\(n) k\(k) pad \(pad) \(transA) \(transB) a\(alpha) b\(beta)")
+                            XCTAssertLessThan(
+                                diff.maxRel, 1e-5, "m\(m) n\(n) k\(k) pad \(pad) \(transA) \(transB) a\(alpha) b\(beta)"
+                            )
                         }
                     }
                 }

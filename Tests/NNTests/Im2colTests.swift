@@ -1,5 +1,6 @@
-@testable import NN
 import XCTest
+
+@testable import NN
 
 /// im2col (and its "same"-window fast path) and col2im against their definitions.
 final class Im2colTests: XCTestCase {
@@ -34,7 +35,9 @@ final class Im2colTests: XCTestCase {
             // Poisoned output: every element must be written.
             var col = [Float](repeating: .nan, count: expected.count)
             x.withUnsafeBufferPointer { xp in
-                col.withUnsafeMutableBufferPointer { im2col(xp.baseAddress!, g, col: $0.baseAddress!, ldCol: g.outputPlane) }
+                col.withUnsafeMutableBufferPointer {
+                    im2col(xp.baseAddress!, g, col: $0.baseAddress!, ldCol: g.outputPlane)
+                }
             }
             XCTAssertEqual(col, expected, "im2col k\(k) p\(p) s\(s)")
 
@@ -43,7 +46,9 @@ final class Im2colTests: XCTestCase {
             var scratch = y
             var folded = [Float](repeating: 0, count: g.inputCount)
             scratch.withUnsafeMutableBufferPointer { yp in
-                folded.withUnsafeMutableBufferPointer { col2im(yp.baseAddress!, g, ldCol: g.outputPlane, image: $0.baseAddress!) }
+                folded.withUnsafeMutableBufferPointer {
+                    col2im(yp.baseAddress!, g, ldCol: g.outputPlane, image: $0.baseAddress!)
+                }
             }
             let left = zip(expected, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             let right = zip(x, folded).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }

@@ -3,7 +3,9 @@ import TestSupport
 import XCTest
 
 /// Copies fixture tensor `key` into `target`, failing (not resizing) on a shape mismatch.
-func load(_ target: Tensor, from fixture: Fixture, _ key: String, file: StaticString = #filePath, line: UInt = #line) throws {
+func load(_ target: Tensor, from fixture: Fixture, _ key: String, file: StaticString = #filePath, line: UInt = #line)
+    throws
+{
     let source = try fixture.tensor(key)
     XCTAssertEqual(target.shape, source.shape, "\(fixture.name): shape of \(key)", file: file, line: line)
     guard target.shape == source.shape else { return }
@@ -22,16 +24,18 @@ func assertLayerMatchesFixture(
     let fixture = try Fixture(name)
     let label = label ?? name
     let expectedParameters = fixture.file.names.filter { $0.hasPrefix("grad.") }.map { String($0.dropFirst(5)) }
-    XCTAssertEqual(layer.parameters.map(\.name).sorted(), expectedParameters.sorted(), "\(label): parameters",
-                   file: file, line: line)
+    XCTAssertEqual(
+        layer.parameters.map(\.name).sorted(), expectedParameters.sorted(), "\(label): parameters",
+        file: file, line: line)
     for p in layer.parameters {
         try load(p.value, from: fixture, p.name, file: file, line: line)
         p.zeroGrad()
     }
     let x = try fixture.tensor("x")
     let expectedY = try fixture.tensor("y")
-    XCTAssertEqual(try layer.outputShape(for: Array(x.shape.dropFirst())), Array(expectedY.shape.dropFirst()),
-                   "\(label): outputShape", file: file, line: line)
+    XCTAssertEqual(
+        try layer.outputShape(for: Array(x.shape.dropFirst())), Array(expectedY.shape.dropFirst()),
+        "\(label): outputShape", file: file, line: line)
     let y = layer.forward(x, training: training)
     assertMatches(y, expectedY, "\(label)/y", file: file, line: line)
     let dx = layer.backward(try fixture.tensor("dy"))
@@ -57,15 +61,18 @@ func randomizeParameters(_ layer: Layer, seed: UInt64, scale: Float = 0.5) {
 }
 
 /// Asserts that `body` throws a ShapeError whose message contains every one of `fragments`.
-func assertShapeError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                      _ body: () throws -> Any) {
+func assertShapeError(
+    _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
+    _ body: () throws -> Any
+) {
     do {
         _ = try body()
         XCTFail("expected a ShapeError mentioning \(fragments)", file: file, line: line)
     } catch let error as ShapeError {
         for fragment in fragments {
-            XCTAssertTrue(error.description.contains(fragment), "'\(error.description)' lacks '\(fragment)'",
-                          file: file, line: line)
+            XCTAssertTrue(
+                error.description.contains(fragment), "'\(error.description)' lacks '\(fragment)'",
+                file: file, line: line)
         }
     } catch {
         XCTFail("expected a ShapeError, got \(error)", file: file, line: line)

@@ -28,6 +28,7 @@ final class LearningRateScheduleTests: XCTestCase {
         let cosine = LearningRateSchedule.cosine(totalEpochs: 10, minLearningRate: 0.001, warmupEpochs: 2)
         XCTAssertEqual(cosine.learningRate(base: 0.1, epoch: 10), 0.001, accuracy: 1e-9)
         XCTAssertEqual(cosine.learningRate(base: 0.1, epoch: 25), 0.001, accuracy: 1e-9, "stays at the minimum")
-        XCTAssertEqual(LearningRateSchedule.step(stepSize: 2, gamma: 0.1).learningRate(base: 1, epoch: 5), 0.01, accuracy: 1e-9)
+        XCTAssertEqual(
+            LearningRateSchedule.step(stepSize: 2, gamma: 0.1).learningRate(base: 1, epoch: 5), 0.01, accuracy: 1e-9)
     }
 }

@@ -62,8 +62,10 @@ final class LossGradientCheckTests: XCTestCase {
             for (T, alpha): (Float, Float) in [(1, 0.5), (4, 0.9), (20, 0.5)] {
                 softTargets(teacherLogits: t, temperature: T, into: p)
                 check("KD \(kind.rawValue) T=\(T) alpha=\(alpha)", logits: s) {
-                    distillationLoss(studentLogits: $0, teacherTarget: p, labels: labels, temperature: T, alpha: alpha,
-                                     divergence: kind, labelSmoothing: 0.1, gradient: $1).total
+                    distillationLoss(
+                        studentLogits: $0, teacherTarget: p, labels: labels, temperature: T, alpha: alpha,
+                        divergence: kind, labelSmoothing: 0.1, gradient: $1
+                    ).total
                 }
             }
         }

@@ -34,10 +34,12 @@ final class LossTests: XCTestCase {
         for (name, logits) in [("", "s"), ("ext_", "s_ext")] {
             for smoothing: Float in [0, 0.1] {
                 let key = "ce_\(name)ls\(smoothing.key)"
-                let loss = crossEntropy(logits: try tensor(logits), labels: labels, labelSmoothing: smoothing, gradient: gradient)
+                let loss = crossEntropy(
+                    logits: try tensor(logits), labels: labels, labelSmoothing: smoothing, gradient: gradient)
                 assertMatches([loss], [try scalar(key)], "crossEntropy \(key)")
                 assertMatches(gradient, try tensor(key + "_grad"), "crossEntropy \(key) grad")
-                let valueOnly = crossEntropy(logits: try tensor(logits), labels: labels, labelSmoothing: smoothing, gradient: nil)
+                let valueOnly = crossEntropy(
+                    logits: try tensor(logits), labels: labels, labelSmoothing: smoothing, gradient: nil)
                 XCTAssertEqual(valueOnly, loss, "\(key): the value does not depend on asking for the gradient")
             }
         }
@@ -52,7 +54,8 @@ final class LossTests: XCTestCase {
                 for (name, logits) in [("soft", "s"), ("zero", "s"), ("ext", "s_ext")] {
                     let target = name == "zero" ? try tensor("p_zero") : try tensor("p_\(name)_T\(T.key)")
                     let key = "\(kind.rawValue)_\(name)_T\(T.key)"
-                    let value = divergence(kind, target: target, studentLogits: try tensor(logits), temperature: T, gradient: gradient)
+                    let value = divergence(
+                        kind, target: target, studentLogits: try tensor(logits), temperature: T, gradient: gradient)
                     assertMatches([value], [try scalar(key)], key)
                     assertMatches(gradient, try tensor(key + "_grad"), key + " grad")
                 }
@@ -69,7 +72,8 @@ final class LossTests: XCTestCase {
         assertMatches([forward], [try scalar("kl_soft_T1")], "KL(p||q)")
         assertMatches([reverse], [try scalar("reverse_kl_soft_T1")], "KL(q||p)")
         print("KL(p||q) = \(forward), KL(q||p) = \(reverse)")
-        XCTAssertGreaterThan(abs(forward - reverse), 0.1 * max(forward, reverse), "KL(p||q) = \(forward), KL(q||p) = \(reverse)")
+        XCTAssertGreaterThan(
+            abs(forward - reverse), 0.1 * max(forward, reverse), "KL(p||q) = \(forward), KL(q||p) = \(reverse)")
         XCTAssertEqual(Divergence(rawValue: "reverse_kl"), .reverseKL)
     }
 
@@ -84,7 +88,8 @@ final class LossTests: XCTestCase {
                     let loss = distillationLoss(
                         studentLogits: s, teacherTarget: target, labels: labels, temperature: T, alpha: alpha,
                         labelSmoothing: smoothing, gradient: gradient)
-                    assertMatches([loss.total, loss.soft, loss.hard], try tensor(key).data, key + " (total, soft, hard)")
+                    assertMatches(
+                        [loss.total, loss.soft, loss.hard], try tensor(key).data, key + " (total, soft, hard)")
                     assertMatches(gradient, try tensor(key + "_grad"), key + " grad")
                 }
             }
@@ -97,8 +102,10 @@ final class LossTests: XCTestCase {
         let p = try tensor("p_kd_T4")
         let (T, alpha): (Float, Float) = (4, 0.3)
         let gradient = Tensor(shape: [1])
-        _ = distillationLoss(studentLogits: s, teacherTarget: p, labels: labels, temperature: T, alpha: alpha, gradient: gradient)
-        let qT = Tensor(shape: [1]), q = Tensor(shape: [1])
+        _ = distillationLoss(
+            studentLogits: s, teacherTarget: p, labels: labels, temperature: T, alpha: alpha, gradient: gradient)
+        let qT = Tensor(shape: [1])
+        let q = Tensor(shape: [1])
         softmax(s, temperature: T, into: qT)
         softmax(s, into: q)
         let (B, K) = (s.shape[0], s.shape[1])
@@ -124,8 +131,9 @@ final class LossTests: XCTestCase {
             XCTAssertTrue(p.data.allSatisfy(\.isFinite), "soft targets T=\(T)")
             XCTAssertTrue(p.data.contains(0), "T=\(T): the target really has zeros")
             for kind in Divergence.allCases {
-                let loss = distillationLoss(studentLogits: s, teacherTarget: p, labels: labels, temperature: T, alpha: 0.5,
-                                            divergence: kind, labelSmoothing: 0.1, gradient: gradient)
+                let loss = distillationLoss(
+                    studentLogits: s, teacherTarget: p, labels: labels, temperature: T, alpha: 0.5,
+                    divergence: kind, labelSmoothing: 0.1, gradient: gradient)
                 XCTAssertTrue([loss.total, loss.soft, loss.hard].allSatisfy(\.isFinite), "\(kind) T=\(T): \(loss)")
                 XCTAssertGreaterThan(loss.total, 0, "\(kind) T=\(T)")
                 XCTAssertTrue(gradient.data.allSatisfy(\.isFinite), "\(kind) T=\(T) gradient")
@@ -134,7 +142,8 @@ final class LossTests: XCTestCase {
         logSoftmax(s, into: p)
         XCTAssertTrue(p.data.allSatisfy(\.isFinite), "log-softmax of ±1e4 stays finite: \(p)")
         // A logit 2e4 below the row maximum: log q = −2e4 − log(number of tied maxima ≤ K = 7).
-        XCTAssertEqual(p.data.min()!, -20_000 - log(7) / 2, accuracy: log(7) / 2, "log q of a logit 2e4 below the maximum")
+        XCTAssertEqual(
+            p.data.min()!, -20_000 - log(7) / 2, accuracy: log(7) / 2, "log q of a logit 2e4 below the maximum")
     }
 }
 

@@ -60,8 +60,9 @@ final class OptimizerTests: XCTestCase {
                 let expected = try fixture.tensor("\(config.name)_\(suffix)")
                 assertMatches(trajectory[i], expected.data, "\(config.name) \(suffix), all \(run.steps) steps")
                 let last = expected.count / run.steps
-                assertMatches(Array(trajectory[i].suffix(last)), Array(expected.data.suffix(last)),
-                              "\(config.name) \(suffix), final")
+                assertMatches(
+                    Array(trajectory[i].suffix(last)), Array(expected.data.suffix(last)),
+                    "\(config.name) \(suffix), final")
             }
         }
     }
@@ -82,16 +83,21 @@ final class OptimizerTests: XCTestCase {
             try resumed.loadState(saved)
             let tail = run.train(resumed, learningRate: config.learningRate, steps: 5..<10)
             for i in 0..<2 {
-                XCTAssertEqual(tail[i], Array(expected[i].suffix(tail[i].count)), "\(config.name) parameter \(i): resumed != straight")
+                XCTAssertEqual(
+                    tail[i], Array(expected[i].suffix(tail[i].count)),
+                    "\(config.name) parameter \(i): resumed != straight")
             }
         }
     }
 
     func testStateNames() {
-        let parameters = [Parameter(name: "weight", value: Tensor(shape: [2, 3])), Parameter(name: "bias", value: Tensor(shape: [2]))]
+        let parameters = [
+            Parameter(name: "weight", value: Tensor(shape: [2, 3])), Parameter(name: "bias", value: Tensor(shape: [2])),
+        ]
         XCTAssertEqual(SGD(parameters: parameters).stateTensors().map(\.name), ["step"])
-        XCTAssertEqual(SGD(parameters: parameters, momentum: 0.9).stateTensors().map(\.name),
-                       ["step", "0.momentum_buffer", "1.momentum_buffer"])
+        XCTAssertEqual(
+            SGD(parameters: parameters, momentum: 0.9).stateTensors().map(\.name),
+            ["step", "0.momentum_buffer", "1.momentum_buffer"])
         let adam = AdamW(parameters: parameters).stateTensors()
         XCTAssertEqual(adam.map(\.name), ["step", "0.exp_avg", "0.exp_avg_sq", "1.exp_avg", "1.exp_avg_sq"])
         XCTAssertEqual(adam.map(\.tensor.shape), [[1], [2, 3], [2, 3], [2], [2]])

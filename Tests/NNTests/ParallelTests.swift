@@ -1,6 +1,7 @@
-@testable import NN
 import Foundation
 import XCTest
+
+@testable import NN
 
 /// The worker pool: every element of every job is run exactly once, whatever the job sizes,
 /// the gaps between jobs (shorter and longer than the helpers' spin before they sleep), and
@@ -35,7 +36,7 @@ final class ParallelTests: XCTestCase {
     func testConcurrentCallersEachGetTheirWholeJob() {
         let (size, callers) = (2048, 4)
         let buffers = (0..<callers).map { _ in UnsafeMutablePointer<Int32>.allocate(capacity: size) }
-        defer { buffers.forEach { $0.deallocate() } }
+        defer { for buffer in buffers { buffer.deallocate() } }
         for buffer in buffers { buffer.initialize(repeating: 0, count: size) }
         DispatchQueue.concurrentPerform(iterations: callers) { caller in
             for _ in 0..<500 {

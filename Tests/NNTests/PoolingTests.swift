@@ -6,14 +6,16 @@ import XCTest
 final class PoolingTests: XCTestCase {
     func testMaxPoolMatchesPyTorch() throws {
         try assertLayerMatchesFixture(MaxPool2d(kernelSize: 2), "layer_maxpool_k2s2", label: "maxpool k2 s2")
-        try assertLayerMatchesFixture(MaxPool2d(kernelSize: 3, stride: 2, padding: 1), "layer_maxpool_k3s2p1",
-                                      label: "maxpool k3 s2 p1")
+        try assertLayerMatchesFixture(
+            MaxPool2d(kernelSize: 3, stride: 2, padding: 1), "layer_maxpool_k3s2p1",
+            label: "maxpool k3 s2 p1")
     }
 
     /// Repeated maxima: the gradient goes to the first one in the window, as in PyTorch.
     func testMaxPoolTiesGoToTheFirstMaximum() throws {
-        let fixture = try assertLayerMatchesFixture(MaxPool2d(kernelSize: 3, stride: 2, padding: 1),
-                                                    "layer_maxpool_ties", label: "maxpool ties")
+        let fixture = try assertLayerMatchesFixture(
+            MaxPool2d(kernelSize: 3, stride: 2, padding: 1),
+            "layer_maxpool_ties", label: "maxpool ties")
         let x = try fixture.tensor("x").data
         XCTAssertLessThan(Set(x).count, x.count / 4, "the fixture must hold many ties")
     }
@@ -54,8 +56,9 @@ final class PoolingTests: XCTestCase {
 
     func testAvgPoolMatchesPyTorch() throws {
         try assertLayerMatchesFixture(AvgPool2d(kernelSize: 2), "layer_avgpool_k2s2", label: "avgpool k2 s2")
-        try assertLayerMatchesFixture(AvgPool2d(kernelSize: 3, stride: 2, padding: 1), "layer_avgpool_k3s2p1",
-                                      label: "avgpool k3 s2 p1")
+        try assertLayerMatchesFixture(
+            AvgPool2d(kernelSize: 3, stride: 2, padding: 1), "layer_avgpool_k3s2p1",
+            label: "avgpool k3 s2 p1")
     }
 
     func testGradientsMatchFiniteDifferences() {
@@ -64,8 +67,9 @@ final class PoolingTests: XCTestCase {
         let values = rng.permutation(2 * 2 * 5 * 6).map { Float($0) * 0.1 }
         let x = Tensor(shape: [2, 2, 5, 6], data: values)
         assertGradientsMatchFiniteDifferences(MaxPool2d(kernelSize: 3, stride: 2, padding: 1), input: x, "maxpool")
-        assertGradientsMatchFiniteDifferences(AvgPool2d(kernelSize: 3, stride: 2, padding: 1),
-                                              input: randomTensor([2, 2, 5, 6], seed: 9), "avgpool")
+        assertGradientsMatchFiniteDifferences(
+            AvgPool2d(kernelSize: 3, stride: 2, padding: 1),
+            input: randomTensor([2, 2, 5, 6], seed: 9), "avgpool")
     }
 
     func testShapesErrorsAndFlops() throws {

@@ -47,8 +47,10 @@ final class SequentialModelTests: XCTestCase {
 
     func testCNNMatchesPyTorch() throws {
         let cnn = try Sequential(
-            [Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 4), ReLU(),
-             MaxPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 64, outFeatures: 5)],
+            [
+                Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 4), ReLU(),
+                MaxPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 64, outFeatures: 5),
+            ],
             inputShape: [2, 8, 8])
         XCTAssertEqual(cnn.layerInputShapes, [[2, 8, 8], [4, 8, 8], [4, 8, 8], [4, 8, 8], [4, 4, 4], [64]])
         XCTAssertEqual(cnn.stateDict.filter(\.isInteger).map(\.key), ["1.num_batches_tracked"])
@@ -58,13 +60,17 @@ final class SequentialModelTests: XCTestCase {
     func testMismatchedModelIsAShapeErrorNamingTheLayer() {
         assertShapeError(["layer 5 (Linear)", "100", "[64]"]) {
             try Sequential(
-                [Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 4), ReLU(),
-                 MaxPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 100, outFeatures: 5)],
+                [
+                    Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 4),
+                    ReLU(),
+                    MaxPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 100, outFeatures: 5),
+                ],
                 inputShape: [2, 8, 8])
         }
         assertShapeError(["layer 1 (BatchNorm2d)", "[8, H, W]"]) {
-            try Sequential([Conv2d(inChannels: 1, outChannels: 4, kernelSize: 3), BatchNorm2d(numFeatures: 8)],
-                           inputShape: [1, 8, 8])
+            try Sequential(
+                [Conv2d(inChannels: 1, outChannels: 4, kernelSize: 3), BatchNorm2d(numFeatures: 8)],
+                inputShape: [1, 8, 8])
         }
     }
 }

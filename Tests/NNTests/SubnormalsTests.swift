@@ -11,25 +11,25 @@ final class SubnormalsTests: XCTestCase {
 
     func testFlushToZeroMakesSubnormalResultsZeroOnTheCallingThread() throws {
         #if !(arch(x86_64) && canImport(Glibc))
-        throw XCTSkip("FTZ/DAZ are set on x86-64 with glibc only")
+            throw XCTSkip("FTZ/DAZ are set on x86-64 with glibc only")
         #else
-        let smallest = [Float.leastNormalMagnitude]
-        XCTAssertEqual(Self.half(smallest), Float.leastNormalMagnitude / 2, "IEEE: a subnormal result")
-        XCTAssertGreaterThan(Self.half(smallest), 0)
-        let results = ThreadResults()
-        let finished = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            let before = Subnormals.flushing
-            Subnormals.flushToZero()
-            results.set(before: before, after: Subnormals.flushing, product: Self.half(smallest))
-            finished.signal()
-        }
-        thread.start()
-        finished.wait()
-        XCTAssertFalse(results.before)
-        XCTAssertTrue(results.after)
-        XCTAssertEqual(results.product, 0, "FTZ: the subnormal half of the smallest normal becomes 0")
-        XCTAssertFalse(Subnormals.flushing, "the test's own thread is untouched")
+            let smallest = [Float.leastNormalMagnitude]
+            XCTAssertEqual(Self.half(smallest), Float.leastNormalMagnitude / 2, "IEEE: a subnormal result")
+            XCTAssertGreaterThan(Self.half(smallest), 0)
+            let results = ThreadResults()
+            let finished = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                let before = Subnormals.flushing
+                Subnormals.flushToZero()
+                results.set(before: before, after: Subnormals.flushing, product: Self.half(smallest))
+                finished.signal()
+            }
+            thread.start()
+            finished.wait()
+            XCTAssertFalse(results.before)
+            XCTAssertTrue(results.after)
+            XCTAssertEqual(results.product, 0, "FTZ: the subnormal half of the smallest normal becomes 0")
+            XCTAssertFalse(Subnormals.flushing, "the test's own thread is untouched")
         #endif
     }
 }

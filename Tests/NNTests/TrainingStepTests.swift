@@ -20,16 +20,22 @@ final class TrainingStepTests: XCTestCase {
         let seed = try fixture.meta("dropout_seed", as: UInt64.self)
         let p = try fixture.meta("dropout_p", as: Float.self)
         return try Sequential(
-            [Flatten(), Dense(inFeatures: 12, outFeatures: 16), ReLU(), Dropout(p: p, rng: SplitMix64(seed: seed)),
-             Dense(inFeatures: 16, outFeatures: 5)],
+            [
+                Flatten(), Dense(inFeatures: 12, outFeatures: 16), ReLU(), Dropout(p: p, rng: SplitMix64(seed: seed)),
+                Dense(inFeatures: 16, outFeatures: 5),
+            ],
             inputShape: [3, 2, 2])
     }
 
     private func makeCNN(_ fixture: Fixture) throws -> Sequential {
         try Sequential(
-            [Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(numFeatures: 4),
-             ReLU(), MaxPool2d(kernelSize: 2), Conv2d(inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1),
-             ReLU(), AvgPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 6, outFeatures: 5)],
+            [
+                Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1, bias: false),
+                BatchNorm2d(numFeatures: 4),
+                ReLU(), MaxPool2d(kernelSize: 2),
+                Conv2d(inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1),
+                ReLU(), AvgPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 6, outFeatures: 5),
+            ],
             inputShape: [2, 8, 8])
     }
 
@@ -65,8 +71,11 @@ final class TrainingStepTests: XCTestCase {
             let logits = model.forward(x, training: true)
             let loss: Float
             if let teacherTarget {
-                loss = distillationLoss(studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
-                                        temperature: 4, alpha: 0.7, gradient: gradient).total
+                loss =
+                    distillationLoss(
+                        studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
+                        temperature: 4, alpha: 0.7, gradient: gradient
+                    ).total
             } else {
                 loss = crossEntropy(logits: logits, labels: labels, gradient: gradient)
             }

@@ -52,7 +52,8 @@ final class WeightInitTests: XCTestCase {
         let m = try model([linear(256, 512), conv(64, 16, 3)], seed: 1, scheme: .pytorchDefault)
         for (key, fanIn, relativeTolerance) in [("0", 512, 0.015), ("1", 144, 0.05)] {
             let bound = 1 / Float(fanIn).squareRoot()
-            let parameters = Dictionary(uniqueKeysWithValues: m.namedParameters.map { ($0.key, $0.parameter.value.data) })
+            let parameters = Dictionary(
+                uniqueKeysWithValues: m.namedParameters.map { ($0.key, $0.parameter.value.data) })
             let weight = parameters["\(key).weight"]!
             let bias = parameters["\(key).bias"]!
             XCTAssertTrue(weight.allSatisfy { abs($0) <= bound }, "\(key).weight inside ±\(bound)")
@@ -60,14 +61,18 @@ final class WeightInitTests: XCTestCase {
             XCTAssertGreaterThan(bias.map(abs).max()!, 0.8 * bound, "\(key).bias spans its range")
             let (mean, variance) = moments(weight)
             let expected = Double(bound * bound) / 3
-            XCTAssertEqual(variance / expected, 1, accuracy: relativeTolerance, "\(key).weight variance \(variance) vs \(expected)")
-            XCTAssertEqual(mean, 0, accuracy: 5 * expected.squareRoot() / Double(weight.count).squareRoot(), "\(key).weight mean")
+            XCTAssertEqual(
+                variance / expected, 1, accuracy: relativeTolerance, "\(key).weight variance \(variance) vs \(expected)"
+            )
+            XCTAssertEqual(
+                mean, 0, accuracy: 5 * expected.squareRoot() / Double(weight.count).squareRoot(), "\(key).weight mean")
         }
     }
 
     func testBatchNormValuesAreExact() throws {
-        let bn = StubLayer("BatchNorm2d", parameters: ["weight": [8], "bias": [8]],
-                           buffers: ["running_mean", "running_var", "num_batches_tracked"], features: 8)
+        let bn = StubLayer(
+            "BatchNorm2d", parameters: ["weight": [8], "bias": [8]],
+            buffers: ["running_mean", "running_var", "num_batches_tracked"], features: 8)
         for scheme in WeightInit.allCases {
             let m = try model([bn], seed: 3, scheme: scheme)
             let state = Dictionary(uniqueKeysWithValues: m.stateDict.map { ($0.key, $0.value.data) })
@@ -81,7 +86,8 @@ final class WeightInitTests: XCTestCase {
 
     /// W·Wᵀ = I for wide weights (rows ≤ cols), Wᵀ·W = I for tall ones, conv flattened to [out, fan_in].
     func testOrthogonalGivesOrthonormalRowsOrColumns() throws {
-        let m = try model([linear(20, 50), linear(50, 20), conv(8, 4, 3), linear(16, 16)], seed: 11, scheme: .orthogonal)
+        let m = try model(
+            [linear(20, 50), linear(50, 20), conv(8, 4, 3), linear(16, 16)], seed: 11, scheme: .orthogonal)
         for (key, parameter) in m.namedParameters where key.hasSuffix("weight") {
             let rows = parameter.value.batch
             let cols = parameter.value.featuresPerItem
@@ -94,13 +100,15 @@ final class WeightInitTests: XCTestCase {
             for i in 0..<n {
                 identity[i * n + i] = 1
                 for j in 0..<n {
-                    gram[i * n + j] = Float((0..<length).reduce(0.0) { $0 + Double(element(i, $1)) * Double(element(j, $1)) })
+                    gram[i * n + j] = Float(
+                        (0..<length).reduce(0.0) { $0 + Double(element(i, $1)) * Double(element(j, $1)) })
                 }
             }
             assertMatches(gram, identity, tolerance: 1e-5, "orthogonal \(key) [\(rows), \(cols)] Gram")
         }
         let bias = m.namedParameters.first { $0.key == "0.bias" }!.parameter.value.data
-        XCTAssertTrue(bias.allSatisfy { abs($0) <= 1 / Float(50).squareRoot() }, "orthogonal scheme keeps the default bias")
+        XCTAssertTrue(
+            bias.allSatisfy { abs($0) <= 1 / Float(50).squareRoot() }, "orthogonal scheme keeps the default bias")
     }
 
     func testSameSeedSameBits() throws {
@@ -109,7 +117,8 @@ final class WeightInitTests: XCTestCase {
             let a = try model(layers(), seed: 42, scheme: scheme).stateDict.map(\.value.data)
             let b = try model(layers(), seed: 42, scheme: scheme).stateDict.map(\.value.data)
             let c = try model(layers(), seed: 43, scheme: scheme).stateDict.map(\.value.data)
-            XCTAssertEqual(a.map { $0.map(\.bitPattern) }, b.map { $0.map(\.bitPattern) }, "\(scheme): same seed, same bits")
+            XCTAssertEqual(
+                a.map { $0.map(\.bitPattern) }, b.map { $0.map(\.bitPattern) }, "\(scheme): same seed, same bits")
             XCTAssertNotEqual(a, c, "\(scheme): another seed, other values")
         }
     }

@@ -30,12 +30,32 @@ final class SafeTensorsRoundTripTests: XCTestCase {
         let cases: [(Data, String)] = [
             (Data([1, 2, 3]), "shorter than the 8-byte header length"),
             (header("[1]", buffer: 0), "header must be a JSON object"),
-            (header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", buffer: 4), "data buffer is 4 bytes"),
-            (header("{\"a\":{\"dtype\":\"Q8\",\"shape\":[1],\"data_offsets\":[0,1]}}", buffer: 1), "unknown dtype 'Q8'"),
-            (header("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", buffer: 8), "needs 3 x 4 bytes"),
-            (header("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", buffer: 2), "gap in the data buffer"),
-            (header("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},\"b\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", buffer: 2), "overlaps"),
-            (header("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", buffer: 2), "appears twice"),
+            (
+                header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", buffer: 4),
+                "data buffer is 4 bytes"
+            ),
+            (
+                header("{\"a\":{\"dtype\":\"Q8\",\"shape\":[1],\"data_offsets\":[0,1]}}", buffer: 1),
+                "unknown dtype 'Q8'"
+            ),
+            (
+                header("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", buffer: 8),
+                "needs 3 x 4 bytes"
+            ),
+            (
+                header("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}", buffer: 2),
+                "gap in the data buffer"
+            ),
+            (
+                header(
+                    "{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},\"b\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}",
+                    buffer: 2), "overlaps"
+            ),
+            (
+                header(
+                    "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,2]}}",
+                    buffer: 2), "appears twice"
+            ),
         ]
         for (bytes, message) in cases {
             XCTAssertThrowsError(try SafeTensorsFile(bytes: bytes)) { error in

@@ -47,7 +47,9 @@ public func assertMatches(
         return
     }
     let stats = differences(actual, expected)
-    print(String(format: "[fixture] %@: max abs %.3e, max rel %.3e (n=%d)", label, stats.maxAbs, stats.maxRel, actual.count))
+    print(
+        String(
+            format: "[fixture] %@: max abs %.3e, max rel %.3e (n=%d)", label, stats.maxAbs, stats.maxRel, actual.count))
     XCTAssertLessThanOrEqual(
         stats.maxRel, tolerance, "\(label): max rel \(stats.maxRel) (abs \(stats.maxAbs)) > \(tolerance)",
         file: file, line: line)

@@ -37,12 +37,16 @@ public func assertGradientsMatchFiniteDifferences(
     }
     func report(_ what: String, _ analytic: [Float], _ numeric: [Float]) {
         let stats = differences(analytic, numeric)
-        print(String(format: "[gradcheck] %@/%@: max abs %.3e, max rel %.3e (n=%d)",
-                     label, what, stats.maxAbs, stats.maxRel, analytic.count))
-        XCTAssertLessThanOrEqual(stats.maxRel, tolerance, "\(label)/\(what): finite differences disagree",
-                                 file: file, line: line)
-        XCTAssertTrue(numeric.contains { $0 != 0 }, "\(label)/\(what): all-zero gradient proves nothing",
-                      file: file, line: line)
+        print(
+            String(
+                format: "[gradcheck] %@/%@: max abs %.3e, max rel %.3e (n=%d)",
+                label, what, stats.maxAbs, stats.maxRel, analytic.count))
+        XCTAssertLessThanOrEqual(
+            stats.maxRel, tolerance, "\(label)/\(what): finite differences disagree",
+            file: file, line: line)
+        XCTAssertTrue(
+            numeric.contains { $0 != 0 }, "\(label)/\(what): all-zero gradient proves nothing",
+            file: file, line: line)
     }
 
     report("dx", analyticX, numeric(x))

@@ -13,20 +13,24 @@ final class CLIErrorTests: XCTestCase {
     }
 
     /// Runs kd and asserts failure with exactly one stderr line containing every fragment.
-    func assertFails(_ args: [String], mentioning fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertFails(
+        _ args: [String], mentioning fragments: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let result = try KDProcess.run(args, in: folder)
         XCTAssertNotEqual(result.status, 0, "kd \(args) should fail", file: file, line: line)
         let lines = result.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, "one line on stderr, got:\n\(result.stderr)", file: file, line: line)
         for fragment in fragments {
-            XCTAssertTrue(result.stderr.contains(fragment), "'\(fragment)' not in: \(result.stderr)", file: file, line: line)
+            XCTAssertTrue(
+                result.stderr.contains(fragment), "'\(fragment)' not in: \(result.stderr)", file: file, line: line)
         }
     }
 
     var models: String { KDProcess.root.appendingPathComponent("Models").path }
 
     func testBadArgumentIsOneLine() throws {
-        try assertFails(["distill", "--config", "x.yaml", "--epochs", "abc"], mentioning: ["'abc' is invalid", "--epochs"])
+        try assertFails(
+            ["distill", "--config", "x.yaml", "--epochs", "abc"], mentioning: ["'abc' is invalid", "--epochs"])
         try assertFails(["frobnicate"], mentioning: ["Unexpected argument 'frobnicate'"])
         let help = try KDProcess.run(["--help"], in: folder)
         XCTAssertEqual(help.status, 0)
@@ -38,17 +42,20 @@ final class CLIErrorTests: XCTestCase {
     }
 
     func testUnknownKeyNamesKeyAndLine() throws {
-        try write("""
+        try write(
+            """
             data: {source: fashion-mnist}
             teacher: {model: \(models)/mlp-teacher.yaml}
             student: {model: \(models)/mlp-student.yaml}
             distilation: {alpha: 0.5}
             """, to: "typo.yaml")
-        try assertFails(["distill", "--config", "typo.yaml"], mentioning: ["typo.yaml:4", "unknown key 'distilation'"])
+        try assertFails(
+            ["distill", "--config", "typo.yaml"], mentioning: ["typo.yaml:4", "unknown key 'distilation'"])
     }
 
     func testOutOfRangeValueNamesKey() throws {
-        try write("""
+        try write(
+            """
             teacher: {model: \(models)/mlp-teacher.yaml}
             student: {model: \(models)/mlp-student.yaml}
             distillation:
@@ -58,13 +65,17 @@ final class CLIErrorTests: XCTestCase {
     }
 
     func testMissingDataFolder() throws {
-        try write("""
+        try write(
+            """
             teacher: {model: \(models)/mlp-teacher.yaml}
             student: {model: \(models)/mlp-student.yaml}
             """, to: "ok.yaml")
-        try assertFails(["distill", "--config", "ok.yaml", "--data-dir", "/nonexistent/fmnist"], mentioning: ["/nonexistent/fmnist"])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs").path),
-                       "nothing is written when the data cannot be read")
+        try assertFails(
+            ["distill", "--config", "ok.yaml", "--data-dir", "/nonexistent/fmnist"], mentioning: ["/nonexistent/fmnist"]
+        )
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs").path),
+            "nothing is written when the data cannot be read")
     }
 
     func testTruncatedIDXFile() throws {
@@ -76,9 +87,14 @@ final class CLIErrorTests: XCTestCase {
         try images.write(to: data.appendingPathComponent("train-images-idx3-ubyte"))
         try Data([0, 0, 8, 1, 0, 0, 0, 10] + [UInt8](repeating: 1, count: 10))
             .write(to: data.appendingPathComponent("train-labels-idx1-ubyte"))
-        try assertFails(["evaluate", "--model", "x.safetensors", "--data", "idx:\(data.path)/train-images-idx3-ubyte,\(data.path)/train-labels-idx1-ubyte"],
-                        mentioning: ["x.safetensors"])
-        try write("""
+        try assertFails(
+            [
+                "evaluate", "--model", "x.safetensors", "--data",
+                "idx:\(data.path)/train-images-idx3-ubyte,\(data.path)/train-labels-idx1-ubyte",
+            ],
+            mentioning: ["x.safetensors"])
+        try write(
+            """
             data: {source: "idx:\(data.path)/train-images-idx3-ubyte,\(data.path)/train-labels-idx1-ubyte", validation: 2}
             teacher: {model: \(models)/mlp-teacher.yaml}
             """, to: "idx.yaml")
@@ -86,7 +102,8 @@ final class CLIErrorTests: XCTestCase {
     }
 
     func testCorruptCheckpoint() throws {
-        try Data("this is not a safetensors file at all".utf8).write(to: folder.appendingPathComponent("bad.safetensors"))
+        try Data("this is not a safetensors file at all".utf8).write(
+            to: folder.appendingPathComponent("bad.safetensors"))
         try assertFails(["evaluate", "--model", "bad.safetensors"], mentioning: ["bad.safetensors", "header"])
     }
 
@@ -97,15 +114,21 @@ final class CLIErrorTests: XCTestCase {
         bytes.append(Data(header.utf8))
         bytes.append(Data(count: 4))
         try bytes.write(to: folder.appendingPathComponent("plain.safetensors"))
-        try assertFails(["evaluate", "--model", "plain.safetensors"], mentioning: ["plain.safetensors", "model spec", "--spec SPEC"])
-        try assertFails(["export", "--model", "plain.safetensors", "--out", "x.onnx"], mentioning: ["plain.safetensors", "--spec SPEC"])
-        try assertFails(["evaluate", "--model", "plain.safetensors", "--spec", "\(models)/mlp-student.yaml"],
-                        mentioning: ["missing 1.weight", "unexpected 0.weight"])
+        try assertFails(
+            ["evaluate", "--model", "plain.safetensors"],
+            mentioning: ["plain.safetensors", "model spec", "--spec SPEC"])
+        try assertFails(
+            ["export", "--model", "plain.safetensors", "--out", "x.onnx"],
+            mentioning: ["plain.safetensors", "--spec SPEC"])
+        try assertFails(
+            ["evaluate", "--model", "plain.safetensors", "--spec", "\(models)/mlp-student.yaml"],
+            mentioning: ["missing 1.weight", "unexpected 0.weight"])
     }
 
     func testModelDataShapeMismatch() throws {
         try write("label,a,b,c\n1,0,0,1\n0,1,1,0\n", to: "tiny.csv")
-        try write("""
+        try write(
+            """
             data: {source: "csv:tiny.csv", validation: 1}
             teacher: {model: \(models)/mlp-teacher.yaml}
             """, to: "csv.yaml")

@@ -22,21 +22,23 @@ final class CompareTests: XCTestCase {
     func trainModel(_ name: String, normalize: String? = nil) throws -> String {
         let checkpoint = folder.appendingPathComponent("\(name).safetensors").path
         try """
-            name: \(name)
-            seed: 2
-            data: {source: "\(data)"\(normalize.map { ", normalize: \($0)" } ?? "")}
-            training: {epochs: 1, batch_size: 50, optimizer: {name: adam, lr: 0.002}}
-            teacher:
-              model: \(KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path)
-              checkpoint: \(checkpoint)
-            """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        name: \(name)
+        seed: 2
+        data: {source: "\(data)"\(normalize.map { ", normalize: \($0)" } ?? "")}
+        training: {epochs: 1, batch_size: 50, optimizer: {name: adam, lr: 0.002}}
+        teacher:
+          model: \(KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path)
+          checkpoint: \(checkpoint)
+        """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
         let result = try kd(["train", "--config", "\(name).yaml", "--out", "runs/\(name)", "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
         return checkpoint
     }
 
     /// The "models" array of `kd compare --json`'s output.
-    func models(_ result: KDProcess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+    func models(_ result: KDProcess.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [[String:
+        Any]]
+    {
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         return try XCTUnwrap(report?["models"] as? [[String: Any]], result.stdout, file: file, line: line)
@@ -45,11 +47,14 @@ final class CompareTests: XCTestCase {
     /// Plain PyTorch state_dicts (no kd metadata) take their architecture from --teacher-spec
     /// and --spec-for; without one the error names the option that gives it.
     func testPyTorchStateDictsWithSpecs() throws {
-        let teacher = InteropTests.teacher, spec = InteropTests.teacherSpec
-        let rows = try models(try kd([
-            "compare", "--teacher", teacher, "--teacher-spec", spec, "--model", "t2=\(teacher)", "--spec-for", "t2=\(spec)",
-            "--data", data, "--no-latency", "--json",
-        ]))
+        let teacher = InteropTests.teacher
+        let spec = InteropTests.teacherSpec
+        let rows = try models(
+            try kd([
+                "compare", "--teacher", teacher, "--teacher-spec", spec, "--model", "t2=\(teacher)", "--spec-for",
+                "t2=\(spec)",
+                "--data", data, "--no-latency", "--json",
+            ]))
         XCTAssertEqual(rows.map { $0["name"] as? String }, ["teacher", "t2"])
         let evaluate = try kd(["evaluate", "--model", teacher, "--spec", spec, "--data", data, "--json"])
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
@@ -61,10 +66,15 @@ final class CompareTests: XCTestCase {
         }
 
         for (arguments, option) in [
-            (["--teacher", teacher, "--model", "t2=\(teacher)", "--spec-for", "t2=\(spec)"],
-             "--teacher-spec SPEC or --spec-for teacher=SPEC"),
+            (
+                ["--teacher", teacher, "--model", "t2=\(teacher)", "--spec-for", "t2=\(spec)"],
+                "--teacher-spec SPEC or --spec-for teacher=SPEC"
+            ),
             (["--teacher", teacher, "--teacher-spec", spec, "--model", "t2=\(teacher)"], "--spec-for t2=SPEC"),
-            (["--teacher", teacher, "--teacher-spec", spec, "--student", teacher], "--student-spec SPEC or --spec-for student=SPEC"),
+            (
+                ["--teacher", teacher, "--teacher-spec", spec, "--student", teacher],
+                "--student-spec SPEC or --spec-for student=SPEC"
+            ),
         ] {
             let result = try kd(["compare"] + arguments + ["--data", data, "--no-latency"])
             XCTAssertEqual(result.status, 1, result.stderr)
@@ -84,29 +94,35 @@ final class CompareTests: XCTestCase {
         let plain = try trainModel("plain")
         let stripped = try stateDictOnly(normalized)
         let spec = KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path
-        let rows = try models(try kd([
-            "compare", "--teacher", normalized, "--model", "plain=\(plain)", "--model", "raw=\(stripped)",
-            "--model", "given=\(stripped)", "--spec-for", "raw=\(spec)", "--spec-for", "given=\(spec)",
-            "--normalize-for", "given=0.5/0.1", "--data", data, "--no-latency", "--json",
-        ]))
-        let accuracy = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["accuracy"] as? Double ?? -1) })
+        let rows = try models(
+            try kd([
+                "compare", "--teacher", normalized, "--model", "plain=\(plain)", "--model", "raw=\(stripped)",
+                "--model", "given=\(stripped)", "--spec-for", "raw=\(spec)", "--spec-for", "given=\(spec)",
+                "--normalize-for", "given=0.5/0.1", "--data", data, "--no-latency", "--json",
+            ]))
+        let accuracy = Dictionary(
+            uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0["accuracy"] as? Double ?? -1) })
         XCTAssertEqual(rows.first?["agreement_with_teacher"] as? Double, 1)
         XCTAssertEqual(accuracy["teacher"], try evaluateAccuracy([normalized]))
         XCTAssertEqual(accuracy["plain"], try evaluateAccuracy([plain]))
         XCTAssertEqual(accuracy["raw"], try evaluateAccuracy([stripped, "--spec", spec]))
         XCTAssertEqual(accuracy["given"], accuracy["teacher"])
-        XCTAssertEqual(try evaluateAccuracy([stripped, "--spec", spec, "--normalize-mean", "0.5", "--normalize-std", "0.1"]),
-                       accuracy["teacher"])
+        XCTAssertEqual(
+            try evaluateAccuracy([stripped, "--spec", spec, "--normalize-mean", "0.5", "--normalize-std", "0.1"]),
+            accuracy["teacher"])
         XCTAssertNotEqual(accuracy["raw"], accuracy["teacher"], "the normalisation makes a difference")
         print("[compare] accuracies: \(accuracy)")
 
-        for arguments in [["evaluate", "--model", normalized, "--normalize-mean", "0.5", "--normalize-std", "0.1"],
-                          ["compare", "--teacher", plain, "--model", "n=\(normalized)", "--normalize-for", "n=0.5/0.1"]] {
+        for arguments in [
+            ["evaluate", "--model", normalized, "--normalize-mean", "0.5", "--normalize-std", "0.1"],
+            ["compare", "--teacher", plain, "--model", "n=\(normalized)", "--normalize-for", "n=0.5/0.1"],
+        ] {
             let result = try kd(arguments + ["--data", data])
             XCTAssertEqual(result.status, 1, result.stderr)
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
-            XCTAssertTrue(result.stderr.contains("records its own input normalisation (kd.normalize); drop --normalize-"),
-                          result.stderr)
+            XCTAssertTrue(
+                result.stderr.contains("records its own input normalisation (kd.normalize); drop --normalize-"),
+                result.stderr)
         }
     }
 

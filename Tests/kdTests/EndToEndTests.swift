@@ -1,6 +1,6 @@
 import Distill
-import NN
 import Foundation
+import NN
 import SafeTensors
 import XCTest
 
@@ -41,7 +41,8 @@ final class EndToEndTests: XCTestCase {
 
         let train = try KDProcess.run(["train", "--config", "e2e.yaml", "--out", "runs/train"], in: folder)
         XCTAssertEqual(train.status, 0, train.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("teachers/mlp.safetensors").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent("teachers/mlp.safetensors").path))
         let teacherLines = try lines(folder.appendingPathComponent("runs/train/metrics.jsonl"))
         XCTAssertEqual(teacherLines.count, 2)
         XCTAssertEqual(teacherLines.map { $0["phase"] as? String }, ["teacher", "teacher"])
@@ -55,15 +56,18 @@ final class EndToEndTests: XCTestCase {
 
         let distill = try KDProcess.run(["distill", "--config", "e2e.yaml"], in: folder)
         XCTAssertEqual(distill.status, 0, distill.stderr)
-        XCTAssertTrue(distill.stdout.contains("teacher: loaded \(folder.path)/teachers/mlp.safetensors")
-            || distill.stdout.contains("/teachers/mlp.safetensors"), distill.stdout)
+        XCTAssertTrue(
+            distill.stdout.contains("teacher: loaded \(folder.path)/teachers/mlp.safetensors")
+                || distill.stdout.contains("/teachers/mlp.safetensors"), distill.stdout)
         XCTAssertFalse(distill.stdout.contains("training the teacher first"), distill.stdout)
         let run = folder.appendingPathComponent("runs/e2e")
         for file in ["config.yaml", "student.safetensors", "baseline.safetensors", "metrics.jsonl", "summary.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)
         }
         let metrics = try lines(run.appendingPathComponent("metrics.jsonl"))
-        XCTAssertEqual(metrics.map { $0["phase"] as? String }, ["student", "student", "student", "baseline", "baseline", "baseline"])
+        XCTAssertEqual(
+            metrics.map { $0["phase"] as? String },
+            ["student", "student", "student", "baseline", "baseline", "baseline"])
         XCTAssertNotNil(metrics[0]["loss_soft"] as? Double)
         XCTAssertNotNil(metrics[0]["val_acc"] as? Double)
         for row in ["teacher", "student", "baseline"] {
@@ -71,18 +75,24 @@ final class EndToEndTests: XCTestCase {
         }
 
         // <phase>.best.safetensors holds the epoch with the best validation accuracy.
-        let studentValidation = metrics.filter { $0["phase"] as? String == "student" }.compactMap { $0["val_acc"] as? Double }
+        let studentValidation = metrics.filter { $0["phase"] as? String == "student" }.compactMap {
+            $0["val_acc"] as? Double
+        }
         let best = try SafeTensorsFile(contentsOf: run.appendingPathComponent("student.best.safetensors"))
         XCTAssertEqual(Double(best.metadata["kd.val_acc"] ?? "") ?? -1, studentValidation.max() ?? -2, accuracy: 1e-12)
-        XCTAssertEqual(Int(best.metadata["kd.epoch"] ?? ""), (studentValidation.firstIndex(of: studentValidation.max()!) ?? -1) + 1)
+        XCTAssertEqual(
+            Int(best.metadata["kd.epoch"] ?? ""), (studentValidation.firstIndex(of: studentValidation.max()!) ?? -1) + 1
+        )
 
         let again = try KDProcess.run(["distill", "--config", "e2e.yaml"], in: folder)
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("--force"), again.stderr)
 
         let compare = try KDProcess.run(
-            ["compare", "--teacher", "teachers/mlp.safetensors", "--student", "runs/e2e/student.safetensors",
-             "--baseline", "runs/e2e/baseline.safetensors", "--json"], in: folder)
+            [
+                "compare", "--teacher", "teachers/mlp.safetensors", "--student", "runs/e2e/student.safetensors",
+                "--baseline", "runs/e2e/baseline.safetensors", "--json",
+            ], in: folder)
         XCTAssertEqual(compare.status, 0, compare.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(compare.stdout.utf8)) as? [String: Any]
         let models = report?["models"] as? [[String: Any]] ?? []
@@ -103,10 +113,14 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual((evaluation?["confusion"] as? [[Int]])?.flatMap { $0 }.reduce(0, +), 10000)
 
         let export = try KDProcess.run(
-            ["export", "--model", "runs/e2e/student.safetensors", "--format", "safetensors", "--out", "student.export.safetensors"],
+            [
+                "export", "--model", "runs/e2e/student.safetensors", "--format", "safetensors", "--out",
+                "student.export.safetensors",
+            ],
             in: folder)
         XCTAssertEqual(export.status, 0, export.stderr)
-        try assertPythonReproducesLogits(export: folder.appendingPathComponent("student.export.safetensors"), folder: folder)
+        try assertPythonReproducesLogits(
+            export: folder.appendingPathComponent("student.export.safetensors"), folder: folder)
     }
 
     /// Python (numpy + safetensors only) recomputes the exported model's logits on 256 test

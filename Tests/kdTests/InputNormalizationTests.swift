@@ -22,7 +22,8 @@ final class InputNormalizationTests: XCTestCase {
         let teacher = folder.appendingPathComponent("teacher.safetensors").path
         try config(normalize: ", normalize: {mean: [0.5], std: [0.1]}", teacher: teacher, epochs: 2)
             .write(to: folder.appendingPathComponent("train.yaml"), atomically: true, encoding: .utf8)
-        let train = try KDProcess.run(["train", "--config", "train.yaml", "--out", "runs/train", "--quiet"], in: folder)
+        let train = try KDProcess.run(
+            ["train", "--config", "train.yaml", "--out", "runs/train", "--quiet"], in: folder)
         XCTAssertEqual(train.status, 0, train.stderr)
 
         // The same 1000 test samples as the distillation's (test_limit with the same seed).
@@ -31,17 +32,20 @@ final class InputNormalizationTests: XCTestCase {
         let distill = try KDProcess.run(["distill", "--config", "distill.yaml", "--out", "runs/distill"], in: folder)
         XCTAssertEqual(distill.status, 0, distill.stderr)
         XCTAssertTrue(distill.stdout.contains("inputs renormalised as it was trained"), distill.stdout)
-        let summary = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: folder.appendingPathComponent("runs/distill/summary.json"))) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("runs/distill/summary.json"))) as? [String: Any]
         let models = try XCTUnwrap(summary?["models"] as? [[String: Any]])
         let teacherAccuracy = try XCTUnwrap(models.first { $0["name"] as? String == "teacher" }?["accuracy"] as? Double)
 
         // The teacher's own accuracy on those samples, computed from its training run's config.
-        let trainRun = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: folder.appendingPathComponent("runs/train/metrics.jsonl"))
-                .split(separator: UInt8(ascii: "\n")).last.map { Data($0) } ?? Data()) as? [String: Any]
+        let trainRun =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("runs/train/metrics.jsonl"))
+                    .split(separator: UInt8(ascii: "\n")).last.map { Data($0) } ?? Data()) as? [String: Any]
         let ownAccuracy = try XCTUnwrap(trainRun?["test_acc"] as? Double)
-        XCTAssertEqual(teacherAccuracy, ownAccuracy, accuracy: 1.5e-3, "teacher in distill vs its own last test accuracy")
+        XCTAssertEqual(
+            teacherAccuracy, ownAccuracy, accuracy: 1.5e-3, "teacher in distill vs its own last test accuracy")
         XCTAssertGreaterThan(teacherAccuracy, 0.7)
     }
 }

@@ -14,28 +14,39 @@ final class InteropTests: XCTestCase {
 
     /// PyTorch's accuracy for the fixture teacher, from the reference file's metadata.
     func pytorchAccuracy() throws -> Double {
-        let reference = try SafeTensorsFile(contentsOf: Self.fixtures.appendingPathComponent("pytorch_teacher_reference.safetensors"))
+        let reference = try SafeTensorsFile(
+            contentsOf: Self.fixtures.appendingPathComponent("pytorch_teacher_reference.safetensors"))
         return try XCTUnwrap(Double(reference.metadata["accuracy"] ?? ""))
     }
 
     func testEvaluatePyTorchTeacherGivesPyTorchAccuracy() throws {
         try SmallData.requireFashionMNIST()
-        let result = try KDProcess.run(["evaluate", "--model", Self.teacher, "--spec", Self.teacherSpec, "--json"], in: KDProcess.root)
+        let result = try KDProcess.run(
+            ["evaluate", "--model", Self.teacher, "--spec", Self.teacherSpec, "--json"], in: KDProcess.root)
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        print("[interop] kd evaluate of the PyTorch teacher: \(report?["accuracy"] ?? "?"), PyTorch: \(try pytorchAccuracy())")
+        print(
+            "[interop] kd evaluate of the PyTorch teacher: \(report?["accuracy"] ?? "?"), PyTorch: \(try pytorchAccuracy())"
+        )
         XCTAssertEqual(report?["samples"] as? Int, 10000)
         XCTAssertEqual(report?["accuracy"] as? Double, try pytorchAccuracy())
     }
 
     func testPyTorchTeacherWithWrongSpecFailsOnOneLine() throws {
         let result = try KDProcess.run(
-            ["evaluate", "--model", Self.teacher, "--spec", KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path],
+            [
+                "evaluate", "--model", Self.teacher, "--spec",
+                KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path,
+            ],
             in: KDProcess.root)
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("kd: error: "), result.stderr)
-        for part in ["missing 3.weight [10, 64], 3.bias [10];", "unexpected 0.weight [8, 1, 3, 3], 0.bias [8], 1.running_mean [8], 1.running_var [8], 1.num_batches_tracked [], 4.weight", "expected: 1.weight [64, 784]", "found: 0.weight [8, 1, 3, 3]"] {
+        for part in [
+            "missing 3.weight [10, 64], 3.bias [10];",
+            "unexpected 0.weight [8, 1, 3, 3], 0.bias [8], 1.running_mean [8], 1.running_var [8], 1.num_batches_tracked [], 4.weight",
+            "expected: 1.weight [64, 784]", "found: 0.weight [8, 1, 3, 3]",
+        ] {
             XCTAssertTrue(result.stderr.contains(part), "'\(part)' not in: \(result.stderr)")
         }
     }
@@ -45,7 +56,8 @@ final class InteropTests: XCTestCase {
         try SmallData.requireFashionMNIST()
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(atPath: Self.teacher, toPath: folder.appendingPathComponent("teacher.safetensors").path)
+        try FileManager.default.copyItem(
+            atPath: Self.teacher, toPath: folder.appendingPathComponent("teacher.safetensors").path)
         let config = """
             name: from-pytorch
             seed: 5
@@ -63,11 +75,14 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("teacher: loaded"), result.stdout)
         XCTAssertFalse(result.stdout.contains("training the teacher first"), result.stdout)
-        let summary = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: folder.appendingPathComponent("run/summary.json"))) as? [String: Any]
+        let summary =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("run/summary.json"))) as? [String: Any]
         let models = summary?["models"] as? [[String: Any]] ?? []
         XCTAssertEqual(models.map { $0["name"] as? String }, ["teacher", "student"])
-        print("[interop] distilled from the PyTorch teacher: \(models.map { "\($0["name"] ?? "?") \($0["accuracy"] ?? "?")" })")
+        print(
+            "[interop] distilled from the PyTorch teacher: \(models.map { "\($0["name"] ?? "?") \($0["accuracy"] ?? "?")" })"
+        )
         XCTAssertEqual(summary?["samples"] as? Int, 1000)
         XCTAssertGreaterThan(models.first?["accuracy"] as? Double ?? 0, 0.8)
         XCTAssertGreaterThan(models.last?["accuracy"] as? Double ?? 0, 0.6)
@@ -84,16 +99,21 @@ final class InteropTests: XCTestCase {
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let python = try pythonWithONNX()
-        let mlp = ModelSpec(name: "mlp-bn", input: [1, 28, 28], layers: [
-            .flatten, .linear(out: 64, bias: false), .batchNorm(eps: 1e-5, momentum: 0.1), .relu, .dropout(p: 0.3),
-            .linear(out: 10, bias: true),
-        ])
-        let cnn = ModelSpec(name: "cnn-bn-avg", input: [1, 28, 28], layers: [
-            .conv2d(out: 8, kernel: 3, stride: 1, padding: 1, bias: true), .batchNorm(eps: 1e-3, momentum: 0.1), .relu,
-            .maxPool2d(kernel: 3, stride: 2, padding: 1),
-            .conv2d(out: 16, kernel: 3, stride: 1, padding: 0, bias: false), .relu,
-            .avgPool2d(kernel: 3, stride: 2, padding: 1), .flatten, .dropout(p: 0.2), .linear(out: 10, bias: true),
-        ])
+        let mlp = ModelSpec(
+            name: "mlp-bn", input: [1, 28, 28],
+            layers: [
+                .flatten, .linear(out: 64, bias: false), .batchNorm(eps: 1e-5, momentum: 0.1), .relu, .dropout(p: 0.3),
+                .linear(out: 10, bias: true),
+            ])
+        let cnn = ModelSpec(
+            name: "cnn-bn-avg", input: [1, 28, 28],
+            layers: [
+                .conv2d(out: 8, kernel: 3, stride: 1, padding: 1, bias: true), .batchNorm(eps: 1e-3, momentum: 0.1),
+                .relu,
+                .maxPool2d(kernel: 3, stride: 2, padding: 1),
+                .conv2d(out: 16, kernel: 3, stride: 1, padding: 0, bias: false), .relu,
+                .avgPool2d(kernel: 3, stride: 2, padding: 1), .flatten, .dropout(p: 0.2), .linear(out: 10, bias: true),
+            ])
         let normalization = Normalization(mean: [0.286], std: [0.353])
         var cases: [(name: String, model: String, spec: String?, normalization: Normalization?)] = []
         for (spec, norm) in [(mlp, nil), (cnn, normalization)] as [(ModelSpec, Normalization?)] {
@@ -105,7 +125,8 @@ final class InteropTests: XCTestCase {
 
         for (name, model, spec, norm) in cases {
             let export = try KDProcess.run(
-                ["export", "--model", model, "--format", "onnx", "--out", "\(name).onnx"] + (spec.map { ["--spec", $0] } ?? []),
+                ["export", "--model", model, "--format", "onnx", "--out", "\(name).onnx"]
+                    + (spec.map { ["--spec", $0] } ?? []),
                 in: folder)
             XCTAssertEqual(export.status, 0, export.stderr)
             XCTAssertTrue(export.stdout.contains("exported \(name)"), export.stdout)
@@ -117,13 +138,15 @@ final class InteropTests: XCTestCase {
             // Batches of 64: a debug build grows layer buffers slowly the first time (Tensor.resize).
             let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: model), specPath: spec)
             XCTAssertEqual(checkpoint.normalization, norm)
-            let logits = Inference.logits(of: checkpoint.model, on: test.subset(Array(0..<n), name: "first \(n)"), batchSize: 64)
+            let logits = Inference.logits(
+                of: checkpoint.model, on: test.subset(Array(0..<n), name: "first \(n)"), batchSize: 64)
             var writer = SafeTensorsWriter()
             writer.add("x", shape: input.shape, floats: input.data)
             try writer.write(to: folder.appendingPathComponent("inputs.safetensors"))
 
             let script = KDProcess.root.appendingPathComponent("Tests/kdTests/python/onnx_run.py").path
-            let run = try KDProcess.runTool(python, [script, "\(name).onnx", "inputs.safetensors", "ort.safetensors"], in: folder)
+            let run = try KDProcess.runTool(
+                python, [script, "\(name).onnx", "inputs.safetensors", "ort.safetensors"], in: folder)
             XCTAssertEqual(run.status, 0, run.stderr)
             print("[interop] \(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
             let ort = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("ort.safetensors")).floats("logits")
@@ -139,8 +162,10 @@ final class InteropTests: XCTestCase {
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let saved = folder.appendingPathComponent("m.safetensors")
-        try randomCheckpoint(try ModelSpec.load(path: KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path),
-                             normalization: nil, seed: 1).save(to: saved)
+        try randomCheckpoint(
+            try ModelSpec.load(path: KDProcess.root.appendingPathComponent("Models/mlp-student.yaml").path),
+            normalization: nil, seed: 1
+        ).save(to: saved)
         let result = try KDProcess.run(
             ["export", "--model", saved.path, "--format", "onnx", "--out", "missing/m.onnx"], in: folder)
         XCTAssertEqual(result.status, 1)
@@ -169,7 +194,8 @@ final class InteropTests: XCTestCase {
     func pythonWithONNX() throws -> URL {
         let result = try KDProcess.runTool(
             URL(fileURLWithPath: "/bin/bash"),
-            [KDProcess.root.appendingPathComponent("scripts/python-env.sh").path, "onnx", "onnxruntime"], in: KDProcess.root)
+            [KDProcess.root.appendingPathComponent("scripts/python-env.sh").path, "onnx", "onnxruntime"],
+            in: KDProcess.root)
         XCTAssertEqual(result.status, 0, result.stderr)
         return URL(fileURLWithPath: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }

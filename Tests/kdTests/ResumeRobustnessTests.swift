@@ -12,9 +12,11 @@ extension ResumeTests {
     func testCrashAtEveryPhaseBoundaryResumesBitIdentical() throws {
         try writeConfig("c", teacherEpochs: 2)
         XCTAssertEqual(try kd(["distill", "-c", "c.yaml", "--out", "full"]).status, 0)
-        let points = ["teacher:1:start", "teacher:1:metrics", "teacher:2:checkpoint", "student:1:metrics",
-                      "student:1:checkpoint", "student:1:resume", "student:3:metrics", "student:3:resume",
-                      "baseline:1:start", "baseline:3:checkpoint"]
+        let points = [
+            "teacher:1:start", "teacher:1:metrics", "teacher:2:checkpoint", "student:1:metrics",
+            "student:1:checkpoint", "student:1:resume", "student:3:metrics", "student:3:resume",
+            "baseline:1:start", "baseline:3:checkpoint",
+        ]
         for (i, point) in points.enumerated() {
             let run = "crash-\(i)"
             let crashed = try kd(["distill", "-c", "c.yaml", "--out", run, "--crash-at", point])
@@ -31,10 +33,12 @@ extension ResumeTests {
     func damageResume(_ run: String, _ edit: (inout [String: Any]) -> Void) throws {
         let url = folder.appendingPathComponent("\(run)/student.resume.safetensors")
         let file = try SafeTensorsFile(contentsOf: url)
-        var position = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data((file.metadata["kd.resume"] ?? "").utf8)) as? [String: Any])
+        var position = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data((file.metadata["kd.resume"] ?? "").utf8)) as? [String: Any])
         edit(&position)
         var writer = SafeTensorsWriter(metadata: file.metadata)
-        writer.metadata["kd.resume"] = String(decoding: try JSONSerialization.data(withJSONObject: position), as: UTF8.self)
+        writer.metadata["kd.resume"] = String(
+            decoding: try JSONSerialization.data(withJSONObject: position), as: UTF8.self)
         for name in file.names {
             guard let info = file.tensors[name] else { continue }
             if info.dtype == .i64 {
@@ -56,16 +60,25 @@ extension ResumeTests {
             ("epoch", "'epoch' is 7, outside the run's 0...3 epochs", { $0["epoch"] = 7 }),
             ("epochs", "'epochs' is 5, the config says 3", { $0["epochs"] = 5 }),
             ("batch", "'batch' is 99, outside the 10 batches", { $0["batch"] = 99 }),
-            ("batch-end", "'batch' is 2", { $0["epoch"] = 3; $0["batch"] = 2 }),
+            (
+                "batch-end", "'batch' is 2",
+                {
+                    $0["epoch"] = 3
+                    $0["batch"] = 2
+                }
+            ),
             ("metrics", "'metricsLines' is 40, metrics.jsonl has", { $0["metricsLines"] = 40 }),
             ("metrics-epochs", "'metricsLines' covers 0 epochs of 'student'", { $0["metricsLines"] = 1 }),
             ("rng", "'batchRNG' is not a generator state", { $0["batchRNG"] = "x" }),
             ("parameters", "'parameterCount' is 12", { $0["parameterCount"] = 12 }),
-            ("sums", "'sums.seen' is 3", { position in
-                var sums = position["sums"] as? [String: Any] ?? [:]
-                sums["seen"] = 3
-                position["sums"] = sums
-            }),
+            (
+                "sums", "'sums.seen' is 3",
+                { position in
+                    var sums = position["sums"] as? [String: Any] ?? [:]
+                    sums["seen"] = 3
+                    position["sums"] = sums
+                }
+            ),
             ("missing", "'kd.resume' is not a valid resume position ('epoch' is missing)", { $0["epoch"] = nil }),
         ]
         let manager = FileManager.default
@@ -93,7 +106,8 @@ extension ResumeTests {
         XCTAssertTrue(bad.stderr.contains("bad.safetensors"), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("f-run").path))
 
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("teachers"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("teachers"), withIntermediateDirectories: true)
         let dir = try kd(["distill", "-c", "f.yaml", "--out", "f-run", "--teacher", "teachers"])
         XCTAssertEqual(dir.status, 1, dir.stderr)
         XCTAssertEqual(dir.stderr.split(separator: "\n").count, 1, dir.stderr)

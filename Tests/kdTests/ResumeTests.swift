@@ -11,37 +11,39 @@ final class ResumeTests: XCTestCase {
         folder = try KDProcess.temporaryFolder()
         // BatchNorm (running stats), dropout (its own generator) and SGD momentum: all state to restore.
         try """
-            input: [1, 28, 28]
-            layers:
-              - flatten
-              - linear: {out: 32}
-              - batchnorm
-              - relu
-              - dropout: {p: 0.3}
-              - linear: {out: 10}
-            """.write(to: folder.appendingPathComponent("small.yaml"), atomically: true, encoding: .utf8)
+        input: [1, 28, 28]
+        layers:
+          - flatten
+          - linear: {out: 32}
+          - batchnorm
+          - relu
+          - dropout: {p: 0.3}
+          - linear: {out: 10}
+        """.write(to: folder.appendingPathComponent("small.yaml"), atomically: true, encoding: .utf8)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     /// 601 - 100 = 501 training samples in batches of 50: 11 batches, the last of one sample is
     /// dropped because of BatchNorm.
-    func writeConfig(_ name: String, teacherEpochs: Int, schedule: String = "{name: cosine}", lr: String = "0.05") throws {
+    func writeConfig(_ name: String, teacherEpochs: Int, schedule: String = "{name: cosine}", lr: String = "0.05")
+        throws
+    {
         try """
-            name: \(name)
-            seed: 11
-            data: {source: fashion-mnist, limit: 601, test_limit: 200, validation: 100}
-            training:
-              epochs: 2
-              batch_size: 50
-              optimizer: {name: sgd, lr: \(lr), momentum: 0.9, nesterov: true}
-              schedule: \(schedule)
-            teacher: {model: small.yaml, training: {epochs: \(teacherEpochs)}}
-            student:
-              model: small.yaml
-              training: {epochs: 3, optimizer: {name: adam, lr: 0.003}}
-            distillation: {temperature: 3, alpha: 0.7, baseline: true}
-            """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        name: \(name)
+        seed: 11
+        data: {source: fashion-mnist, limit: 601, test_limit: 200, validation: 100}
+        training:
+          epochs: 2
+          batch_size: 50
+          optimizer: {name: sgd, lr: \(lr), momentum: 0.9, nesterov: true}
+          schedule: \(schedule)
+        teacher: {model: small.yaml, training: {epochs: \(teacherEpochs)}}
+        student:
+          model: small.yaml
+          training: {epochs: 3, optimizer: {name: adam, lr: 0.003}}
+        distillation: {temperature: 3, alpha: 0.7, baseline: true}
+        """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
     }
 
     func kd(_ args: [String]) throws -> KDProcess.Result { try KDProcess.run(args, in: folder) }
@@ -59,8 +61,9 @@ final class ResumeTests: XCTestCase {
 
     func assertSameResults(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
         for name in ["teacher", "student", "baseline"] {
-            XCTAssertEqual(try data("\(a)/\(name).safetensors"), try data("\(b)/\(name).safetensors"),
-                           "\(name).safetensors differs", file: file, line: line)
+            XCTAssertEqual(
+                try data("\(a)/\(name).safetensors"), try data("\(b)/\(name).safetensors"),
+                "\(name).safetensors differs", file: file, line: line)
         }
         XCTAssertEqual(try metrics(a), try metrics(b), "metrics.jsonl differs", file: file, line: line)
     }
@@ -78,7 +81,8 @@ final class ResumeTests: XCTestCase {
             XCTAssertEqual(stopped.status, 130, "\(point): \(stopped.stderr)")
             XCTAssertTrue(stopped.stderr.hasPrefix("kd: interrupted: stopped during"), stopped.stderr)
             XCTAssertTrue(stopped.stderr.contains("kd distill --resume"), stopped.stderr)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(run)/summary.json").path))
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(run)/summary.json").path))
             let resumed = try kd(["distill", "--resume", run])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
             XCTAssertTrue(resumed.stdout.contains("resuming at epoch"), resumed.stdout)
@@ -108,19 +112,24 @@ final class ResumeTests: XCTestCase {
     /// generations through files: both must resume to the same bytes as an uninterrupted run.
     func testSelfAndBornAgainResumeBitIdentical() throws {
         let cases: [(name: String, section: String, stop: String, files: [String])] = [
-            ("self", "distillation: {mode: self, alpha: 0.8, baseline: false}\nstudent: {model: small.yaml}",
-             "self:2:6", ["self"]),
-            ("ban", "distillation: {mode: born-again, generations: 2, baseline: false}\nteacher: {model: small.yaml, training: {epochs: 1}}",
-             "generation-2:1:3", ["generation-0", "generation-1", "generation-2"]),
+            (
+                "self", "distillation: {mode: self, alpha: 0.8, baseline: false}\nstudent: {model: small.yaml}",
+                "self:2:6", ["self"]
+            ),
+            (
+                "ban",
+                "distillation: {mode: born-again, generations: 2, baseline: false}\nteacher: {model: small.yaml, training: {epochs: 1}}",
+                "generation-2:1:3", ["generation-0", "generation-1", "generation-2"]
+            ),
         ]
         for c in cases {
             try """
-                name: \(c.name)
-                seed: 4
-                data: {source: fashion-mnist, limit: 601, test_limit: 200, validation: 100}
-                training: {epochs: 2, batch_size: 50, optimizer: {name: adam, lr: 0.003}}
-                \(c.section)
-                """.write(to: folder.appendingPathComponent("\(c.name).yaml"), atomically: true, encoding: .utf8)
+            name: \(c.name)
+            seed: 4
+            data: {source: fashion-mnist, limit: 601, test_limit: 200, validation: 100}
+            training: {epochs: 2, batch_size: 50, optimizer: {name: adam, lr: 0.003}}
+            \(c.section)
+            """.write(to: folder.appendingPathComponent("\(c.name).yaml"), atomically: true, encoding: .utf8)
             let full = try kd(["distill", "-c", "\(c.name).yaml", "--out", "\(c.name)-full"])
             XCTAssertEqual(full.status, 0, full.stderr)
             let stopped = try kd(["distill", "-c", "\(c.name).yaml", "--out", "\(c.name)-part", "--stop-after", c.stop])
@@ -129,8 +138,9 @@ final class ResumeTests: XCTestCase {
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
             XCTAssertTrue(resumed.stdout.contains("resuming at epoch"), resumed.stdout)
             for file in c.files {
-                XCTAssertEqual(try data("\(c.name)-full/\(file).safetensors"), try data("\(c.name)-part/\(file).safetensors"),
-                               "\(c.name): \(file).safetensors differs")
+                XCTAssertEqual(
+                    try data("\(c.name)-full/\(file).safetensors"), try data("\(c.name)-part/\(file).safetensors"),
+                    "\(c.name): \(file).safetensors differs")
             }
             XCTAssertEqual(try metrics("\(c.name)-full"), try metrics("\(c.name)-part"), "\(c.name): metrics differ")
         }
@@ -163,7 +173,9 @@ final class ResumeTests: XCTestCase {
         try process.run()
         let metricsFile = folder.appendingPathComponent("part/metrics.jsonl")
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, ((try? String(contentsOf: metricsFile, encoding: .utf8)) ?? "").split(separator: "\n").count < 2 {
+        while Date() < deadline,
+            ((try? String(contentsOf: metricsFile, encoding: .utf8)) ?? "").split(separator: "\n").count < 2
+        {
             usleep(2_000)
         }
         kill(process.processIdentifier, SIGINT)
@@ -171,7 +183,9 @@ final class ResumeTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130, stderr)
         XCTAssertTrue(stderr.hasPrefix("kd: interrupted: stopped during teacher epoch"), stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("part/teacher.resume.safetensors").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(
+                atPath: folder.appendingPathComponent("part/teacher.resume.safetensors").path))
         let linesAtStop = try metrics("part").count
         XCTAssertLessThan(linesAtStop, 12, "interrupted before the end")
         let resumed = try kd(["train", "--resume", "part"])

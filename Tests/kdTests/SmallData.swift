@@ -12,10 +12,12 @@ enum SmallData {
         let splits = try DataSplits.load(DataConfig(source: .fashionMNIST, limit: train), seed: 0, dataDir: nil)
         let testSet = try TestData.load(source: "fashion-mnist", dataDirectory: nil)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try write(splits.train, count: train, images: folder.appendingPathComponent("train-images-idx3-ubyte"),
-                  labels: folder.appendingPathComponent("train-labels-idx1-ubyte"))
-        try write(testSet, count: test, images: folder.appendingPathComponent("t10k-images-idx3-ubyte"),
-                  labels: folder.appendingPathComponent("t10k-labels-idx1-ubyte"))
+        try write(
+            splits.train, count: train, images: folder.appendingPathComponent("train-images-idx3-ubyte"),
+            labels: folder.appendingPathComponent("train-labels-idx1-ubyte"))
+        try write(
+            testSet, count: test, images: folder.appendingPathComponent("t10k-images-idx3-ubyte"),
+            labels: folder.appendingPathComponent("t10k-labels-idx1-ubyte"))
     }
 
     /// Skips the calling test when the Debian package dataset-fashion-mnist is not installed.

@@ -10,10 +10,12 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let selector = data[0]
     let headers: [CSVOptions.Header] = [.auto, .present, .absent]
     let shapes: [[Int]?] = [nil, [2], [1, 2, 2], [0]]
-    let options = CSVOptions(labelColumn: Int(selector >> 4 & 3), header: headers[Int(selector % 3)],
-                             scale: 255, shape: shapes[Int(selector >> 2 & 3)])
+    let options = CSVOptions(
+        labelColumn: Int(selector >> 4 & 3), header: headers[Int(selector % 3)],
+        scale: 255, shape: shapes[Int(selector >> 2 & 3)])
     if let table = try? CSVReader.parse(bytes: bytes, file: "fuzz.csv", options: options) {
-        precondition(table.samples.count == table.rowsRead * table.sampleShape.reduce(1, *), "samples do not match the labels")
+        precondition(
+            table.samples.count == table.rowsRead * table.sampleShape.reduce(1, *), "samples do not match the labels")
     }
     return 0
 }

@@ -1,6 +1,6 @@
 import Distill
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import NN
 
 /// Run config and model spec YAML: the first byte picks the parser; a model spec that parses is

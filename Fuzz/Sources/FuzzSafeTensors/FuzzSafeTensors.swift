@@ -1,6 +1,6 @@
 import Distill
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import SafeTensors
 
 /// safetensors reader and checkpoint loading: any bytes must parse or throw, never crash.

@@ -21,8 +21,10 @@ public struct Checkpoint {
     /// Everything else in `__metadata__` (role, ...).
     public let metadata: [String: String]
 
-    public init(model: Sequential, spec: ModelSpec, normalization: Normalization? = nil, metadata: [String: String] = [:],
-                recordsNormalization: Bool = true) {
+    public init(
+        model: Sequential, spec: ModelSpec, normalization: Normalization? = nil, metadata: [String: String] = [:],
+        recordsNormalization: Bool = true
+    ) {
         self.model = model
         self.spec = spec
         self.normalization = normalization
@@ -64,15 +66,19 @@ public struct Checkpoint {
     /// Loads a checkpoint. `spec`, when given, wins over the embedded one; `fallbackSpec` is used
     /// only when the file has none (a plain PyTorch `save_file(model.state_dict())`, e.g. a
     /// teacher named in a run config with `teacher.model`). A file with neither is an error.
-    public static func load(from url: URL, spec given: ModelSpec? = nil, fallbackSpec: ModelSpec? = nil) throws -> Checkpoint {
+    public static func load(from url: URL, spec given: ModelSpec? = nil, fallbackSpec: ModelSpec? = nil) throws
+        -> Checkpoint
+    {
         let file = try SafeTensorsFile(contentsOf: url)
         return try load(file: file, path: url.path, spec: given, fallbackSpec: fallbackSpec)
     }
 
     /// Builds the checkpoint's model from a parsed file; `path` names it in messages. `given`
     /// wins over the embedded spec; `fallbackSpec` is used only when the file has none.
-    public static func load(file: SafeTensorsFile, path: String, spec given: ModelSpec? = nil,
-                            fallbackSpec: ModelSpec? = nil) throws -> Checkpoint {
+    public static func load(
+        file: SafeTensorsFile, path: String, spec given: ModelSpec? = nil,
+        fallbackSpec: ModelSpec? = nil
+    ) throws -> Checkpoint {
         let spec: ModelSpec
         if let given {
             spec = given
@@ -101,14 +107,17 @@ public struct Checkpoint {
         let recorded = metadata[specKey] != nil || metadata[normalizationKey] != nil
         metadata[specKey] = nil
         metadata[normalizationKey] = nil
-        return Checkpoint(model: model, spec: spec, normalization: normalization, metadata: metadata,
-                          recordsNormalization: recorded)
+        return Checkpoint(
+            model: model, spec: spec, normalization: normalization, metadata: metadata,
+            recordsNormalization: recorded)
     }
 
     /// Copies every state_dict tensor of `file` into `model`; names and shapes must match
     /// exactly, or the error (one line) says what differs, then lists every name and shape the
     /// spec expects and the file holds.
-    static func loadStateDict(_ file: SafeTensorsFile, into model: Sequential, path: String, specName: String = "") throws {
+    static func loadStateDict(_ file: SafeTensorsFile, into model: Sequential, path: String, specName: String = "")
+        throws
+    {
         let expected = model.stateDict
         let expectedKeys = Set(expected.map(\.key))
         func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
@@ -122,7 +131,9 @@ public struct Checkpoint {
             }
             return key(a) < key(b)
         }
-        let unexpected = names.filter { !expectedKeys.contains($0) }.map { "\($0) \(shape(file.tensors[$0]?.shape ?? []))" }
+        let unexpected = names.filter { !expectedKeys.contains($0) }.map {
+            "\($0) \(shape(file.tensors[$0]?.shape ?? []))"
+        }
         var problems: [String] = []
         if !missing.isEmpty { problems.append("missing \(missing.joined(separator: ", "))") }
         if !unexpected.isEmpty { problems.append("unexpected \(unexpected.joined(separator: ", "))") }
@@ -138,7 +149,8 @@ public struct Checkpoint {
             let spec = specName.isEmpty ? "the model spec" : "model spec '\(specName)'"
             let wanted = expected.map { "\($0.key) \(shape($0.value.shape))" }.joined(separator: ", ")
             let found = names.map { "\($0) \(shape(file.tensors[$0]?.shape ?? []))" }.joined(separator: ", ")
-            throw CheckpointError.tensorMismatch(file: path, spec: spec, problems: problems, expected: wanted, found: found)
+            throw CheckpointError.tensorMismatch(
+                file: path, spec: spec, problems: problems, expected: wanted, found: found)
         }
         for entry in expected {
             let values = try file.floats(entry.key)

@@ -16,15 +16,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
 
     public var description: String {
         switch self {
-        case let .invalidEmbeddedSpec(file, reason):
+        case .invalidEmbeddedSpec(let file, let reason):
             return "\(file): the embedded model spec is invalid (\(reason))"
-        case let .missingSpec(file):
-            return "\(file): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict"
-        case let .invalidNormalization(file):
+        case .missingSpec(let file):
+            return
+                "\(file): no kd model spec in the file; give the architecture (a model spec) for a plain PyTorch state_dict"
+        case .invalidNormalization(let file):
             return "\(file): metadata '\(Checkpoint.normalizationKey)' is not {\"mean\": [...], \"std\": [...]}"
-        case let .nonFiniteTensor(file, tensor):
+        case .nonFiniteTensor(let file, let tensor):
             return "\(file): tensor '\(tensor)' holds NaN or infinite values; this model cannot teach"
-        case let .tensorMismatch(file, spec, problems, expected, found):
+        case .tensorMismatch(let file, let spec, let problems, let expected, let found):
             return "\(file): tensors do not match \(spec): " + problems.joined(separator: "; ")
                 + " (expected: \(expected); found: \(found))"
         }

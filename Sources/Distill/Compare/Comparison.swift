@@ -25,7 +25,8 @@ public struct ModelReport {
         [
             "name": name, "parameters": parameters, "bytes": bytes, "mflops_per_sample": megaFlopsPerSample,
             "accuracy": accuracy, "agreement_with_teacher": agreement, "kl_from_teacher": klFromTeacher,
-            "ece": expectedCalibrationError, "non_finite_outputs": nonFiniteOutputs, "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
+            "ece": expectedCalibrationError, "non_finite_outputs": nonFiniteOutputs,
+            "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
             "latency_ms_per_sample_batch256": latencyBatch256.map { $0 as Any } ?? NSNull(),
         ]
     }
@@ -47,13 +48,16 @@ public struct Comparison {
         softmax(teacherLogits, into: teacherProbabilities)
         let teacherTop = teacherLogits.argmaxPerRow()
         reports = models.enumerated().map { index, entry in
-            let (name, model) = (entry.name, entry.model)
-            let logits = index == 0 ? teacherLogits : Inference.logits(of: model, on: dataset, renormalizing: entry.input)
+            let model = entry.model
+            let logits =
+                index == 0 ? teacherLogits : Inference.logits(of: model, on: dataset, renormalizing: entry.input)
             let metrics = ClassificationMetrics(logits: logits, labels: dataset.labels)
             let top = logits.argmaxPerRow()
             let agree = zip(top, teacherTop).filter { $0 == $1 }.count
-            let kl = dataset.count > 0
-                ? divergence(.kl, target: teacherProbabilities, studentLogits: logits, temperature: 1, gradient: nil) : 0
+            let kl =
+                dataset.count > 0
+                ? divergence(.kl, target: teacherProbabilities, studentLogits: logits, temperature: 1, gradient: nil)
+                : 0
             let latency = measureLatency ? Latency.measure(model, sample: dataset) : nil
             return ModelReport(
                 name: entry.name, parameters: model.parameterCount,
@@ -77,16 +81,19 @@ public struct Comparison {
     public var table: String {
         let header = ["model", "params", "size", "MFLOPs", "accuracy", "agree", "KL(t||m)", "ECE", "ms@1", "ms/s@256"]
         let rows = reports.map { r in
-            [r.name, "\(r.parameters)", ByteCount.format(r.bytes), String(format: "%.3f", r.megaFlopsPerSample),
-             String(format: "%.2f%%", 100 * r.accuracy), String(format: "%.2f%%", 100 * r.agreement),
-             String(format: "%.4f", r.klFromTeacher), String(format: "%.4f", r.expectedCalibrationError),
-             r.latencyBatch1.map { String(format: "%.3f", $0) } ?? "-",
-             r.latencyBatch256.map { String(format: "%.4f", $0) } ?? "-"]
+            [
+                r.name, "\(r.parameters)", ByteCount.format(r.bytes), String(format: "%.3f", r.megaFlopsPerSample),
+                String(format: "%.2f%%", 100 * r.accuracy), String(format: "%.2f%%", 100 * r.agreement),
+                String(format: "%.4f", r.klFromTeacher), String(format: "%.4f", r.expectedCalibrationError),
+                r.latencyBatch1.map { String(format: "%.3f", $0) } ?? "-",
+                r.latencyBatch256.map { String(format: "%.4f", $0) } ?? "-",
+            ]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                c == 0
+                    ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[c] - cell.count) + cell
             }.joined(separator: "  ")
         }

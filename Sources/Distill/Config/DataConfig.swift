@@ -10,8 +10,8 @@ public enum ValidationSplit: Equatable, Sendable {
     /// The number of samples held out of a pool of `n`.
     public func size(of n: Int) -> Int {
         switch self {
-        case let .count(k): return k
-        case let .fraction(f): return Int((Double(n) * f).rounded(.down))
+        case .count(let k): return k
+        case .fraction(let f): return Int((Double(n) * f).rounded(.down))
         }
     }
 }
@@ -41,8 +41,10 @@ public struct DataConfig: Equatable, Sendable {
     /// CSV reading options (for csv: sources).
     public var csv: CSVOptions
 
-    public init(source: DataSource = .fashionMNIST, validation: ValidationSplit? = nil, limit: Int? = nil,
-                testLimit: Int? = nil, normalize: Normalization? = nil, csv: CSVOptions = CSVOptions()) {
+    public init(
+        source: DataSource = .fashionMNIST, validation: ValidationSplit? = nil, limit: Int? = nil,
+        testLimit: Int? = nil, normalize: Normalization? = nil, csv: CSVOptions = CSVOptions()
+    ) {
         self.source = source
         self.validation = validation
         self.limit = limit

@@ -62,7 +62,9 @@ public struct ModelSpec: Equatable, Codable, Sendable {
     public static let initSchemes = ["default", "orthogonal"]
 
     enum CodingKeys: String, CodingKey {
-        case name, input, initScheme = "init", layers
+        case name, input
+        case initScheme = "init"
+        case layers
     }
 
     public init(name: String, input: [Int], initScheme: String = "default", layers: [LayerSpec]) {
@@ -101,19 +103,25 @@ public struct ModelSpec: Equatable, Codable, Sendable {
 
     /// The first value outside the rules the YAML reader applies (`SpecRule`), or nil.
     func validationProblem() -> String? {
-        if input.isEmpty || !input.allSatisfy(SpecRule.size.test) { return "input \(input) must be a non-empty list of \(SpecRule.size.text)s" }
+        if input.isEmpty || !input.allSatisfy(SpecRule.size.test) {
+            return "input \(input) must be a non-empty list of \(SpecRule.size.text)s"
+        }
         if !Self.initSchemes.contains(initScheme) { return "unknown init '\(initScheme)'" }
         if layers.isEmpty { return "no layers" }
-        if layers.count > Self.maxLayers { return "\(layers.count) layers, more than the \(Self.maxLayers) a spec may have" }
+        if layers.count > Self.maxLayers {
+            return "\(layers.count) layers, more than the \(Self.maxLayers) a spec may have"
+        }
         for (i, layer) in layers.enumerated() {
             let ok: Bool
             switch layer {
-            case let .linear(out, _): ok = SpecRule.size.test(out)
-            case let .conv2d(out, k, s, p, _): ok = [out, k, s].allSatisfy(SpecRule.size.test) && SpecRule.offset.test(p)
-            case let .maxPool2d(k, s, p), let .avgPool2d(k, s, p):
+            case .linear(let out, _): ok = SpecRule.size.test(out)
+            case .conv2d(let out, let k, let s, let p, _):
+                ok = [out, k, s].allSatisfy(SpecRule.size.test) && SpecRule.offset.test(p)
+            case .maxPool2d(let k, let s, let p), .avgPool2d(let k, let s, let p):
                 ok = SpecRule.size.test(k) && SpecRule.size.test(s) && SpecRule.poolingPadding(kernel: k).test(p)
-            case let .batchNorm(eps, momentum): ok = SpecRule.eps.test(Double(eps)) && SpecRule.momentum.test(Double(momentum))
-            case let .dropout(p): ok = SpecRule.dropout.test(Double(p))
+            case .batchNorm(let eps, let momentum):
+                ok = SpecRule.eps.test(Double(eps)) && SpecRule.momentum.test(Double(momentum))
+            case .dropout(let p): ok = SpecRule.dropout.test(Double(p))
             case .relu, .flatten: ok = true
             }
             if !ok { return "layers[\(i)] (\(layer.kind)) has a value out of range: \(layer)" }
@@ -152,7 +160,9 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         let name = try m.value("name")?.string() ?? defaultName
         let inputValue = try m.required("input")
         let input = try inputValue.ints(SpecRule.size.text, where: SpecRule.size.test)
-        guard !input.isEmpty else { throw inputValue.error("'input' must be a non-empty list of positive integers, e.g. [1, 28, 28]") }
+        guard !input.isEmpty else {
+            throw inputValue.error("'input' must be a non-empty list of positive integers, e.g. [1, 28, 28]")
+        }
         let initScheme = try m.value("init")?.oneOf(initSchemes) ?? "default"
         let layersValue = try m.required("layers")
         let items = try layersValue.sequence()
@@ -173,11 +183,14 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         if let s = item.scalarString, !item.isNull {
             kind = s
             kindValue = item
-            args = try YAMLMapping(YAMLValue(node: item.node, file: item.file, path: "\(item.path).\(s)", keyLine: item.line), pairs: [])
+            args = try YAMLMapping(
+                YAMLValue(node: item.node, file: item.file, path: "\(item.path).\(s)", keyLine: item.line), pairs: [])
         } else if case .mapping = item.node {
             let m = try item.mapping()
             guard m.entries.count == 1, let entry = m.entries.first else {
-                throw item.error("'\(item.path)' must name one layer (one of \(LayerSpec.kinds.joined(separator: ", "))), got keys \(m.keys.joined(separator: ", "))")
+                throw item.error(
+                    "'\(item.path)' must name one layer (one of \(LayerSpec.kinds.joined(separator: ", "))), got keys \(m.keys.joined(separator: ", "))"
+                )
             }
             kind = entry.key
             kindValue = entry.value
@@ -186,8 +199,9 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             throw item.error("'\(item.path)' must be a layer name or {name: {options}}, got \(item.shown)")
         }
         guard LayerSpec.kinds.contains(kind) else {
-            throw ConfigError(file: item.file, line: kindValue.keyLine, key: "\(item.path).\(kind)",
-                              message: "'\(item.path)': unknown layer '\(kind)' (known: \(LayerSpec.kinds.joined(separator: ", ")))")
+            throw ConfigError(
+                file: item.file, line: kindValue.keyLine, key: "\(item.path).\(kind)",
+                message: "'\(item.path)': unknown layer '\(kind)' (known: \(LayerSpec.kinds.joined(separator: ", ")))")
         }
         let allowed: [String: [String]] = [
             "linear": ["out", "bias"], "conv2d": ["out", "kernel", "stride", "padding", "bias"],
@@ -195,33 +209,45 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             "batchnorm": ["eps", "momentum"], "dropout": ["p"], "relu": [], "flatten": [],
         ]
         try args.expect(allowed[kind] ?? [])
-        func positive(_ key: String) throws -> Int? { try args.value(key)?.int(SpecRule.size.text, where: SpecRule.size.test) }
+        func positive(_ key: String) throws -> Int? {
+            try args.value(key)?.int(SpecRule.size.text, where: SpecRule.size.test)
+        }
         func requiredPositive(_ key: String) throws -> Int {
             guard let v = args.value(key) else {
                 let path = args.owner.childPath(key)
-                throw ConfigError(file: item.file, line: kindValue.keyLine, key: path, message: "missing required key '\(path)'")
+                throw ConfigError(
+                    file: item.file, line: kindValue.keyLine, key: path, message: "missing required key '\(path)'")
             }
             return try v.int(SpecRule.size.text, where: SpecRule.size.test)
         }
-        func nonNegative(_ key: String) throws -> Int? { try args.value(key)?.int(SpecRule.offset.text, where: SpecRule.offset.test) }
+        func nonNegative(_ key: String) throws -> Int? {
+            try args.value(key)?.int(SpecRule.offset.text, where: SpecRule.offset.test)
+        }
         let layer: LayerSpec
         switch kind {
         case "linear":
             layer = .linear(out: try requiredPositive("out"), bias: try args.value("bias")?.bool() ?? true)
         case "conv2d":
-            layer = .conv2d(out: try requiredPositive("out"), kernel: try requiredPositive("kernel"),
-                            stride: try positive("stride") ?? 1, padding: try nonNegative("padding") ?? 0,
-                            bias: try args.value("bias")?.bool() ?? true)
+            layer = .conv2d(
+                out: try requiredPositive("out"), kernel: try requiredPositive("kernel"),
+                stride: try positive("stride") ?? 1, padding: try nonNegative("padding") ?? 0,
+                bias: try args.value("bias")?.bool() ?? true)
         case "maxpool2d", "avgpool2d":
             let k = try requiredPositive("kernel")
             let s = try positive("stride") ?? k
             let p = try nonNegative("padding") ?? 0
             let padding = SpecRule.poolingPadding(kernel: k)
-            if !padding.test(p), let v = args.value("padding") { throw v.error("'\(v.path)' must be \(padding.text), got \(p)") }
-            layer = kind == "maxpool2d" ? .maxPool2d(kernel: k, stride: s, padding: p) : .avgPool2d(kernel: k, stride: s, padding: p)
+            if !padding.test(p), let v = args.value("padding") {
+                throw v.error("'\(v.path)' must be \(padding.text), got \(p)")
+            }
+            layer =
+                kind == "maxpool2d"
+                ? .maxPool2d(kernel: k, stride: s, padding: p) : .avgPool2d(kernel: k, stride: s, padding: p)
         case "batchnorm":
-            layer = .batchNorm(eps: try args.value("eps")?.float(SpecRule.eps.text, where: SpecRule.eps.test) ?? 1e-5,
-                               momentum: try args.value("momentum")?.float(SpecRule.momentum.text, where: SpecRule.momentum.test) ?? 0.1)
+            layer = .batchNorm(
+                eps: try args.value("eps")?.float(SpecRule.eps.text, where: SpecRule.eps.test) ?? 1e-5,
+                momentum: try args.value("momentum")?.float(SpecRule.momentum.text, where: SpecRule.momentum.test)
+                    ?? 0.1)
         case "dropout":
             layer = .dropout(p: try args.value("p")?.float(SpecRule.dropout.text, where: SpecRule.dropout.test) ?? 0.5)
         case "relu":

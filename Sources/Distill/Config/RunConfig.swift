@@ -18,8 +18,10 @@ public struct OptimizerConfig: Equatable, Sendable {
     /// The keys of `training.optimizer` in a run config, one per field.
     public static let keys = ["name", "lr", "weight_decay", "momentum", "nesterov", "betas", "eps"]
 
-    public init(name: Name = .adam, lr: Float = 0.001, weightDecay: Float? = nil, momentum: Float = 0,
-                nesterov: Bool = false, betas: [Float] = [0.9, 0.999], eps: Float = 1e-8) {
+    public init(
+        name: Name = .adam, lr: Float = 0.001, weightDecay: Float? = nil, momentum: Float = 0,
+        nesterov: Bool = false, betas: [Float] = [0.9, 0.999], eps: Float = 1e-8
+    ) {
         self.name = name
         self.lr = lr
         self.weightDecay = weightDecay ?? (name == .adamw ? 0.01 : 0)
@@ -42,7 +44,9 @@ public struct ScheduleConfig: Equatable, Sendable {
     /// Decay factor (step).
     public var gamma: Float
 
-    public init(name: Name = .constant, warmupEpochs: Int = 0, minLR: Float = 0, stepSize: Int? = nil, gamma: Float = 0.1) {
+    public init(
+        name: Name = .constant, warmupEpochs: Int = 0, minLR: Float = 0, stepSize: Int? = nil, gamma: Float = 0.1
+    ) {
         self.name = name
         self.warmupEpochs = warmupEpochs
         self.minLR = minLR
@@ -60,8 +64,10 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Label smoothing of the hard cross-entropy term, in [0, 1).
     public var labelSmoothing: Float
 
-    public init(epochs: Int = 10, batchSize: Int = 128, optimizer: OptimizerConfig = OptimizerConfig(),
-                schedule: ScheduleConfig = ScheduleConfig(), labelSmoothing: Float = 0) {
+    public init(
+        epochs: Int = 10, batchSize: Int = 128, optimizer: OptimizerConfig = OptimizerConfig(),
+        schedule: ScheduleConfig = ScheduleConfig(), labelSmoothing: Float = 0
+    ) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -99,8 +105,10 @@ public struct RoleConfig: Equatable, Sendable {
         return FileManager.default.fileExists(atPath: c, isDirectory: &isDir) && !isDir.boolValue
     }
 
-    public init(model: ModelRef, checkpoint: String? = nil, training: TrainingConfig = TrainingConfig(),
-                normalize: Normalization? = nil) {
+    public init(
+        model: ModelRef, checkpoint: String? = nil, training: TrainingConfig = TrainingConfig(),
+        normalize: Normalization? = nil
+    ) {
         self.model = model
         self.checkpoint = checkpoint
         self.training = training
@@ -129,8 +137,10 @@ public struct DistillationConfig: Equatable, Sendable {
     /// Several teacher checkpoints whose logits are averaged (absolute paths).
     public var teachers: [String]
 
-    public init(temperature: Float = 4, alpha: Float = 0.9, divergence: Divergence = .kl, baseline: Bool = true,
-                cacheTeacherLogits: Bool = true, mode: Mode = .standard, generations: Int = 3, teachers: [String] = []) {
+    public init(
+        temperature: Float = 4, alpha: Float = 0.9, divergence: Divergence = .kl, baseline: Bool = true,
+        cacheTeacherLogits: Bool = true, mode: Mode = .standard, generations: Int = 3, teachers: [String] = []
+    ) {
         self.temperature = temperature
         self.alpha = alpha
         self.divergence = divergence
@@ -166,7 +176,9 @@ public struct RunConfig: Equatable, Sendable {
     /// The teacher section, or an error naming the config for commands that need one.
     public func requireTeacher(for command: String = "this command") throws -> RoleConfig {
         guard let t = teacher else {
-            throw ConfigError(file: configPath, line: 0, key: "teacher", message: "missing required key 'teacher' (\(command) needs a teacher model)")
+            throw ConfigError(
+                file: configPath, line: 0, key: "teacher",
+                message: "missing required key 'teacher' (\(command) needs a teacher model)")
         }
         return t
     }
@@ -174,27 +186,41 @@ public struct RunConfig: Equatable, Sendable {
     /// The student section, or an error naming the config for commands that need one.
     public func requireStudent(for command: String = "this command") throws -> RoleConfig {
         guard let s = student else {
-            throw ConfigError(file: configPath, line: 0, key: "student", message: "missing required key 'student' (\(command) needs a student model)")
+            throw ConfigError(
+                file: configPath, line: 0, key: "student",
+                message: "missing required key 'student' (\(command) needs a student model)")
         }
         return s
     }
 
     /// The config with CLI overrides applied: `epochs` for every role, `seed`, `output`, the
     /// teacher checkpoint (resolved against the current directory), temperature and alpha.
-    public func applying(epochs: Int? = nil, seed: UInt64? = nil, output: String? = nil,
-                         teacherCheckpoint: String? = nil, temperature: Float? = nil, alpha: Float? = nil) throws -> RunConfig {
+    public func applying(
+        epochs: Int? = nil, seed: UInt64? = nil, output: String? = nil,
+        teacherCheckpoint: String? = nil, temperature: Float? = nil, alpha: Float? = nil
+    ) throws -> RunConfig {
         var c = self
         if let t = temperature {
-            guard t > 0, t.isFinite else { throw ConfigError(file: configPath, line: 0, key: "distillation.temperature", message: "--temperature must be > 0, got \(t)") }
+            guard t > 0, t.isFinite else {
+                throw ConfigError(
+                    file: configPath, line: 0, key: "distillation.temperature",
+                    message: "--temperature must be > 0, got \(t)")
+            }
             c.distillation.temperature = t
         }
         if let a = alpha {
-            guard (0...1).contains(a) else { throw ConfigError(file: configPath, line: 0, key: "distillation.alpha", message: "--alpha must be in [0, 1], got \(a)") }
+            guard (0...1).contains(a) else {
+                throw ConfigError(
+                    file: configPath, line: 0, key: "distillation.alpha", message: "--alpha must be in [0, 1], got \(a)"
+                )
+            }
             c.distillation.alpha = a
         }
         if let e = epochs {
             guard (1...RunLimits.epochs).contains(e) else {
-                throw ConfigError(file: configPath, line: 0, key: "epochs", message: "--epochs must be in 1...\(RunLimits.epochs), got \(e)")
+                throw ConfigError(
+                    file: configPath, line: 0, key: "epochs",
+                    message: "--epochs must be in 1...\(RunLimits.epochs), got \(e)")
             }
             c.training.epochs = e
             c.teacher?.training.epochs = e
@@ -204,7 +230,9 @@ public struct RunConfig: Equatable, Sendable {
         if let o = output { c.output = o }
         if let t = teacherCheckpoint {
             guard c.teacher != nil else {
-                throw ConfigError(file: configPath, line: 0, key: "teacher", message: "--teacher-checkpoint given but the config has no 'teacher' section")
+                throw ConfigError(
+                    file: configPath, line: 0, key: "teacher",
+                    message: "--teacher-checkpoint given but the config has no 'teacher' section")
             }
             c.teacher?.checkpoint = PathResolver.absolute(t)
         }
@@ -223,7 +251,8 @@ struct PathResolver {
     /// `path` made absolute against the current directory, standardised.
     static func absolute(_ path: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath
-        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL.path
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: cwd, isDirectory: true)).standardizedFileURL
+            .path
     }
 
     /// The places a relative `path` is looked for, in order.
@@ -233,9 +262,11 @@ struct PathResolver {
         if expanded != path { return [Self.absolute(expanded)] }
         let parent = (configDir as NSString).deletingLastPathComponent
         var seen = Set<String>()
-        return [Self.absolute(path),
-                Self.absolute((configDir as NSString).appendingPathComponent(path)),
-                Self.absolute((parent as NSString).appendingPathComponent(path))].filter { seen.insert($0).inserted }
+        return [
+            Self.absolute(path),
+            Self.absolute((configDir as NSString).appendingPathComponent(path)),
+            Self.absolute((parent as NSString).appendingPathComponent(path)),
+        ].filter { seen.insert($0).inserted }
     }
 
     /// The first existing candidate, or nil.

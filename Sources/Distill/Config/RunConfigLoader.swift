@@ -34,9 +34,14 @@ struct RunConfigParser {
     func parse(_ root: YAMLValue) throws -> RunConfig {
         let m = try root.mapping()
         try m.expect(["name", "seed", "output", "data", "training", "teacher", "student", "distillation"])
-        let nameValue = m.value("name"), seedValue = m.value("seed"), outputValue = m.value("output")
-        let dataValue = m.value("data"), trainingValue = m.value("training")
-        let teacherValue = m.value("teacher"), studentValue = m.value("student"), distillValue = m.value("distillation")
+        let nameValue = m.value("name")
+        let seedValue = m.value("seed")
+        let outputValue = m.value("output")
+        let dataValue = m.value("data")
+        let trainingValue = m.value("training")
+        let teacherValue = m.value("teacher")
+        let studentValue = m.value("student")
+        let distillValue = m.value("distillation")
         try m.finish()
 
         let name = try nameValue?.string() ?? ModelSpec.stem(of: file)
@@ -45,12 +50,18 @@ struct RunConfigParser {
         let data = try dataValue.map(parseData) ?? DataConfig()
         let shared = try trainingValue?.mapping()
         let training = try parseTraining(shared.map { [$0] } ?? [])
-        let teacher = try teacherValue.map { try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training", "normalize"]) }
-        let student = try studentValue.map { try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training"]) }
+        let teacher = try teacherValue.map {
+            try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training", "normalize"])
+        }
+        let student = try studentValue.map {
+            try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training"])
+        }
         let distillation = try distillValue.map(parseDistillation) ?? DistillationConfig()
 
         guard teacher != nil || student != nil else {
-            throw ConfigError(file: file, line: root.line, key: "", message: "a run config needs a 'teacher' or a 'student' section (or both)")
+            throw ConfigError(
+                file: file, line: root.line, key: "",
+                message: "a run config needs a 'teacher' or a 'student' section (or both)")
         }
         if let d = distillValue {
             func missing(_ key: String, _ why: String) -> ConfigError {
@@ -64,24 +75,35 @@ struct RunConfigParser {
                 }
             case .bornAgain:
                 guard let teacher else { throw missing("teacher", "born-again generation 0 is the teacher") }
-                if let student, student.model.spec.layers != teacher.model.spec.layers || student.model.spec.input != teacher.model.spec.input {
-                    throw ConfigError(file: file, line: d.keyLine, key: "student.model",
-                                      message: "born-again generations share the teacher's architecture, but 'student.model' (\(student.model.spec.name)) differs from 'teacher.model' (\(teacher.model.spec.name)); omit the student section or give it the teacher's model")
+                if let student,
+                    student.model.spec.layers != teacher.model.spec.layers
+                        || student.model.spec.input != teacher.model.spec.input
+                {
+                    throw ConfigError(
+                        file: file, line: d.keyLine, key: "student.model",
+                        message:
+                            "born-again generations share the teacher's architecture, but 'student.model' (\(student.model.spec.name)) differs from 'teacher.model' (\(teacher.model.spec.name)); omit the student section or give it the teacher's model"
+                    )
                 }
             case .selfDistillation:
-                guard student != nil else { throw missing("student", "self-distillation trains the student model on its own predictions") }
+                guard student != nil else {
+                    throw missing("student", "self-distillation trains the student model on its own predictions")
+                }
             }
         }
         if let n = data.normalize, let nv = dataValue.flatMap({ try? $0.mapping().value("normalize") }) {
             for role in [teacher, student].compactMap({ $0 }) where role.model.spec.input.count == 3 {
                 let c = role.model.spec.input[0]
                 guard n.mean.count == c else {
-                    throw nv.error("'data.normalize' has \(n.mean.count) mean/std values, model \(role.model.spec.name) takes \(c) input channel\(c == 1 ? "" : "s")")
+                    throw nv.error(
+                        "'data.normalize' has \(n.mean.count) mean/std values, model \(role.model.spec.name) takes \(c) input channel\(c == 1 ? "" : "s")"
+                    )
                 }
             }
         }
-        return RunConfig(configPath: file, name: name, seed: seed, output: output, data: data, training: training,
-                         teacher: teacher, student: student, distillation: distillation)
+        return RunConfig(
+            configPath: file, name: name, seed: seed, output: output, data: data, training: training,
+            teacher: teacher, student: student, distillation: distillation)
     }
 
     // MARK: data
@@ -100,7 +122,9 @@ struct RunConfigParser {
         }
         if let val = m.value("validation") {
             if let k = val.scalarString.flatMap({ Int($0) }) {
-                guard k >= 0 else { throw val.error("'\(val.path)' must be a count >= 0 or a fraction in (0, 1), got \(val.shown)") }
+                guard k >= 0 else {
+                    throw val.error("'\(val.path)' must be a count >= 0 or a fraction in (0, 1), got \(val.shown)")
+                }
                 config.validation = k == 0 ? nil : .count(k)
             } else {
                 let f = try val.double("a count >= 0 or a fraction in (0, 1)", where: { $0 > 0 && $0 < 1 })
@@ -126,7 +150,9 @@ struct RunConfigParser {
             o.scale = try c.value("scale")?.float("a number > 0", where: { $0 > 0 }) ?? 255
             if let sv = c.value("shape") {
                 o.shape = try sv.ints("a positive integer", where: { $0 > 0 })
-                if o.shape?.isEmpty ?? true { throw sv.error("'\(sv.path)' must be a non-empty list of positive integers") }
+                if o.shape?.isEmpty ?? true {
+                    throw sv.error("'\(sv.path)' must be a non-empty list of positive integers")
+                }
             }
             try c.finish()
             config.csv = o
@@ -139,13 +165,15 @@ struct RunConfigParser {
     func parseNormalization(_ v: YAMLValue) throws -> Normalization {
         let n = try v.mapping()
         try n.expect(["mean", "std"])
-        let meanValue = try n.required("mean"), stdValue = try n.required("std")
+        let meanValue = try n.required("mean")
+        let stdValue = try n.required("std")
         let mean = try meanValue.doubles().map(Float.init)
         let std = try stdValue.doubles("a number > 0", where: { $0 > 0 }).map(Float.init)
         try n.finish()
         guard !mean.isEmpty else { throw meanValue.error("'\(meanValue.path)' must list one mean per channel") }
         guard mean.count == std.count else {
-            throw stdValue.error("'\(stdValue.path)' has \(std.count) values, '\(meanValue.path)' has \(mean.count) (one per channel)")
+            throw stdValue.error(
+                "'\(stdValue.path)' has \(std.count) values, '\(meanValue.path)' has \(mean.count) (one per channel)")
         }
         return Normalization(mean: mean, std: std)
     }
@@ -166,16 +194,18 @@ struct RunConfigParser {
         do {
             spec = try ModelSpec.load(path: found, display: Self.display(found))
         } catch let e as ConfigError {
-            throw ConfigError(file: e.file, line: e.line, key: e.key,
-                              message: e.message + " (model spec of '\(modelValue.path)' in \(file):\(modelValue.line))")
+            throw ConfigError(
+                file: e.file, line: e.line, key: e.key,
+                message: e.message + " (model spec of '\(modelValue.path)' in \(file):\(modelValue.line))")
         }
         let checkpoint = try r.value("checkpoint").map { resolver.resolve(try $0.string()) }
         let own = try r.value("training")?.mapping()
         let training = try parseTraining([shared, own].compactMap { $0 })
         let normalize = try r.value("normalize").map(parseNormalization)
         try r.finish()
-        return RoleConfig(model: ModelRef(path: found, spec: spec), checkpoint: checkpoint, training: training,
-                          normalize: normalize)
+        return RoleConfig(
+            model: ModelRef(path: found, spec: spec), checkpoint: checkpoint, training: training,
+            normalize: normalize)
     }
 
     /// `path` relative to the current directory when under it (for messages).
@@ -190,9 +220,15 @@ struct RunConfigParser {
         let l = Layers(layers)
         try l.expect(["epochs", "batch_size", "optimizer", "schedule", "label_smoothing"])
         var t = TrainingConfig()
-        t.epochs = try l.value("epochs")?.int("an integer in 1...\(RunLimits.epochs)", where: { (1...RunLimits.epochs).contains($0) }) ?? t.epochs
-        t.batchSize = try l.value("batch_size")?.int("an integer in 1...\(RunLimits.batchSize)", where: { (1...RunLimits.batchSize).contains($0) }) ?? t.batchSize
-        t.labelSmoothing = try l.value("label_smoothing")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0
+        t.epochs =
+            try l.value("epochs")?.int(
+                "an integer in 1...\(RunLimits.epochs)", where: { (1...RunLimits.epochs).contains($0) }) ?? t.epochs
+        t.batchSize =
+            try l.value("batch_size")?.int(
+                "an integer in 1...\(RunLimits.batchSize)", where: { (1...RunLimits.batchSize).contains($0) })
+            ?? t.batchSize
+        t.labelSmoothing =
+            try l.value("label_smoothing")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0
         t.optimizer = try parseOptimizer(try l.sub("optimizer"))
         t.schedule = try parseSchedule(try l.sub("schedule"))
         for m in layers { try m.finish() }
@@ -210,7 +246,9 @@ struct RunConfigParser {
         o.eps = try l.value("eps")?.float("a number > 0", where: { $0 > 0 }) ?? o.eps
         if let b = l.value("betas") {
             let betas = try b.doubles("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 })
-            guard betas.count == 2 else { throw b.error("'\(b.path)' must be two numbers [beta1, beta2], got \(betas.count)") }
+            guard betas.count == 2 else {
+                throw b.error("'\(b.path)' must be two numbers [beta1, beta2], got \(betas.count)")
+            }
             o.betas = betas.map(Float.init)
         }
         if let n = l.value("nesterov") {
@@ -227,16 +265,21 @@ struct RunConfigParser {
         try l.expect(["name", "warmup_epochs", "min_lr", "step_size", "gamma"])
         let allowed = ScheduleConfig.Name.allCases.map(\.rawValue)
         var s = ScheduleConfig()
-        s.name = try l.value("name").map { ScheduleConfig.Name(rawValue: try $0.oneOf(allowed)) ?? .constant } ?? .constant
-        s.warmupEpochs = try l.value("warmup_epochs")?.int("an integer in 0...\(RunLimits.epochs)", where: { (0...RunLimits.epochs).contains($0) }) ?? 0
+        s.name =
+            try l.value("name").map { ScheduleConfig.Name(rawValue: try $0.oneOf(allowed)) ?? .constant } ?? .constant
+        s.warmupEpochs =
+            try l.value("warmup_epochs")?.int(
+                "an integer in 0...\(RunLimits.epochs)", where: { (0...RunLimits.epochs).contains($0) }) ?? 0
         s.minLR = try l.value("min_lr")?.float("a number >= 0", where: { $0 >= 0 }) ?? 0
-        s.stepSize = try l.value("step_size")?.int("an integer in 1...\(RunLimits.epochs)", where: { (1...RunLimits.epochs).contains($0) })
+        s.stepSize = try l.value("step_size")?.int(
+            "an integer in 1...\(RunLimits.epochs)", where: { (1...RunLimits.epochs).contains($0) })
         s.gamma = try l.value("gamma")?.float("a number > 0", where: { $0 > 0 }) ?? 0.1
         if s.name == .step && s.stepSize == nil {
             let owner = l.top?.owner
             let path = owner.map { $0.childPath("step_size") } ?? "training.schedule.step_size"
-            throw ConfigError(file: owner?.file ?? file, line: owner?.keyLine ?? 0, key: path,
-                              message: "missing required key '\(path)' (schedule 'step' needs it)")
+            throw ConfigError(
+                file: owner?.file ?? file, line: owner?.keyLine ?? 0, key: path,
+                message: "missing required key '\(path)' (schedule 'step' needs it)")
         }
         try l.finish()
         return s
@@ -246,7 +289,9 @@ struct RunConfigParser {
 
     func parseDistillation(_ v: YAMLValue) throws -> DistillationConfig {
         let m = try v.mapping()
-        try m.expect(["temperature", "alpha", "divergence", "baseline", "cache_teacher_logits", "mode", "generations", "teachers"])
+        try m.expect([
+            "temperature", "alpha", "divergence", "baseline", "cache_teacher_logits", "mode", "generations", "teachers",
+        ])
         var d = DistillationConfig()
         d.temperature = try m.value("temperature")?.float("a number > 0", where: { $0 > 0 }) ?? d.temperature
         d.alpha = try m.value("alpha")?.float("a number in [0, 1]", where: { $0 >= 0 && $0 <= 1 }) ?? d.alpha
@@ -256,13 +301,19 @@ struct RunConfigParser {
         d.baseline = try m.value("baseline")?.bool() ?? d.baseline
         d.cacheTeacherLogits = try m.value("cache_teacher_logits")?.bool() ?? d.cacheTeacherLogits
         if let x = m.value("mode") {
-            d.mode = DistillationConfig.Mode(rawValue: try x.oneOf(DistillationConfig.Mode.allCases.map(\.rawValue))) ?? .standard
+            d.mode =
+                DistillationConfig.Mode(rawValue: try x.oneOf(DistillationConfig.Mode.allCases.map(\.rawValue)))
+                ?? .standard
         }
-        d.generations = try m.value("generations")?.int("an integer in 1...\(RunLimits.generations)", where: { (1...RunLimits.generations).contains($0) }) ?? d.generations
+        d.generations =
+            try m.value("generations")?.int(
+                "an integer in 1...\(RunLimits.generations)", where: { (1...RunLimits.generations).contains($0) })
+            ?? d.generations
         if let t = m.value("teachers") {
             let items = try t.sequence()
             guard items.count <= RunLimits.teachers else {
-                throw t.error("'\(t.path)' lists \(items.count) teachers, more than the \(RunLimits.teachers) a run may average")
+                throw t.error(
+                    "'\(t.path)' lists \(items.count) teachers, more than the \(RunLimits.teachers) a run may average")
             }
             d.teachers = try items.map { resolver.resolve(try $0.string()) }
         }
@@ -286,13 +337,14 @@ struct Layers {
 
     /// The nested mappings under `key` (a plain scalar is shorthand for {name: scalar}).
     func sub(_ key: String) throws -> Layers {
-        Layers(try layers.compactMap { m -> YAMLMapping? in
-            guard let v = m.value(key) else { return nil }
-            if case .scalar = v.node {
-                return try YAMLMapping(v, pairs: [("name", v.line, v.node)])
-            }
-            return try v.mapping()
-        })
+        Layers(
+            try layers.compactMap { m -> YAMLMapping? in
+                guard let v = m.value(key) else { return nil }
+                if case .scalar = v.node {
+                    return try YAMLMapping(v, pairs: [("name", v.line, v.node)])
+                }
+                return try v.mapping()
+            })
     }
 
     func expect(_ keys: [String]) throws {

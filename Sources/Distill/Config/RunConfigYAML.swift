@@ -32,8 +32,8 @@ extension RunConfig {
     func dataNode() -> Node {
         var d: [(Node, Node)] = [("source", Node(data.source.text))]
         switch data.validation {
-        case let .count(k)?: d.append(("validation", Self.i(k)))
-        case let .fraction(x)?: d.append(("validation", Node("\(x)")))
+        case .count(let k)?: d.append(("validation", Self.i(k)))
+        case .fraction(let x)?: d.append(("validation", Node("\(x)")))
         case nil: break
         }
         if let l = data.limit { d.append(("limit", Self.i(l))) }
@@ -51,18 +51,24 @@ extension RunConfig {
     }
 
     static func trainingNode(_ t: TrainingConfig) -> Node {
-        let o = t.optimizer, s = t.schedule
+        let o = t.optimizer
+        let s = t.schedule
         var schedule: [(Node, Node)] = [
-            ("name", Node(s.name.rawValue)), ("warmup_epochs", i(s.warmupEpochs)), ("min_lr", f(s.minLR)), ("gamma", f(s.gamma)),
+            ("name", Node(s.name.rawValue)), ("warmup_epochs", i(s.warmupEpochs)), ("min_lr", f(s.minLR)),
+            ("gamma", f(s.gamma)),
         ]
         if let k = s.stepSize { schedule.append(("step_size", i(k))) }
         return map([
             ("epochs", i(t.epochs)),
             ("batch_size", i(t.batchSize)),
-            ("optimizer", map([
-                ("name", Node(o.name.rawValue)), ("lr", f(o.lr)), ("weight_decay", f(o.weightDecay)),
-                ("momentum", f(o.momentum)), ("nesterov", b(o.nesterov)), ("betas", list(o.betas.map(f))), ("eps", f(o.eps)),
-            ])),
+            (
+                "optimizer",
+                map([
+                    ("name", Node(o.name.rawValue)), ("lr", f(o.lr)), ("weight_decay", f(o.weightDecay)),
+                    ("momentum", f(o.momentum)), ("nesterov", b(o.nesterov)), ("betas", list(o.betas.map(f))),
+                    ("eps", f(o.eps)),
+                ])
+            ),
             ("schedule", Node(schedule)),
             ("label_smoothing", f(t.labelSmoothing)),
         ])
@@ -83,7 +89,8 @@ extension RunConfig {
     func distillationNode() -> Node {
         let d = distillation
         var pairs: [(Node, Node)] = [
-            ("temperature", Self.f(d.temperature)), ("alpha", Self.f(d.alpha)), ("divergence", Node(d.divergence.rawValue)),
+            ("temperature", Self.f(d.temperature)), ("alpha", Self.f(d.alpha)),
+            ("divergence", Node(d.divergence.rawValue)),
             ("baseline", Self.b(d.baseline)), ("cache_teacher_logits", Self.b(d.cacheTeacherLogits)),
             ("mode", Node(d.mode.rawValue)), ("generations", Self.i(d.generations)),
         ]

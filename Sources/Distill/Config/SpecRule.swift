@@ -11,9 +11,13 @@ struct SpecRule<Value> {
 
 extension SpecRule where Value == Int {
     /// Sizes, counts, kernels and strides.
-    static var size: SpecRule { SpecRule(text: "a positive integer <= \(ModelSpec.maxSize)") { $0 > 0 && $0 <= ModelSpec.maxSize } }
+    static var size: SpecRule {
+        SpecRule(text: "a positive integer <= \(ModelSpec.maxSize)") { $0 > 0 && $0 <= ModelSpec.maxSize }
+    }
     /// Convolution padding.
-    static var offset: SpecRule { SpecRule(text: "an integer in [0, \(ModelSpec.maxSize)]") { $0 >= 0 && $0 <= ModelSpec.maxSize } }
+    static var offset: SpecRule {
+        SpecRule(text: "an integer in [0, \(ModelSpec.maxSize)]") { $0 >= 0 && $0 <= ModelSpec.maxSize }
+    }
 
     /// Pooling padding: at most half the kernel (the engine's rule, `PoolingWindow.maxPadding`).
     static func poolingPadding(kernel: Int) -> SpecRule {

@@ -26,18 +26,21 @@ struct YAMLValue {
         return YAMLValue(node: root, file: file, path: "", keyLine: 1)
     }
 
-
     static func syntaxError(_ error: YamlError, file: String, text: String) -> ConfigError {
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let ctx = context.map { "\($0.text), " } ?? ""
-            return ConfigError(file: file, line: mark.line, key: "", message: "YAML syntax error: \(ctx)\(problem) (column \(mark.column))")
-        case let .duplicatedKeysInMapping(duplicates, context):
+            return ConfigError(
+                file: file, line: mark.line, key: "",
+                message: "YAML syntax error: \(ctx)\(problem) (column \(mark.column))")
+        case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams marks the mapping; point at the second occurrence of the key instead.
             let key = duplicates.sorted().first ?? ""
             let line = secondKeyLine(key, in: text, from: context.mark.line) ?? context.mark.line
-            return ConfigError(file: file, line: line, key: key,
-                               message: "duplicate key \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+            return ConfigError(
+                file: file, line: line, key: key,
+                message: "duplicate key \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", "))")
         default:
             return ConfigError(file: file, line: 0, key: "", message: "YAML error: \(error)")
         }
@@ -46,7 +49,8 @@ struct YAMLValue {
     /// The line of the second `key:` at or after line `start` (1-based), if any.
     static func secondKeyLine(_ key: String, in text: String, from start: Int) -> Int? {
         var seen = 0
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= start {
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i + 1 >= start
+        {
             var line = raw.drop(while: { $0 == " " || $0 == "-" || $0 == "{" })
             if line.hasPrefix("\"") || line.hasPrefix("'") { line = line.dropFirst() }
             guard line.hasPrefix(key) else { continue }
@@ -69,7 +73,7 @@ struct YAMLValue {
     /// The text of a scalar, for messages ("got 'high'").
     var shown: String {
         switch node {
-        case let .scalar(s): return "'\(s.string)'"
+        case .scalar(let s): return "'\(s.string)'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -77,17 +81,19 @@ struct YAMLValue {
     }
 
     var isNull: Bool {
-        guard case let .scalar(s) = node, s.style == .plain || s.style == .any else { return false }
+        guard case .scalar(let s) = node, s.style == .plain || s.style == .any else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(s.string)
     }
 
     var scalarString: String? {
-        if case let .scalar(s) = node { return s.string }
+        if case .scalar(let s) = node { return s.string }
         return nil
     }
 
     func string() throws -> String {
-        guard let s = scalarString, !isNull else { throw error("'\(path)' must be a string, got \(isNull ? "nothing" : shown)") }
+        guard let s = scalarString, !isNull else {
+            throw error("'\(path)' must be a string, got \(isNull ? "nothing" : shown)")
+        }
         return s
     }
 
@@ -111,7 +117,7 @@ struct YAMLValue {
 
     static func number(_ s: String) -> Double? {
         let t = s.replacingOccurrences(of: "_", with: "")
-        guard let v = Double(t), v.isFinite, !t.lowercased().contains("n") else { return nil }   // no nan/inf
+        guard let v = Double(t), v.isFinite, !t.lowercased().contains("n") else { return nil }  // no nan/inf
         return v
     }
 
@@ -132,8 +138,10 @@ struct YAMLValue {
     }
 
     func sequence() throws -> [YAMLValue] {
-        guard case let .sequence(seq) = node else { throw error("'\(path)' must be a list, got \(shown)") }
-        return seq.enumerated().map { i, n in YAMLValue(node: n, file: file, path: "\(path)[\(i)]", keyLine: n.mark?.line ?? line) }
+        guard case .sequence(let seq) = node else { throw error("'\(path)' must be a list, got \(shown)") }
+        return seq.enumerated().map { i, n in
+            YAMLValue(node: n, file: file, path: "\(path)[\(i)]", keyLine: n.mark?.line ?? line)
+        }
     }
 
     /// A list of numbers; a single number is taken as a one-element list.
@@ -149,12 +157,13 @@ struct YAMLValue {
     }
 
     func mapping() throws -> YAMLMapping {
-        if isNull { return try YAMLMapping(self, pairs: []) }   // `key:` with nothing = {}
-        guard case let .mapping(m) = node else { throw error("'\(path)' must be a mapping (key: value), got \(shown)") }
+        if isNull { return try YAMLMapping(self, pairs: []) }  // `key:` with nothing = {}
+        guard case .mapping(let m) = node else { throw error("'\(path)' must be a mapping (key: value), got \(shown)") }
         var pairs = [(String, Int, Node)]()
         for (k, v) in m {
-            guard case let .scalar(ks) = k else {
-                throw ConfigError(file: file, line: k.mark?.line ?? line, key: path, message: "'\(path)' has a non-text key")
+            guard case .scalar(let ks) = k else {
+                throw ConfigError(
+                    file: file, line: k.mark?.line ?? line, key: path, message: "'\(path)' has a non-text key")
             }
             pairs.append((ks.string, k.mark?.line ?? line, v))
         }
@@ -199,7 +208,8 @@ final class YAMLMapping {
     func required(_ key: String) throws -> YAMLValue {
         guard let v = value(key) else {
             let path = owner.childPath(key)
-            throw ConfigError(file: owner.file, line: owner.keyLine, key: path, message: "missing required key '\(path)'")
+            throw ConfigError(
+                file: owner.file, line: owner.keyLine, key: path, message: "missing required key '\(path)'")
         }
         return v
     }
@@ -218,8 +228,9 @@ final class YAMLMapping {
     func finish() throws {
         for e in entries where !read.contains(e.key) {
             let known = read.sorted().joined(separator: ", ")
-            throw ConfigError(file: owner.file, line: e.keyLine, key: e.value.path,
-                              message: "unknown key '\(e.value.path)'" + (known.isEmpty ? "" : " (known keys: \(known))"))
+            throw ConfigError(
+                file: owner.file, line: e.keyLine, key: e.value.path,
+                message: "unknown key '\(e.value.path)'" + (known.isEmpty ? "" : " (known keys: \(known))"))
         }
     }
 }

@@ -78,7 +78,8 @@ public final class BatchIterator {
     /// restored separately to its state after that epoch's permutation was drawn.
     public func resumeEpoch(order: [Int], batchesDone: Int) throws {
         guard order.count == dataset.count, batchesDone >= 0, batchesDone * batchSize < max(dataset.count, 1) else {
-            throw DataError(dataset.name, "cannot resume at batch \(batchesDone) with \(order.count) samples in the saved order")
+            throw DataError(
+                dataset.name, "cannot resume at batch \(batchesDone) with \(order.count) samples in the saved order")
         }
         self.order = order
         position = batchesDone * batchSize

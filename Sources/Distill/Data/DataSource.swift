@@ -18,7 +18,8 @@ public enum DataSource: Equatable, Sendable {
     case csv(train: String, test: String?)
 
     /// The accepted forms, for messages.
-    public static let forms = "fashion-mnist, mnist, idx:DIR, idx:IMAGES,LABELS, idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, csv:TRAIN.csv[,TEST.csv]"
+    public static let forms =
+        "fashion-mnist, mnist, idx:DIR, idx:IMAGES,LABELS, idx:TRAIN_IMAGES,TRAIN_LABELS,TEST_IMAGES,TEST_LABELS, csv:TRAIN.csv[,TEST.csv]"
 
     /// Parses a source string; the error says which forms are accepted.
     public init(parsing text: String) throws {
@@ -27,13 +28,19 @@ public enum DataSource: Equatable, Sendable {
             rest.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         }
         switch s.lowercased() {
-        case "fashion-mnist", "fashion_mnist", "fashionmnist": self = .fashionMNIST; return
-        case "mnist": self = .mnist; return
+        case "fashion-mnist", "fashion_mnist", "fashionmnist":
+            self = .fashionMNIST
+            return
+        case "mnist":
+            self = .mnist
+            return
         default: break
         }
         if s.hasPrefix("idx:") {
             let p = parts(s.dropFirst(4))
-            guard !p.contains(where: \.isEmpty) else { throw DataError(text, "empty path in data source (expected \(Self.forms))") }
+            guard !p.contains(where: \.isEmpty) else {
+                throw DataError(text, "empty path in data source (expected \(Self.forms))")
+            }
             switch p.count {
             case 1: self = .idxDirectory(p[0])
             case 2: self = .idxFiles(trainImages: p[0], trainLabels: p[1], testImages: nil, testLabels: nil)
@@ -44,7 +51,9 @@ public enum DataSource: Equatable, Sendable {
         }
         if s.hasPrefix("csv:") {
             let p = parts(s.dropFirst(4))
-            guard !p.contains(where: \.isEmpty) else { throw DataError(text, "empty path in data source (expected \(Self.forms))") }
+            guard !p.contains(where: \.isEmpty) else {
+                throw DataError(text, "empty path in data source (expected \(Self.forms))")
+            }
             switch p.count {
             case 1: self = .csv(train: p[0], test: nil)
             case 2: self = .csv(train: p[0], test: p[1])
@@ -60,9 +69,10 @@ public enum DataSource: Equatable, Sendable {
         switch self {
         case .fashionMNIST: return "fashion-mnist"
         case .mnist: return "mnist"
-        case let .idxDirectory(d): return "idx:\(d)"
-        case let .idxFiles(a, b, c, d): return "idx:" + ([a, b] + [c, d].compactMap { $0 }).joined(separator: ",")
-        case let .csv(train, test): return "csv:" + ([train] + [test].compactMap { $0 }).joined(separator: ",")
+        case .idxDirectory(let d): return "idx:\(d)"
+        case .idxFiles(let a, let b, let c, let d):
+            return "idx:" + ([a, b] + [c, d].compactMap { $0 }).joined(separator: ",")
+        case .csv(let train, let test): return "csv:" + ([train] + [test].compactMap { $0 }).joined(separator: ",")
         }
     }
 
@@ -70,9 +80,12 @@ public enum DataSource: Equatable, Sendable {
     public func mapPaths(_ resolve: (String) -> String) -> DataSource {
         switch self {
         case .fashionMNIST, .mnist: return self
-        case let .idxDirectory(d): return .idxDirectory(resolve(d))
-        case let .idxFiles(a, b, c, d): return .idxFiles(trainImages: resolve(a), trainLabels: resolve(b), testImages: c.map(resolve), testLabels: d.map(resolve))
-        case let .csv(train, test): return .csv(train: resolve(train), test: test.map(resolve))
+        case .idxDirectory(let d): return .idxDirectory(resolve(d))
+        case .idxFiles(let a, let b, let c, let d):
+            return .idxFiles(
+                trainImages: resolve(a), trainLabels: resolve(b), testImages: c.map(resolve), testLabels: d.map(resolve)
+            )
+        case .csv(let train, let test): return .csv(train: resolve(train), test: test.map(resolve))
         }
     }
 
@@ -96,31 +109,38 @@ public enum DataSource: Equatable, Sendable {
         switch self {
         case .fashionMNIST:
             if let dir = dataDir {
-                return try Self.standardFiles(in: Self.preferSubfolder(dir, "fashion-mnist"), source: "fashion-mnist (data dir \(dir))")
+                return try Self.standardFiles(
+                    in: Self.preferSubfolder(dir, "fashion-mnist"), source: "fashion-mnist (data dir \(dir))")
             }
-            return try Self.standardFiles(in: Self.debianFolder(package: "dataset-fashion-mnist", fallback: "/usr/share/datasets/fashion-mnist"),
-                                          source: "fashion-mnist (Debian package dataset-fashion-mnist; install it or pass --data-dir / set KD_DATA_DIR)")
+            return try Self.standardFiles(
+                in: Self.debianFolder(package: "dataset-fashion-mnist", fallback: "/usr/share/datasets/fashion-mnist"),
+                source:
+                    "fashion-mnist (Debian package dataset-fashion-mnist; install it or pass --data-dir / set KD_DATA_DIR)"
+            )
         case .mnist:
             if let dir = dataDir {
                 return try Self.standardFiles(in: Self.preferSubfolder(dir, "mnist"), source: "mnist (data dir \(dir))")
             }
             let dir = Self.debianFolder(package: "dataset-mnist", fallback: "/usr/share/datasets/mnist")
             guard FileManager.default.fileExists(atPath: dir) else {
-                throw DataError("mnist", "no MNIST data found (looked for \(dir)); download the four IDX files and pass --data-dir DIR or set KD_DATA_DIR")
+                throw DataError(
+                    "mnist",
+                    "no MNIST data found (looked for \(dir)); download the four IDX files and pass --data-dir DIR or set KD_DATA_DIR"
+                )
             }
             return try Self.standardFiles(in: dir, source: "mnist")
-        case let .idxDirectory(dir):
+        case .idxDirectory(let dir):
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                 throw DataError(dir, "no such folder (expected a folder with the four MNIST-style IDX files)")
             }
             return try Self.standardFiles(in: dir, source: "idx:\(dir)")
-        case let .idxFiles(a, b, c, d):
+        case .idxFiles(let a, let b, let c, let d):
             for (p, what) in [(a, "training images"), (b, "training labels"), (c, "test images"), (d, "test labels")] {
                 if let p { try Self.requireFile(p, "an IDX file of \(what)") }
             }
             return .idx(trainImages: a, trainLabels: b, testImages: c, testLabels: d)
-        case let .csv(train, test):
+        case .csv(let train, let test):
             try Self.requireFile(train, "a CSV file of training samples")
             if let test { try Self.requireFile(test, "a CSV file of test samples") }
             return .csv(train: train, test: test)
@@ -139,8 +159,10 @@ public enum DataSource: Equatable, Sendable {
         var found = [String]()
         for entry in standardNames {
             let candidates = entry.alternatives.flatMap { [$0, $0 + ".gz"] }
-            guard let hit = candidates.map({ (dir as NSString).appendingPathComponent($0) })
-                .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            guard
+                let hit = candidates.map({ (dir as NSString).appendingPathComponent($0) })
+                    .first(where: { FileManager.default.fileExists(atPath: $0) })
+            else {
                 let path = (dir as NSString).appendingPathComponent(entry.alternatives[0])
                 throw DataError(path + "[.gz]", "missing (expected the IDX file of \(entry.what) for \(source))")
             }
@@ -179,7 +201,9 @@ public enum DataSource: Equatable, Sendable {
             process.waitUntilExit()
             guard process.terminationStatus == 0 else { break }
             let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-            if let hit = lines.first(where: { $0.hasSuffix("/train-labels-idx1-ubyte.gz") || $0.hasSuffix("/train-labels-idx1-ubyte") }) {
+            if let hit = lines.first(where: {
+                $0.hasSuffix("/train-labels-idx1-ubyte.gz") || $0.hasSuffix("/train-labels-idx1-ubyte")
+            }) {
                 return (String(hit) as NSString).deletingLastPathComponent
             }
             break

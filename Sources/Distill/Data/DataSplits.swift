@@ -33,12 +33,12 @@ public struct DataSplits: Sendable {
         var test: Dataset?
         var notes: [String] = []
         switch try config.source.files(dataDir: dataDir) {
-        case let .idx(ti, tl, si, sl):
+        case .idx(let ti, let tl, let si, let sl):
             train = try Dataset(idxImages: ti, labels: tl, name: label.map { "\($0)/train" } ?? ti, classCount: known)
             if let si, let sl {
                 test = try Dataset(idxImages: si, labels: sl, name: label.map { "\($0)/test" } ?? si, classCount: known)
             }
-        case let .csv(trainPath, testPath):
+        case .csv(let trainPath, let testPath):
             func read(_ path: String, note prefix: String) throws -> Dataset {
                 let table = try CSVReader.read(path: path, options: config.csv)
                 notes.append(prefix + table.summary)
@@ -53,9 +53,12 @@ public struct DataSplits: Sendable {
     }
 
     /// Splits data sets already in memory (what `load` does after reading).
-    public static func split(train full: Dataset, test fullTest: Dataset?, config: DataConfig, seed: UInt64) throws -> DataSplits {
+    public static func split(train full: Dataset, test fullTest: Dataset?, config: DataConfig, seed: UInt64) throws
+        -> DataSplits
+    {
         if let t = fullTest, t.sampleShape != full.sampleShape {
-            throw DataError(t.name, "test samples have shape \(t.sampleShape), training samples \(full.sampleShape) (\(full.name))")
+            throw DataError(
+                t.name, "test samples have shape \(t.sampleShape), training samples \(full.sampleShape) (\(full.name))")
         }
         let classes = max(full.classCount, fullTest?.classCount ?? 0)
         var rng = SplitMix64(seed: seed ^ 0xD17A_5EED_0000_0001)
@@ -70,14 +73,16 @@ public struct DataSplits: Sendable {
         if let v = config.validation {
             validationCount = v.size(of: pool)
             guard validationCount < pool else {
-                throw DataError(full.name, "validation of \(validationCount) samples leaves no training samples (training pool has \(pool))")
+                throw DataError(
+                    full.name,
+                    "validation of \(validationCount) samples leaves no training samples (training pool has \(pool))")
             }
         }
 
         var train: Dataset
         var validation: Dataset?
         if pool == full.count && validationCount == 0 {
-            train = full        // no copy
+            train = full  // no copy
         } else {
             train = full.subset(order[validationCount..<pool].sorted(), name: full.name)
             if validationCount > 0 {

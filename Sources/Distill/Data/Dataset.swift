@@ -23,15 +23,20 @@ public struct Dataset: Sendable {
 
     /// Validates and wraps the arrays. `classCount` defaults to max label + 1; every label must
     /// lie in 0..<classCount. `labelSource` names the file the labels came from in messages.
-    public init(name: String, samples: [Float], sampleShape: [Int], labels: [Int32],
-                classCount: Int? = nil, labelSource: String? = nil) throws {
+    public init(
+        name: String, samples: [Float], sampleShape: [Int], labels: [Int32],
+        classCount: Int? = nil, labelSource: String? = nil
+    ) throws {
         let source = labelSource ?? name
         guard !sampleShape.isEmpty, sampleShape.allSatisfy({ $0 > 0 }) else {
             throw DataError(name, "invalid sample shape \(sampleShape)")
         }
         let size = sampleShape.reduce(1, *)
         guard samples.count == labels.count * size else {
-            throw DataError(name, "\(samples.count) values for \(labels.count) samples of shape \(sampleShape) (expected \(labels.count * size))")
+            throw DataError(
+                name,
+                "\(samples.count) values for \(labels.count) samples of shape \(sampleShape) (expected \(labels.count * size))"
+            )
         }
         var maxLabel: Int32 = -1
         for (i, y) in labels.enumerated() {
@@ -66,7 +71,8 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(unchecked: name ?? self.name, samples: x, sampleShape: sampleShape, labels: y, classCount: classCount)
+        return Dataset(
+            unchecked: name ?? self.name, samples: x, sampleShape: sampleShape, labels: y, classCount: classCount)
     }
 
     /// The same data with another class count (must cover every label).
@@ -77,7 +83,7 @@ public struct Dataset: Sendable {
 
     /// Sample `i`'s elements.
     public func sample(_ i: Int) -> ArraySlice<Float> {
-        samples[i * sampleSize ..< (i + 1) * sampleSize]
+        samples[i * sampleSize..<(i + 1) * sampleSize]
     }
 
     /// Per-channel standardisation in place: x = (x - mean[c]) / std[c]. One mean and std per
@@ -85,15 +91,21 @@ public struct Dataset: Sendable {
     public mutating func normalize(mean: [Float], std: [Float]) throws {
         let c = channels
         guard mean.count == c, std.count == c else {
-            throw DataError(name, "normalize needs one mean and one std per channel: samples \(sampleShape) have \(c) channel\(c == 1 ? "" : "s"), got \(mean.count) mean and \(std.count) std values")
+            throw DataError(
+                name,
+                "normalize needs one mean and one std per channel: samples \(sampleShape) have \(c) channel\(c == 1 ? "" : "s"), got \(mean.count) mean and \(std.count) std values"
+            )
         }
-        guard std.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw DataError(name, "normalize: every std must be > 0, got \(std)") }
+        guard std.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw DataError(name, "normalize: every std must be > 0, got \(std)")
+        }
         let plane = sampleSize / c
         let n = count
         samples.withUnsafeMutableBufferPointer { p in
             for s in 0..<n {
                 for ch in 0..<c {
-                    let m = mean[ch], sd = std[ch]
+                    let m = mean[ch]
+                    let sd = std[ch]
                     let base = (s * c + ch) * plane
                     for j in base..<(base + plane) { p[j] = (p[j] - m) / sd }
                 }

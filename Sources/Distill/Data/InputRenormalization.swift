@@ -18,7 +18,8 @@ public struct InputRenormalization: Equatable, Sendable {
         func stats(_ n: Normalization?) throws -> (mean: [Float], std: [Float]) {
             guard let n else { return ([Float](repeating: 0, count: channels), [Float](repeating: 1, count: channels)) }
             guard n.mean.count == channels, n.std.count == channels else {
-                throw DataError(owner, "normalisation \(n.mean)/\(n.std) lists \(n.mean.count) channels, the data has \(channels)")
+                throw DataError(
+                    owner, "normalisation \(n.mean)/\(n.std) lists \(n.mean.count) channels, the data has \(channels)")
             }
             return (n.mean, n.std)
         }

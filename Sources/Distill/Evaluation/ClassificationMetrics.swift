@@ -33,9 +33,13 @@ public struct ClassificationMetrics {
         let correct = (0..<k).reduce(0) { $0 + confusion[$1][$1] }
         self.accuracy = n > 0 ? Double(correct) / Double(n) : 0
         self.confusion = confusion
-        self.perClassAccuracy = (0..<k).map { c in perClassTotal[c] > 0 ? Double(confusion[c][c]) / Double(perClassTotal[c]) : .nan }
+        self.perClassAccuracy = (0..<k).map { c in
+            perClassTotal[c] > 0 ? Double(confusion[c][c]) / Double(perClassTotal[c]) : .nan
+        }
         self.nonFiniteSamples = n - finite.count
-        let finiteLogits = finite.count == n ? logits : Tensor(shape: [finite.count, k], data: finite.flatMap { logits.data[($0 * k)..<($0 * k + k)] })
+        let finiteLogits =
+            finite.count == n
+            ? logits : Tensor(shape: [finite.count, k], data: finite.flatMap { logits.data[($0 * k)..<($0 * k + k)] })
         let finiteLabels = finite.count == n ? labels : finite.map { labels[$0] }
         self.loss = finite.isEmpty ? 0 : Double(crossEntropy(logits: finiteLogits, labels: finiteLabels, gradient: nil))
         self.expectedCalibrationError = Self.calibrationError(

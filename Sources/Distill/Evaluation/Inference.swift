@@ -4,8 +4,10 @@ import NN
 public enum Inference {
     /// Logits [N, K] of `model` for every sample of `dataset`, each batch passed through
     /// `renormalizing` first when given (a model trained on other normalised inputs).
-    public static func logits(of model: Sequential, on dataset: Dataset, renormalizing: InputRenormalization? = nil,
-                              batchSize: Int = 500) -> Tensor {
+    public static func logits(
+        of model: Sequential, on dataset: Dataset, renormalizing: InputRenormalization? = nil,
+        batchSize: Int = 500
+    ) -> Tensor {
         let k = model.outputShape.reduce(1, *)
         let out = Tensor(shape: [dataset.count, k])
         let input = Tensor(shape: [0] + dataset.sampleShape)

@@ -4,8 +4,9 @@ public enum ExportError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .unsupportedLayer(model, index, kind, supported):
-            return "model '\(model)': layer \(index) (\(kind)) has no ONNX export (supported: \(supported.joined(separator: ", ")))"
+        case .unsupportedLayer(let model, let index, let kind, let supported):
+            return
+                "model '\(model)': layer \(index) (\(kind)) has no ONNX export (supported: \(supported.joined(separator: ", ")))"
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 import NN
 
 /// `kd export --format onnx`: a model as an ONNX graph (opset 13, IR version 7) computing its
@@ -21,11 +21,14 @@ public enum ONNXExport {
     public static let inputName = "input"
     public static let outputName = "logits"
     /// The layer kinds kd can write as ONNX, for messages.
-    public static let supportedKinds = ["Linear", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Flatten", "Dropout"]
+    public static let supportedKinds = [
+        "Linear", "Conv2d", "ReLU", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Flatten", "Dropout",
+    ]
 
     /// Writes `checkpoint`'s model as ONNX to `url`, atomically (temporary name, then rename).
     public static func write(_ checkpoint: Checkpoint, to url: URL) throws {
-        let data = try serialized(model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization)
+        let data = try serialized(
+            model: checkpoint.model, spec: checkpoint.spec, normalization: checkpoint.normalization)
         try AtomicFile.write(data, to: url)
     }
 
@@ -34,7 +37,8 @@ public enum ONNXExport {
         try graphModel(model: model, spec: spec, normalization: normalization).serialized()
     }
 
-    static func graphModel(model: Sequential, spec: ModelSpec, normalization: Normalization?) throws -> ONNXProto.Model {
+    static func graphModel(model: Sequential, spec: ModelSpec, normalization: Normalization?) throws -> ONNXProto.Model
+    {
         var nodes: [ONNXProto.Node] = []
         var initializers: [ONNXProto.Tensor] = []
         // The last layer that becomes a node writes the graph output directly.
@@ -49,8 +53,10 @@ public enum ONNXExport {
             }
             func node(_ op: String, _ inputs: [String], _ attributes: [ONNXProto.Attribute] = []) {
                 let output = i == lastNode ? outputName : "\(i).\(op)"
-                nodes.append(ONNXProto.Node(opType: op, name: "\(i).\(op)", inputs: [current] + inputs,
-                                            outputs: [output], attributes: attributes))
+                nodes.append(
+                    ONNXProto.Node(
+                        opType: op, name: "\(i).\(op)", inputs: [current] + inputs,
+                        outputs: [output], attributes: attributes))
                 current = output
             }
             func window(_ k: Int, _ s: Int, _ p: Int) -> [ONNXProto.Attribute] {
@@ -59,20 +65,31 @@ public enum ONNXExport {
 
             switch layer {
             case let dense as Dense:
-                node("Gemm", [weight("weight", dense.weight.value)] + (dense.bias.map { [weight("bias", $0.value)] } ?? []),
-                     [.int("transB", 1)])
+                node(
+                    "Gemm",
+                    [weight("weight", dense.weight.value)] + (dense.bias.map { [weight("bias", $0.value)] } ?? []),
+                    [.int("transB", 1)])
             case let conv as Conv2d:
-                node("Conv", [weight("weight", conv.weight.value)] + (conv.bias.map { [weight("bias", $0.value)] } ?? []),
-                     window(conv.kernelSize, conv.stride, conv.padding) + [.ints("dilations", [1, 1]), .int("group", 1)])
+                node(
+                    "Conv",
+                    [weight("weight", conv.weight.value)] + (conv.bias.map { [weight("bias", $0.value)] } ?? []),
+                    window(conv.kernelSize, conv.stride, conv.padding) + [
+                        .ints("dilations", [1, 1]), .int("group", 1),
+                    ])
             case let pool as MaxPool2d:
                 node("MaxPool", [], window(pool.kernelSize, pool.stride, pool.padding))
             case let pool as AvgPool2d:
-                node("AveragePool", [], window(pool.kernelSize, pool.stride, pool.padding) + [.int("count_include_pad", 1)])
+                node(
+                    "AveragePool", [],
+                    window(pool.kernelSize, pool.stride, pool.padding) + [.int("count_include_pad", 1)])
             case let bn as BatchNorm:
-                node("BatchNormalization",
-                     [weight("weight", bn.weight.value), weight("bias", bn.bias.value),
-                      weight("running_mean", bn.runningMean), weight("running_var", bn.runningVar)],
-                     [.float("epsilon", bn.eps)])
+                node(
+                    "BatchNormalization",
+                    [
+                        weight("weight", bn.weight.value), weight("bias", bn.bias.value),
+                        weight("running_mean", bn.runningMean), weight("running_var", bn.runningVar),
+                    ],
+                    [.float("epsilon", bn.eps)])
             case is ReLU:
                 node("Relu", [])
             case is Flatten:
@@ -80,12 +97,14 @@ public enum ONNXExport {
             case is Dropout:
                 continue
             default:
-                throw ExportError.unsupportedLayer(model: spec.name, index: i, kind: layer.kind, supported: supportedKinds)
+                throw ExportError.unsupportedLayer(
+                    model: spec.name, index: i, kind: layer.kind, supported: supportedKinds)
             }
         }
         if lastNode == nil {
             // Only dropout layers: the graph still has to produce its output.
-            nodes.append(ONNXProto.Node(opType: "Identity", name: "identity", inputs: [inputName], outputs: [outputName]))
+            nodes.append(
+                ONNXProto.Node(opType: "Identity", name: "identity", inputs: [inputName], outputs: [outputName]))
         }
 
         var metadata: [(key: String, value: String)] = [(Checkpoint.specKey, spec.toJSON())]
@@ -94,16 +113,23 @@ public enum ONNXExport {
         }
         let inputShape = "[N, " + model.inputShape.map(String.init).joined(separator: ", ") + "]"
         let outputShape = "[N, " + model.outputShape.map(String.init).joined(separator: ", ") + "]"
-        metadata.append(("kd.input", "\(inputName): float32 \(inputShape)" + (normalization == nil ? "" : ", normalised per kd.normalize")))
+        metadata.append(
+            (
+                "kd.input",
+                "\(inputName): float32 \(inputShape)" + (normalization == nil ? "" : ", normalised per kd.normalize")
+            ))
         metadata.append(("kd.output", "\(outputName): float32 \(outputShape)"))
 
         let graph = ONNXProto.Graph(
             name: spec.name, nodes: nodes, initializers: initializers,
             inputs: [ONNXProto.ValueInfo(name: inputName, shape: [.named("N")] + model.inputShape.map { .fixed($0) })],
-            outputs: [ONNXProto.ValueInfo(name: outputName, shape: [.named("N")] + model.outputShape.map { .fixed($0) })])
+            outputs: [
+                ONNXProto.ValueInfo(name: outputName, shape: [.named("N")] + model.outputShape.map { .fixed($0) })
+            ])
         return ONNXProto.Model(
             irVersion: irVersion, opsetImports: [ONNXProto.OperatorSet(domain: "", version: opsetVersion)],
-            producerName: "kd", docString: "kd model '\(spec.name)': \(inputName) \(inputShape) -> \(outputName) \(outputShape)",
+            producerName: "kd",
+            docString: "kd model '\(spec.name)': \(inputName) \(inputShape) -> \(outputName) \(outputShape)",
             graph: graph, metadata: metadata)
     }
 }

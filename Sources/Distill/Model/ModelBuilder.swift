@@ -53,8 +53,8 @@ public enum ModelBuilder {
         }
         var weights: [Int] = []
         switch spec {
-        case let .linear(out, _): weights = [inputCount, out]
-        case let .conv2d(out, kernel, _, _, _): weights = [inputShape.first ?? 1, out, kernel, kernel]
+        case .linear(let out, _): weights = [inputCount, out]
+        case .conv2d(let out, let kernel, _, _, _): weights = [inputShape.first ?? 1, out, kernel, kernel]
         default: break
         }
         guard let count = product(weights) else {
@@ -65,20 +65,21 @@ public enum ModelBuilder {
 
     private static func makeLayer(_ spec: LayerSpec, inputShape: [Int], rng: inout SplitMix64) throws -> Layer {
         switch spec {
-        case let .linear(out, bias):
+        case .linear(let out, let bias):
             guard inputShape.count == 1 else {
                 throw ShapeError("linear needs a flat input, got \(inputShape); add a flatten layer before it")
             }
             return Dense(inFeatures: inputShape[0], outFeatures: out, bias: bias)
-        case let .conv2d(out, kernel, stride, padding, bias):
+        case .conv2d(let out, let kernel, let stride, let padding, let bias):
             guard inputShape.count == 3 else { throw ShapeError("conv2d needs [C, H, W] input, got \(inputShape)") }
-            return Conv2d(inChannels: inputShape[0], outChannels: out, kernelSize: kernel, stride: stride,
-                          padding: padding, bias: bias)
-        case let .maxPool2d(kernel, stride, padding):
+            return Conv2d(
+                inChannels: inputShape[0], outChannels: out, kernelSize: kernel, stride: stride,
+                padding: padding, bias: bias)
+        case .maxPool2d(let kernel, let stride, let padding):
             return MaxPool2d(kernelSize: kernel, stride: stride, padding: padding)
-        case let .avgPool2d(kernel, stride, padding):
+        case .avgPool2d(let kernel, let stride, let padding):
             return AvgPool2d(kernelSize: kernel, stride: stride, padding: padding)
-        case let .batchNorm(eps, momentum):
+        case .batchNorm(let eps, let momentum):
             switch inputShape.count {
             case 1: return BatchNorm1d(numFeatures: inputShape[0], eps: eps, momentum: momentum)
             case 3: return BatchNorm2d(numFeatures: inputShape[0], eps: eps, momentum: momentum)
@@ -86,7 +87,7 @@ public enum ModelBuilder {
             }
         case .relu:
             return ReLU()
-        case let .dropout(p):
+        case .dropout(let p):
             return Dropout(p: p, rng: rng.split())
         case .flatten:
             return Flatten()

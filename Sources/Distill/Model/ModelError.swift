@@ -16,16 +16,17 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .layer(model, index, reason):
+        case .layer(let model, let index, let reason):
             return "model '\(model)': layers[\(index)]: \(reason)"
-        case let .unknownInit(model, scheme):
+        case .unknownInit(let model, let scheme):
             return "model '\(model)': unknown init '\(scheme)'"
-        case let .inputMismatch(file, expects, data, has):
+        case .inputMismatch(let file, let expects, let data, let has):
             return "\(file): model takes input \(expects) but the data set's samples are \(has) (\(data))"
-        case let .classMismatch(file, outputs, data, classes):
+        case .classMismatch(let file, let outputs, let data, let classes):
             return "\(file): model outputs \(outputs) but the data set has \(classes) classes (\(data))"
-        case let .teacherStudentMismatch(teacher, teacherOutputs, student, studentOutputs):
-            return "\(teacher): the teacher outputs \(teacherOutputs) but the student '\(student)' outputs \(studentOutputs); distillation needs the same classes"
+        case .teacherStudentMismatch(let teacher, let teacherOutputs, let student, let studentOutputs):
+            return
+                "\(teacher): the teacher outputs \(teacherOutputs) but the student '\(student)' outputs \(studentOutputs); distillation needs the same classes"
         }
     }
 }
@@ -39,10 +40,12 @@ public enum ModelFit {
     /// `model` does not fit.
     public static func check(_ model: Sequential, file: String, dataset: Dataset) throws {
         guard model.inputShape == dataset.sampleShape else {
-            throw ModelError.inputMismatch(file: file, expects: model.inputShape, data: dataset.name, has: dataset.sampleShape)
+            throw ModelError.inputMismatch(
+                file: file, expects: model.inputShape, data: dataset.name, has: dataset.sampleShape)
         }
         guard model.outputShape.count == 1, model.outputShape[0] >= dataset.classCount else {
-            throw ModelError.classMismatch(file: file, outputs: model.outputShape, data: dataset.name, classes: dataset.classCount)
+            throw ModelError.classMismatch(
+                file: file, outputs: model.outputShape, data: dataset.name, classes: dataset.classCount)
         }
     }
 }

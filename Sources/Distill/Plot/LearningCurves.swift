@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 
 /// Accuracy-per-epoch curves read from one or more run folders' metrics.jsonl.
 public struct LearningCurves {
@@ -35,19 +35,24 @@ public struct LearningCurves {
         var points: [String: [(Int, Double)]] = [:]
         for (run, entry) in rows {
             guard let phase = entry["phase"] as? String, let epoch = entry["epoch"] as? Int,
-                  let accuracy = entry[metric] as? Double else { continue }
+                let accuracy = entry[metric] as? Double
+            else { continue }
             let name = runFolders.count > 1 ? "\(run)/\(phase)" : phase
             if points[name] == nil { order.append(name) }
             points[name, default: []].append((epoch, accuracy))
         }
         guard !order.isEmpty else { throw MetricsFileError.noEpochs(metric: metric, folders: runFolders) }
         self.metric = metric
-        series = order.map { Series(name: $0, points: points[$0]!.sorted { $0.0 < $1.0 }.map { (epoch: $0.0, accuracy: $0.1) }) }
+        series = order.map {
+            Series(name: $0, points: points[$0]!.sorted { $0.0 < $1.0 }.map { (epoch: $0.0, accuracy: $0.1) })
+        }
     }
 
     /// The chart as a standalone SVG document.
     public func svg(title: String) -> String {
-        SVGChart(series: series, title: title, yLabel: metric == "test_acc" ? "test accuracy (%)" : "validation accuracy (%)").render()
+        SVGChart(
+            series: series, title: title, yLabel: metric == "test_acc" ? "test accuracy (%)" : "validation accuracy (%)"
+        ).render()
     }
 
     /// Writes the chart to `path` atomically.

@@ -12,32 +12,42 @@ extension DistillJob {
         let training = config.student?.training ?? role.training
         let generation0 = try teacher()
         try generation0.checkpoint.save(to: runFolder.file("generation-0.safetensors"))
-        var models = [ComparedModel(name: "generation-0", model: generation0.checkpoint.model, input: generation0.input)]
+        var models = [
+            ComparedModel(name: "generation-0", model: generation0.checkpoint.model, input: generation0.input)
+        ]
         for k in 1...d.generations {
             let previous = runFolder.file("generation-\(k - 1).safetensors")
             // Generation 0 keeps the inputs it was trained on; later ones were trained by this run.
-            let teacher = k == 1 ? generation0.teacher
+            let teacher =
+                k == 1
+                ? generation0.teacher
                 : TeacherModel(model: try Checkpoint.load(from: previous, fallbackSpec: role.model.spec).model)
-            progress.message("generation \(k) of \(d.generations): distilled from \(previous.lastPathComponent), T=\(d.temperature), alpha=\(d.alpha)")
+            progress.message(
+                "generation \(k) of \(d.generations): distilled from \(previous.lastPathComponent), T=\(d.temperature), alpha=\(d.alpha)"
+            )
             let objective = DistillationObjective(
                 targets: teacherTargets(from: [teacher]), alpha: d.alpha, divergence: d.divergence,
                 labelSmoothing: training.labelSmoothing)
             let generation = try trainModel(
                 role.model.spec, training: training, phase: "generation-\(k)", seed: studentSeed &+ UInt64(k),
                 objective: objective,
-                metadata: ["kd.teacher": previous.lastPathComponent, "kd.teacher_fnv1a64": try FileDigest.fnv1a64(previous)])
+                metadata: [
+                    "kd.teacher": previous.lastPathComponent, "kd.teacher_fnv1a64": try FileDigest.fnv1a64(previous),
+                ])
             models.append(ComparedModel(name: "generation-\(k)", model: generation.model))
         }
         if d.baseline, let student = config.student {
             models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model))
         }
         let outputs = try StoredOutputs.write(
-            models: models.filter { $0.name.hasPrefix("generation-") }, dataset: try RunInputs.evaluationSet(of: splits, config: config),
+            models: models.filter { $0.name.hasPrefix("generation-") },
+            dataset: try RunInputs.evaluationSet(of: splits, config: config),
             to: runFolder.file("outputs.safetensors"))
         let members = (1...d.generations).map { "generation-\($0)" }
         let ensemble = try outputs.ensembleAccuracy(of: members)
         let comparison = try finish(models, extra: ["ensemble": ["members": members, "accuracy": ensemble]])
-        progress.message(String(format: "ensemble of generations 1-%d (mean softmax): %.2f%%", d.generations, 100 * ensemble))
+        progress.message(
+            String(format: "ensemble of generations 1-%d (mean softmax): %.2f%%", d.generations, 100 * ensemble))
         return comparison
     }
 }

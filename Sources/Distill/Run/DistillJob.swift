@@ -14,8 +14,10 @@ public struct RunOptions: Sendable {
     /// End the process as `kill -9` would at this point (hidden `--crash-at`, for tests).
     public var crashAt: CrashPoint?
 
-    public init(dataDirectory: String? = nil, force: Bool = false, quiet: Bool = false, stopAfter: StopPoint? = nil,
-                crashAt: CrashPoint? = nil) {
+    public init(
+        dataDirectory: String? = nil, force: Bool = false, quiet: Bool = false, stopAfter: StopPoint? = nil,
+        crashAt: CrashPoint? = nil
+    ) {
         self.dataDirectory = dataDirectory
         self.force = force
         self.quiet = quiet
@@ -64,10 +66,12 @@ public final class DistillJob {
             try runFolder.removeResumeFiles()
             try runFolder.write(config.resolvedYAML(), to: "config.yaml")
         }
-        trainer = Trainer(splits: splits, progress: progress,
-                          log: MetricsLog(url: runFolder.file("metrics.jsonl"), resuming: resuming),
-                          resume: ResumePolicy(folder: runFolder.url, resuming: resuming, stopAfter: options.stopAfter,
-                                               crashAt: options.crashAt))
+        trainer = Trainer(
+            splits: splits, progress: progress,
+            log: MetricsLog(url: runFolder.file("metrics.jsonl"), resuming: resuming),
+            resume: ResumePolicy(
+                folder: runFolder.url, resuming: resuming, stopAfter: options.stopAfter,
+                crashAt: options.crashAt))
         StopRequest.installSignalHandler()
         progress.message("data: \(splits.summary)")
     }
@@ -95,7 +99,8 @@ public final class DistillJob {
     @discardableResult
     public func trainTeacher() throws -> Checkpoint {
         let role = try config.requireTeacher(for: "training a teacher")
-        progress.message("teacher: \(role.model.spec.name), training with hard labels for \(role.training.epochs) epochs")
+        progress.message(
+            "teacher: \(role.model.spec.name), training with hard labels for \(role.training.epochs) epochs")
         let checkpoint = try trainModel(
             role.model.spec, training: role.training, phase: "teacher", seed: config.seed,
             objective: HardLabelObjective(labelSmoothing: role.training.labelSmoothing))
@@ -112,10 +117,12 @@ public final class DistillJob {
     func teacher() throws -> TeacherCheckpoint {
         let role = try config.requireTeacher(for: "kd distill")
         if let path = role.checkpoint, let loaded = inputs.teachers[path] {
-            progress.message("teacher: loaded \(path)\(loaded.input == nil ? "" : " (inputs renormalised as it was trained)")")
+            progress.message(
+                "teacher: loaded \(path)\(loaded.input == nil ? "" : " (inputs renormalised as it was trained)")")
             return loaded
         }
-        progress.message("teacher checkpoint \(role.checkpoint ?? "(none given)") not found: training the teacher first")
+        progress.message(
+            "teacher checkpoint \(role.checkpoint ?? "(none given)") not found: training the teacher first")
         return TeacherCheckpoint(checkpoint: try trainTeacher(), input: nil)
     }
 
@@ -124,22 +131,28 @@ public final class DistillJob {
     /// the same weights and see the same batches. Saved as `<phase>.safetensors` after every
     /// epoch, and as `<phase>.best.safetensors` whenever validation accuracy beats every earlier
     /// epoch's (never replaced by a worse one).
-    func trainModel(_ spec: ModelSpec, training: TrainingConfig, phase: String, seed: UInt64, objective: Objective,
-                    metadata: [String: String] = [:]) throws -> Checkpoint {
+    func trainModel(
+        _ spec: ModelSpec, training: TrainingConfig, phase: String, seed: UInt64, objective: Objective,
+        metadata: [String: String] = [:]
+    ) throws -> Checkpoint {
         var rng = SplitMix64(seed: seed)
         let model = try ModelBuilder.build(spec, rng: &rng)
         try ModelFit.check(model, file: spec.name, dataset: splits.train)
-        let checkpoint = Checkpoint(model: model, spec: spec, normalization: config.data.normalize,
-                                    metadata: metadata.merging(["kd.role": phase]) { $1 })
+        let checkpoint = Checkpoint(
+            model: model, spec: spec, normalization: config.data.normalize,
+            metadata: metadata.merging(["kd.role": phase]) { $1 })
         let bestFile = runFolder.file("\(phase).best.safetensors")
         var best = resuming ? Self.validationAccuracy(of: bestFile) : -Double.infinity
         try trainer.train(model, phase: phase, config: training, objective: objective, seed: rng.next()) { record in
             try checkpoint.save(to: self.runFolder.file("\(phase).safetensors"))
             if let accuracy = record.validationAccuracy, accuracy > best {
                 best = accuracy
-                try Checkpoint(model: model, spec: spec, normalization: checkpoint.normalization,
-                               metadata: checkpoint.metadata.merging(["kd.val_acc": "\(accuracy)", "kd.epoch": "\(record.epoch)"]) { $1 })
-                    .save(to: bestFile)
+                try Checkpoint(
+                    model: model, spec: spec, normalization: checkpoint.normalization,
+                    metadata: checkpoint.metadata.merging(["kd.val_acc": "\(accuracy)", "kd.epoch": "\(record.epoch)"])
+                    { $1 }
+                )
+                .save(to: bestFile)
             }
         }
         return checkpoint
@@ -148,7 +161,8 @@ public final class DistillJob {
     /// The validation accuracy recorded in a best checkpoint, or -infinity when there is none.
     static func validationAccuracy(of bestFile: URL) -> Double {
         guard let file = try? SafeTensorsFile(contentsOf: bestFile), let text = file.metadata["kd.val_acc"],
-              let value = Double(text) else { return -.infinity }
+            let value = Double(text)
+        else { return -.infinity }
         return value
     }
 
@@ -159,7 +173,8 @@ public final class DistillJob {
     /// Compares `models` on the evaluation set (see `RunInputs.evaluationSet`), writes
     /// summary.json and prints the table.
     func finish(_ models: [ComparedModel], extra: [String: Any] = [:]) throws -> Comparison {
-        let comparison = try Comparison(models: models, dataset: try RunInputs.evaluationSet(of: splits, config: config))
+        let comparison = try Comparison(
+            models: models, dataset: try RunInputs.evaluationSet(of: splits, config: config))
         var summary = comparison.jsonObject
         summary["mode"] = config.distillation.mode.rawValue
         summary.merge(extra) { $1 }

@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 
 /// A run's output folder: the resolved config, checkpoints, metrics.jsonl and summary.json.
 ///

@@ -21,17 +21,18 @@ public enum RunFolderError: Error, CustomStringConvertible, Equatable, Sendable 
 
     public var description: String {
         switch self {
-        case let .notAFolder(path): return "\(path): exists and is not a folder"
-        case let .exists(path): return "\(path): run folder exists; pass --force to reuse it or --out to choose another"
-        case let .cannotCreate(path, reason): return "\(path): cannot create run folder (\(reason))"
-        case let .noSuchRunFolder(path): return "\(path): no such run folder to resume"
-        case let .notARunFolder(path): return "\(path): not a kd run folder (no config.yaml); nothing to resume"
-        case let .cannotRemove(path, what): return "\(path): cannot remove the \(what)"
-        case let .cannotRead(path): return "\(path): cannot read file"
-        case let .teacherCheckpointExists(path):
+        case .notAFolder(let path): return "\(path): exists and is not a folder"
+        case .exists(let path): return "\(path): run folder exists; pass --force to reuse it or --out to choose another"
+        case .cannotCreate(let path, let reason): return "\(path): cannot create run folder (\(reason))"
+        case .noSuchRunFolder(let path): return "\(path): no such run folder to resume"
+        case .notARunFolder(let path): return "\(path): not a kd run folder (no config.yaml); nothing to resume"
+        case .cannotRemove(let path, let what): return "\(path): cannot remove the \(what)"
+        case .cannotRead(let path): return "\(path): cannot read file"
+        case .teacherCheckpointExists(let path):
             return "\(path): teacher checkpoint exists; pass --force to replace it, or --out/--teacher elsewhere"
-        case let .teacherCheckpointNotAFile(path): return "\(path): is a folder, not a teacher checkpoint file (safetensors)"
-        case let .cannotCreateTeacherFolder(path): return "\(path): cannot create folder for the teacher checkpoint"
+        case .teacherCheckpointNotAFile(let path):
+            return "\(path): is a folder, not a teacher checkpoint file (safetensors)"
+        case .cannotCreateTeacherFolder(let path): return "\(path): cannot create folder for the teacher checkpoint"
         }
     }
 }

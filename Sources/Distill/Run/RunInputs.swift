@@ -36,8 +36,10 @@ struct RunInputs {
             return model
         }
         let mode = config.distillation.mode
-        let role = task == .trainTeacher ? Optional(try config.requireTeacher(for: "training a teacher")) : config.teacher
-        let usesTeacherRole = task == .trainTeacher || mode == .bornAgain || (mode == .standard && config.distillation.teachers.isEmpty)
+        let role =
+            task == .trainTeacher ? Optional(try config.requireTeacher(for: "training a teacher")) : config.teacher
+        let usesTeacherRole =
+            task == .trainTeacher || mode == .bornAgain || (mode == .standard && config.distillation.teachers.isEmpty)
         if usesTeacherRole, let role {
             _ = try builds(role.model.spec)
             if let path = role.checkpoint, try Self.existingFile(path) {
@@ -57,9 +59,11 @@ struct RunInputs {
         if task == .distill {
             if let student = config.student {
                 let model = try builds(student.model.spec)
-                for (path, loaded) in teachers where mode == .standard && loaded.checkpoint.model.outputShape != model.outputShape {
-                    throw ModelError.teacherStudentMismatch(teacher: path, teacherOutputs: loaded.checkpoint.model.outputShape,
-                                                           student: student.model.spec.name, studentOutputs: model.outputShape)
+                for (path, loaded) in teachers
+                where mode == .standard && loaded.checkpoint.model.outputShape != model.outputShape {
+                    throw ModelError.teacherStudentMismatch(
+                        teacher: path, teacherOutputs: loaded.checkpoint.model.outputShape,
+                        student: student.model.spec.name, studentOutputs: model.outputShape)
                 }
             }
             _ = try Self.evaluationSet(of: splits, config: config)
@@ -79,12 +83,16 @@ struct RunInputs {
     /// the normalisation recorded in the file; for a plain PyTorch state_dict (no kd metadata)
     /// the config's `teacher.normalize`, else the run's own. `role`'s spec describes files
     /// without an embedded kd spec.
-    static func loadTeacher(_ path: String, role: RoleConfig?, config: RunConfig, data: Dataset) throws -> TeacherCheckpoint {
+    static func loadTeacher(_ path: String, role: RoleConfig?, config: RunConfig, data: Dataset) throws
+        -> TeacherCheckpoint
+    {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), fallbackSpec: role?.model.spec)
         try ModelFit.check(checkpoint.model, file: path, dataset: data)
         try checkpoint.requireFiniteTensors(path: path)
-        let trainedOn = checkpoint.recordsNormalization ? checkpoint.normalization : (role?.normalize ?? config.data.normalize)
-        let input = try InputRenormalization(from: config.data.normalize, to: trainedOn, channels: data.channels, owner: path)
+        let trainedOn =
+            checkpoint.recordsNormalization ? checkpoint.normalization : (role?.normalize ?? config.data.normalize)
+        let input = try InputRenormalization(
+            from: config.data.normalize, to: trainedOn, channels: data.channels, owner: path)
         return TeacherCheckpoint(checkpoint: checkpoint, input: input)
     }
 

@@ -9,8 +9,10 @@ public struct RunOverrides: Sendable {
     public var temperature: Float?
     public var alpha: Float?
 
-    public init(epochs: Int? = nil, seed: UInt64? = nil, output: String? = nil, teacherCheckpoint: String? = nil,
-                temperature: Float? = nil, alpha: Float? = nil) {
+    public init(
+        epochs: Int? = nil, seed: UInt64? = nil, output: String? = nil, teacherCheckpoint: String? = nil,
+        temperature: Float? = nil, alpha: Float? = nil
+    ) {
         self.epochs = epochs
         self.seed = seed
         self.output = output
@@ -38,12 +40,12 @@ public struct RunPlan: Sendable {
     /// (with the output set to that folder).
     public init(_ start: RunStart) throws {
         switch start {
-        case let .fresh(path, o):
+        case .fresh(let path, let o):
             config = try RunConfig.load(path: path).applying(
                 epochs: o.epochs, seed: o.seed, output: o.output, teacherCheckpoint: o.teacherCheckpoint,
                 temperature: o.temperature, alpha: o.alpha)
             resuming = false
-        case let .resume(folder):
+        case .resume(let folder):
             let path = URL(fileURLWithPath: folder).appendingPathComponent("config.yaml").path
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {

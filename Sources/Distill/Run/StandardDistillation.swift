@@ -8,13 +8,18 @@ extension DistillJob {
         let d = config.distillation
         let teachers = try standardTeachers()
         let cache = d.cacheTeacherLogits
-        progress.message("student: \(student.model.spec.name), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(cache ? "cached once" : "computed every step")")
+        progress.message(
+            "student: \(student.model.spec.name), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(cache ? "cached once" : "computed every step")"
+        )
         let objective = DistillationObjective(
             targets: teacherTargets(from: teachers.map(\.loaded.teacher)), alpha: d.alpha, divergence: d.divergence,
             labelSmoothing: student.training.labelSmoothing)
-        let distilled = try trainModel(student.model.spec, training: student.training, phase: "student",
-                                       seed: studentSeed, objective: objective)
-        var models = teachers.map { ComparedModel(name: $0.name, model: $0.loaded.checkpoint.model, input: $0.loaded.input) }
+        let distilled = try trainModel(
+            student.model.spec, training: student.training, phase: "student",
+            seed: studentSeed, objective: objective)
+        var models = teachers.map {
+            ComparedModel(name: $0.name, model: $0.loaded.checkpoint.model, input: $0.loaded.input)
+        }
         models.append(ComparedModel(name: "student", model: distilled.model))
         if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
         return try finish(models)
@@ -46,7 +51,8 @@ extension DistillJob {
 
     /// The student architecture trained on hard labels only, with the students' seed.
     func trainBaseline(_ student: RoleConfig) throws -> Checkpoint {
-        try trainModel(student.model.spec, training: student.training, phase: "baseline", seed: studentSeed,
-                       objective: HardLabelObjective(labelSmoothing: student.training.labelSmoothing))
+        try trainModel(
+            student.model.spec, training: student.training, phase: "baseline", seed: studentSeed,
+            objective: HardLabelObjective(labelSmoothing: student.training.labelSmoothing))
     }
 }

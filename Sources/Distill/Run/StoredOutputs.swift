@@ -34,8 +34,9 @@ public struct StoredOutputs {
         var probabilities: [String: Tensor] = [:]
         for name in file.names where name != "labels" {
             guard let info = file.tensors[name], info.shape.count == 2, info.shape[0] == labelInfo.elementCount else {
-                throw StoredOutputsError.badShape(file: url.path, tensor: name, shape: file.tensors[name]?.shape ?? [],
-                                                  samples: labelInfo.elementCount)
+                throw StoredOutputsError.badShape(
+                    file: url.path, tensor: name, shape: file.tensors[name]?.shape ?? [],
+                    samples: labelInfo.elementCount)
             }
             probabilities[name] = Tensor(shape: info.shape, data: try file.floats(name))
         }

@@ -9,9 +9,10 @@ public enum StoredOutputsError: Error, CustomStringConvertible, Equatable, Senda
 
     public var description: String {
         switch self {
-        case let .missingLabels(file): return "\(file): no 'labels' tensor"
-        case let .badShape(file, tensor, shape, samples): return "\(file): '\(tensor)' has shape \(shape), expected [\(samples), K]"
-        case let .unknownModel(name): return "no stored outputs for '\(name)'"
+        case .missingLabels(let file): return "\(file): no 'labels' tensor"
+        case .badShape(let file, let tensor, let shape, let samples):
+            return "\(file): '\(tensor)' has shape \(shape), expected [\(samples), K]"
+        case .unknownModel(let name): return "no stored outputs for '\(name)'"
         case .emptyEnsemble: return "an ensemble needs at least one model"
         }
     }

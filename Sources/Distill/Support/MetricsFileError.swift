@@ -8,9 +8,9 @@ public enum MetricsFileError: Error, CustomStringConvertible, Equatable, Sendabl
 
     public var description: String {
         switch self {
-        case let .unreadable(file, folder): return "\(file): cannot read metrics (is \(folder) a kd run folder?)"
-        case let .notJSON(file, line): return "\(file):\(line): not a JSON object"
-        case let .noEpochs(metric, folders): return "no epochs with \(metric) in \(folders.joined(separator: ", "))"
+        case .unreadable(let file, let folder): return "\(file): cannot read metrics (is \(folder) a kd run folder?)"
+        case .notJSON(let file, let line): return "\(file):\(line): not a JSON object"
+        case .noEpochs(let metric, let folders): return "no epochs with \(metric) in \(folders.joined(separator: ", "))"
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import FileSupport
+import Foundation
 
 /// Appends one JSON object per line to metrics.jsonl (one line per epoch and phase).
 public final class MetricsLog {

@@ -15,8 +15,10 @@ public final class Progress {
     }
 
     /// A batch finished; redraws the bar at most ten times a second.
-    public func batch(phase: String, epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float,
-                      samplesPerSecond: Double, secondsLeft: Double) {
+    public func batch(
+        phase: String, epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float,
+        samplesPerSecond: Double, secondsLeft: Double
+    ) {
         guard live else { return }
         let now = MonotonicClock.seconds
         guard batch == batches || now - lastDraw >= 0.1 else { return }
@@ -24,9 +26,10 @@ public final class Progress {
         let width = 24
         let filled = batches > 0 ? width * batch / batches : width
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        let text = String(format: "\r[%@] epoch %d/%d [%@] %d/%d loss %.4f %.0f samples/s ETA %@ ",
-                          phase, epoch, epochs, bar, batch, batches, loss, samplesPerSecond,
-                          Progress.clock(secondsLeft))
+        let text = String(
+            format: "\r[%@] epoch %d/%d [%@] %d/%d loss %.4f %.0f samples/s ETA %@ ",
+            phase, epoch, epochs, bar, batch, batches, loss, samplesPerSecond,
+            Progress.clock(secondsLeft))
         FileHandle.standardError.write(Data(text.utf8))
     }
 
@@ -48,7 +51,8 @@ public final class Progress {
     static func clock(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0, seconds < 1e9 else { return "--:--" }
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
             : String(format: "%d:%02d", s / 60, s % 60)
     }
 }

@@ -33,7 +33,9 @@ extension Objective {
     public var resumableState: [String: Tensor] { [:] }
     public func nonFiniteCause() -> String? { nil }
     public func restoreState(_ tensors: [String: Tensor]) throws {
-        if let name = tensors.keys.sorted().first { throw ObjectiveStateError(tensor: name, "is not state of this objective") }
+        if let name = tensors.keys.sorted().first {
+            throw ObjectiveStateError(tensor: name, "is not state of this objective")
+        }
     }
 }
 
@@ -75,7 +77,8 @@ public final class DistillationObjective: Objective {
     }
 
     public func nonFiniteCause() -> String? {
-        batchTargets.data.allSatisfy(\.isFinite) ? nil
+        batchTargets.data.allSatisfy(\.isFinite)
+            ? nil
             : "the teacher's soft targets for this batch are not finite: its outputs overflow on these inputs"
     }
 }

@@ -5,14 +5,17 @@ enum OptimizerFactory {
     static func make(_ config: OptimizerConfig, parameters: [Parameter]) -> Optimizer {
         switch config.name {
         case .sgd:
-            return SGD(parameters: parameters, momentum: config.momentum, nesterov: config.nesterov,
-                       weightDecay: config.weightDecay)
+            return SGD(
+                parameters: parameters, momentum: config.momentum, nesterov: config.nesterov,
+                weightDecay: config.weightDecay)
         case .adam:
-            return Adam(parameters: parameters, beta1: config.betas[0], beta2: config.betas[1], eps: config.eps,
-                        weightDecay: config.weightDecay)
+            return Adam(
+                parameters: parameters, beta1: config.betas[0], beta2: config.betas[1], eps: config.eps,
+                weightDecay: config.weightDecay)
         case .adamw:
-            return AdamW(parameters: parameters, beta1: config.betas[0], beta2: config.betas[1], eps: config.eps,
-                         weightDecay: config.weightDecay)
+            return AdamW(
+                parameters: parameters, beta1: config.betas[0], beta2: config.betas[1], eps: config.eps,
+                weightDecay: config.weightDecay)
         }
     }
 
@@ -20,7 +23,8 @@ enum OptimizerFactory {
         switch config.name {
         case .constant: return .constant
         case .step: return .step(stepSize: config.stepSize ?? 1, gamma: config.gamma)
-        case .cosine: return .cosine(totalEpochs: epochs, minLearningRate: config.minLR, warmupEpochs: config.warmupEpochs)
+        case .cosine:
+            return .cosine(totalEpochs: epochs, minLearningRate: config.minLR, warmupEpochs: config.warmupEpochs)
         }
     }
 }

@@ -59,7 +59,8 @@ public struct CrashPoint: Equatable, Sendable {
     /// Parses PHASE:EPOCH:MOMENT.
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, !parts[0].isEmpty, let e = Int(parts[1]), e >= 1, let m = Moment(rawValue: parts[2]) else {
+        guard parts.count == 3, !parts[0].isEmpty, let e = Int(parts[1]), e >= 1, let m = Moment(rawValue: parts[2])
+        else {
             return nil
         }
         (phase, epoch, moment) = (parts[0], e, m)

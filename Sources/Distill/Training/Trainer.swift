@@ -56,11 +56,13 @@ public final class Trainer {
         _ model: Sequential, phase: String, config: TrainingConfig, objective: Objective, seed: UInt64,
         afterEpoch: (EpochRecord) throws -> Void = { _ in }
     ) throws -> [EpochRecord] {
-        let step = TrainingStep(model: model, objective: objective,
-                                optimizer: OptimizerFactory.make(config.optimizer, parameters: model.parameters))
+        let step = TrainingStep(
+            model: model, objective: objective,
+            optimizer: OptimizerFactory.make(config.optimizer, parameters: model.parameters))
         let schedule = OptimizerFactory.schedule(config.schedule, epochs: config.epochs)
         let dropLast = try dropsSingleSample(model, batchSize: config.batchSize, phase: phase)
-        let batches = try BatchIterator(dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast)
+        let batches = try BatchIterator(
+            dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast)
         var records: [EpochRecord] = []
         var resumed = try continuation(of: phase, step: step, config: config, batches: batches)
         if resumed?.isComplete == true { return [] }
@@ -83,22 +85,27 @@ public final class Trainer {
                 batchIndex += 1
                 let (parts, correct) = step.loss(on: batches)
                 guard parts.total.isFinite else {
-                    throw TrainingError.nonFiniteLoss(phase: phase, loss: parts.total, epoch: epoch + 1, batch: batchIndex,
-                                                      learningRate: learningRate, cause: objective.nonFiniteCause())
+                    throw TrainingError.nonFiniteLoss(
+                        phase: phase, loss: parts.total, epoch: epoch + 1, batch: batchIndex,
+                        learningRate: learningRate, cause: objective.nonFiniteCause())
                 }
                 step.apply(learningRate: learningRate)
                 sums.add(parts, correct: correct, samples: batches.labels.count)
                 let elapsed = MonotonicClock.seconds - start
                 let rate = Double(sums.seen) / max(elapsed, 1e-9)
-                let remaining = Double(config.epochs - epoch - 1) * Double(splits.train.count) / rate
+                let remaining =
+                    Double(config.epochs - epoch - 1) * Double(splits.train.count) / rate
                     + Double(splits.train.count - sums.seen) / rate
-                progress.batch(phase: phase, epoch: epoch + 1, epochs: config.epochs, batch: batchIndex,
-                               batches: batchCount, loss: parts.total, samplesPerSecond: rate, secondsLeft: remaining)
+                progress.batch(
+                    phase: phase, epoch: epoch + 1, epochs: config.epochs, batch: batchIndex,
+                    batches: batchCount, loss: parts.total, samplesPerSecond: rate, secondsLeft: remaining)
                 if batchIndex < batchCount, shouldStop(phase: phase, epoch: epoch + 1, batch: batchIndex) {
                     try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
-                    try stop(phase: phase, epoch: epoch + 1, batch: batchIndex, state: TrainingState(
-                        phase: phase, epochs: config.epochs, epoch: epoch, batch: batchIndex, step: step,
-                        batchRNG: batches.rng, order: batches.currentOrder, sums: sums, metricsLines: log.count))
+                    try stop(
+                        phase: phase, epoch: epoch + 1, batch: batchIndex,
+                        state: TrainingState(
+                            phase: phase, epochs: config.epochs, epoch: epoch, batch: batchIndex, step: step,
+                            batchRNG: batches.rng, order: batches.currentOrder, sums: sums, metricsLines: log.count))
                 }
             }
             let seconds = MonotonicClock.seconds - start
@@ -131,8 +138,10 @@ public final class Trainer {
     /// When resuming, the saved state of `phase` restored into `step` and `batches` (nil when
     /// the phase starts from scratch). The metrics log is cut back to what the state had
     /// written, so a line written after the last resume file is not written twice.
-    private func continuation(of phase: String, step: TrainingStep, config: TrainingConfig,
-                              batches: BatchIterator) throws -> TrainingState? {
+    private func continuation(
+        of phase: String, step: TrainingStep, config: TrainingConfig,
+        batches: BatchIterator
+    ) throws -> TrainingState? {
         guard resume.resuming, let url = resume.file(for: phase) else { return nil }
         guard FileManager.default.fileExists(atPath: url.path) else {
             // Killed before this phase's first resume file: its first epoch may have logged.
@@ -142,11 +151,14 @@ public final class Trainer {
         let state = try TrainingState.load(from: url)
         try state.restore(into: step, batches: batches, phase: phase, epochs: config.epochs, log: log, url: url)
         if state.isComplete {
-            progress.message("\(phase): already finished (\(state.epoch) epochs); weights restored from \(url.lastPathComponent)")
+            progress.message(
+                "\(phase): already finished (\(state.epoch) epochs); weights restored from \(url.lastPathComponent)")
             return state
         }
         try log.truncate(to: state.position.metricsLines)
-        progress.message("\(phase): resuming at epoch \(state.epoch + 1)\(state.batch > 0 ? ", batch \(state.batch + 1)" : "") from \(url.lastPathComponent)")
+        progress.message(
+            "\(phase): resuming at epoch \(state.epoch + 1)\(state.batch > 0 ? ", batch \(state.batch + 1)" : "") from \(url.lastPathComponent)"
+        )
         return state
     }
 
@@ -179,7 +191,9 @@ public final class Trainer {
         guard n >= 2 else { throw TrainingError.batchNormNeedsTwoSamples(phase: phase, samples: n) }
         guard batchSize >= 2 else { throw TrainingError.batchNormNeedsBatchOfTwo(phase: phase, batchSize: batchSize) }
         guard n % batchSize == 1 else { return false }
-        progress.message("\(phase): \(n) training samples leave a last batch of 1, which BatchNorm cannot train on; dropping it each epoch")
+        progress.message(
+            "\(phase): \(n) training samples leave a last batch of 1, which BatchNorm cannot train on; dropping it each epoch"
+        )
         return true
     }
 

@@ -13,15 +13,18 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .batchNormNeedsTwoSamples(phase, samples):
-            return "\(phase): the model has BatchNorm, which needs at least 2 training samples per batch; the training set has \(samples)"
-        case let .batchNormNeedsBatchOfTwo(phase, batchSize):
+        case .batchNormNeedsTwoSamples(let phase, let samples):
+            return
+                "\(phase): the model has BatchNorm, which needs at least 2 training samples per batch; the training set has \(samples)"
+        case .batchNormNeedsBatchOfTwo(let phase, let batchSize):
             return "\(phase): the model has BatchNorm, which needs batch_size >= 2 in training (got \(batchSize))"
-        case let .nonFiniteLoss(phase, loss, epoch, batch, learningRate, cause):
+        case .nonFiniteLoss(let phase, let loss, let epoch, let batch, let learningRate, let cause):
             let why = cause ?? "learning rate \(learningRate)"
-            return "\(phase): loss became \(loss) at epoch \(epoch), batch \(batch) (\(why)); stopping (the last good checkpoint is kept)"
-        case let .nonFiniteWeight(phase, tensor, epoch, batch):
-            return "\(phase): weight \(tensor) is not finite at epoch \(epoch), batch \(batch); stopping (the last good checkpoint is kept)"
+            return
+                "\(phase): loss became \(loss) at epoch \(epoch), batch \(batch) (\(why)); stopping (the last good checkpoint is kept)"
+        case .nonFiniteWeight(let phase, let tensor, let epoch, let batch):
+            return
+                "\(phase): weight \(tensor) is not finite at epoch \(epoch), batch \(batch); stopping (the last good checkpoint is kept)"
         }
     }
 }

@@ -26,8 +26,14 @@ public struct TrainingState {
         mutating func add(_ parts: LossParts, correct: Int, samples: Int) {
             let n = Double(samples)
             loss += Double(parts.total) * n
-            if let soft = parts.soft { self.soft += Double(soft) * n; sawSoft = true }
-            if let hard = parts.hard { self.hard += Double(hard) * n; sawHard = true }
+            if let soft = parts.soft {
+                self.soft += Double(soft) * n
+                sawSoft = true
+            }
+            if let hard = parts.hard {
+                self.hard += Double(hard) * n
+                sawHard = true
+            }
             self.correct += correct
             seen += samples
         }
@@ -65,15 +71,19 @@ public struct TrainingState {
     public var isComplete: Bool { position.epoch >= position.epochs && position.batch == 0 }
 
     /// A snapshot of a phase in progress.
-    init(phase: String, epochs: Int, epoch: Int, batch: Int, step: TrainingStep, batchRNG: SplitMix64, order: [Int],
-         sums: Sums, metricsLines: Int) {
+    init(
+        phase: String, epochs: Int, epoch: Int, batch: Int, step: TrainingStep, batchRNG: SplitMix64, order: [Int],
+        sums: Sums, metricsLines: Int
+    ) {
         let model = step.model
         position = Position(
             phase: phase, epochs: epochs, epoch: epoch, batch: batch, batchRNG: String(batchRNG.state),
             dropoutRNGs: Self.dropouts(of: model).map { String($0.rng.state) }, sums: sums, metricsLines: metricsLines,
             parameterCount: model.parameterCount)
-        modelTensors = Dictionary(uniqueKeysWithValues: model.stateDict.map { ($0.key, ($0.value.shape, $0.value.data)) })
-        optimizerTensors = Dictionary(step.optimizer.stateTensors().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        modelTensors = Dictionary(
+            uniqueKeysWithValues: model.stateDict.map { ($0.key, ($0.value.shape, $0.value.data)) })
+        optimizerTensors = Dictionary(
+            step.optimizer.stateTensors().map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         objectiveTensors = step.objective.resumableState.mapValues { $0.clone() }
         self.order = batch > 0 ? order : []
     }

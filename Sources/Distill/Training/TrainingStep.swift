@@ -26,8 +26,9 @@ public final class TrainingStep {
         model.zeroGrad()
         let logits = model.forward(batches.inputs, training: true)
         let start = timings.map { _ in MonotonicClock.seconds }
-        let parts = objective.loss(logits: logits, input: batches.inputs, labels: batches.labels,
-                                   indices: batches.indices, gradient: gradient)
+        let parts = objective.loss(
+            logits: logits, input: batches.inputs, labels: batches.labels,
+            indices: batches.indices, gradient: gradient)
         if let start { timings?.lossSeconds += MonotonicClock.seconds - start }
         return (parts, logits.correctPredictions(batches.labels))
     }

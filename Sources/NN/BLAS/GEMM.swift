@@ -1,8 +1,9 @@
 import CBLAS
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Whether a GEMM operand is used as stored or transposed (row-major storage throughout).
@@ -34,20 +35,24 @@ public func sgemm(
     guard m > 0, n > 0 else { return }
     _ = BLASThreads.singleThreadedBLAS
     if k > 0, m == 1 || n == 1 {
-        return matrixVectorProduct(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                   beta: beta, c: c, ldc: ldc)
+        return matrixVectorProduct(
+            transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc)
     }
-    let product = BLASProduct(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    let product = BLASProduct(
+        transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+        b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     guard m * n * k >= BLASProduct.parallelWork, !BLASThreads.blasThreaded else {
         return product.run(rows: 0..<m, columns: 0..<n)
     }
     if n >= m {
-        Parallel.forRanges(n, minimumPerThread: BLASProduct.minimumBlock, align: BLASProduct.blockAlign,
-                           product.columnBlocks)
+        Parallel.forRanges(
+            n, minimumPerThread: BLASProduct.minimumBlock, align: BLASProduct.blockAlign,
+            product.columnBlocks)
     } else {
-        Parallel.forRanges(m, minimumPerThread: BLASProduct.minimumBlock, align: BLASProduct.blockAlign,
-                           product.rowBlocks)
+        Parallel.forRanges(
+            m, minimumPerThread: BLASProduct.minimumBlock, align: BLASProduct.blockAlign,
+            product.rowBlocks)
     }
 }
 
@@ -66,13 +71,15 @@ private func matrixVectorProduct(
         // op(B) is [k, n]: stored [k, n] (use it transposed) or [n, k] (use it as stored).
         let (rows, columns) = transB == .none ? (k, n) : (n, k)
         let flip: Transpose = transB == .none ? .transposed : .none
-        cblas_sgemv(CblasRowMajor, flip.cblas, Int32(rows), Int32(columns), alpha, b, Int32(ldb),
-                    a, Int32(transA == .none ? 1 : lda), beta, c, 1)
+        cblas_sgemv(
+            CblasRowMajor, flip.cblas, Int32(rows), Int32(columns), alpha, b, Int32(ldb),
+            a, Int32(transA == .none ? 1 : lda), beta, c, 1)
     } else {
         // op(A) is [m, k]: stored [m, k] or [k, m].
         let (rows, columns) = transA == .none ? (m, k) : (k, m)
-        cblas_sgemv(CblasRowMajor, transA.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda),
-                    b, Int32(transB == .none ? ldb : 1), beta, c, Int32(ldc))
+        cblas_sgemv(
+            CblasRowMajor, transA.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda),
+            b, Int32(transB == .none ? ldb : 1), beta, c, Int32(ldc))
     }
 }
 

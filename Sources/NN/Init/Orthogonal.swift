@@ -23,8 +23,11 @@ func fillOrthogonal(_ weight: Tensor, rng: inout SplitMix64) throws {
             guard info == 0 else { throw WeightInitError("LAPACKE_sgeqrf on a \(m)x\(n) matrix returned info \(info)") }
             // R is the upper triangle left in `a`; sign(0) is taken as +1 (probability zero).
             for j in 0..<n where a[j * n + j] < 0 { signs[j] = -1 }
-            let info2 = LAPACKE_sorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), a.baseAddress, Int32(n), tau.baseAddress)
-            guard info2 == 0 else { throw WeightInitError("LAPACKE_sorgqr on a \(m)x\(n) matrix returned info \(info2)") }
+            let info2 = LAPACKE_sorgqr(
+                LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), a.baseAddress, Int32(n), tau.baseAddress)
+            guard info2 == 0 else {
+                throw WeightInitError("LAPACKE_sorgqr on a \(m)x\(n) matrix returned info \(info2)")
+            }
         }
     }
     weight.data.withUnsafeMutableBufferPointer { w in

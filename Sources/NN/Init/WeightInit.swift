@@ -30,7 +30,7 @@ public func initialize(_ model: Sequential, scheme: WeightInit, rng: inout Split
         switch layer.kind {
         case "Linear", "Conv2d":
             guard let weight = layer.parameters.first(where: { $0.name == "weight" })?.value,
-                  weight.shape.count >= 2
+                weight.shape.count >= 2
             else { throw WeightInitError("\(context): no 'weight' of shape [out, in, ...]") }
             let fanIn = weight.featuresPerItem
             for parameter in layer.parameters {

@@ -45,8 +45,9 @@ public class BatchNorm: Layer {
 
     /// Called by BatchNorm1d (spatialRank 0) and BatchNorm2d (spatialRank 2) only.
     init(kind: String, spatialRank: Int, numFeatures: Int, eps: Float, momentum: Float) {
-        precondition(numFeatures > 0 && eps > 0 && momentum >= 0 && momentum <= 1,
-                     "BatchNorm: numFeatures and eps must be positive, momentum in [0, 1]")
+        precondition(
+            numFeatures > 0 && eps > 0 && momentum >= 0 && momentum <= 1,
+            "BatchNorm: numFeatures and eps must be positive, momentum in [0, 1]")
         self.kind = kind
         self.spatialRank = spatialRank
         self.numFeatures = numFeatures
@@ -65,8 +66,10 @@ public class BatchNorm: Layer {
 
     /// running_mean, running_var, num_batches_tracked.
     public var buffers: [Buffer] {
-        [Buffer(name: "running_mean", value: runningMean), Buffer(name: "running_var", value: runningVar),
-         Buffer(name: "num_batches_tracked", value: numBatchesTracked, isInteger: true)]
+        [
+            Buffer(name: "running_mean", value: runningMean), Buffer(name: "running_var", value: runningVar),
+            Buffer(name: "num_batches_tracked", value: numBatchesTracked, isInteger: true),
+        ]
     }
 
     /// [C] -> [C] (BatchNorm1d) or [C, H, W] -> [C, H, W] (BatchNorm2d).
@@ -85,8 +88,9 @@ public class BatchNorm: Layer {
     /// x [N, C] or [N, C, H, W] -> y, same shape; `training` selects batch statistics (and
     /// updates the running ones).
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.shape.count >= 2 && x.shape[1] == numFeatures,
-                     "BatchNorm: input \(x.shape), expected [N, \(numFeatures), ...]")
+        precondition(
+            x.shape.count >= 2 && x.shape[1] == numFeatures,
+            "BatchNorm: input \(x.shape), expected [N, \(numFeatures), ...]")
         let (n, c) = (x.batch, numFeatures)
         let s = x.featuresPerItem / c
         let m = n * s
@@ -112,7 +116,8 @@ public class BatchNorm: Layer {
                             variance = Float(squares / Double(m))
                             if m > 1 {
                                 runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean
-                                runningVar.data[ch] = (1 - momentum) * runningVar.data[ch]
+                                runningVar.data[ch] =
+                                    (1 - momentum) * runningVar.data[ch]
                                     + momentum * Float(squares / Double(m - 1))
                             }
                         }
@@ -146,7 +151,8 @@ public class BatchNorm: Layer {
             normalized.data.withUnsafeBufferPointer { xh in
                 inputGrad.data.withUnsafeMutableBufferPointer { dx in
                     for ch in 0..<c {
-                        var sumDy = 0.0, sumDyXhat = 0.0
+                        var sumDy = 0.0
+                        var sumDyXhat = 0.0
                         forEachRun(n, ch, s) { base in
                             for j in base..<(base + s) {
                                 sumDy += Double(d[j])
@@ -156,7 +162,8 @@ public class BatchNorm: Layer {
                         weight.grad.data[ch] += Float(sumDyXhat)
                         bias.grad.data[ch] += Float(sumDy)
                         let scale = weight.value.data[ch] * invStd[ch]
-                        let (meanDy, meanDyXhat) = usedBatchStatistics ? (Float(sumDy / m), Float(sumDyXhat / m)) : (0, 0)
+                        let (meanDy, meanDyXhat) =
+                            usedBatchStatistics ? (Float(sumDy / m), Float(sumDyXhat / m)) : (0, 0)
                         forEachRun(n, ch, s) { base in
                             for j in base..<(base + s) { dx[j] = scale * (d[j] - meanDy - xh[j] * meanDyXhat) }
                         }

@@ -50,10 +50,13 @@ public final class Conv2d: Layer, ParameterGradientLayer {
 
     /// A convolution with zero weight [outChannels, inChannels, k, k] and (when `bias`) zero
     /// bias [outChannels].
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                bias: Bool = true) {
-        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
-                     "Conv2d: channels, kernel and stride must be positive, padding non-negative")
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        bias: Bool = true
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2d: channels, kernel and stride must be positive, padding non-negative")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -90,7 +93,8 @@ public final class Conv2d: Layer, ParameterGradientLayer {
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard let g = cachedWindow(for: x) else {
-            preconditionFailure("Conv2d: input \(x.shape) does not fit Conv2d(\(inChannels), \(outChannels), k\(kernelSize))")
+            preconditionFailure(
+                "Conv2d: input \(x.shape) does not fit Conv2d(\(inChannels), \(outChannels), k\(kernelSize))")
         }
         input = x
         geometry = g
@@ -149,8 +153,9 @@ public final class Conv2d: Layer, ParameterGradientLayer {
                                     columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
                                     dx: inputGradient ? dxp.baseAddress : nil)
                                 Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
-                                addPartialGradients(pp.baseAddress!, blocks: blocks.count, gradientSize: gradientSize,
-                                                    patch: g.patchSize)
+                                addPartialGradients(
+                                    pp.baseAddress!, blocks: blocks.count, gradientSize: gradientSize,
+                                    patch: g.patchSize)
                             }
                         }
                     }
@@ -210,8 +215,9 @@ private struct ConvolveBlocks: RangeJob {
                 if let bias {
                     for co in 0..<cout { (yi + co * plane).update(repeating: bias[co], count: plane) }
                 }
-                sgemm(.none, .none, m: cout, n: plane, k: patch, a: weight, lda: patch,
-                      b: blockColumns, ldb: plane, beta: bias == nil ? 0 : 1, c: yi, ldc: plane)
+                sgemm(
+                    .none, .none, m: cout, n: plane, k: patch, a: weight, lda: patch,
+                    b: blockColumns, ldb: plane, beta: bias == nil ? 0 : 1, c: yi, ldc: plane)
             }
         }
     }
@@ -243,17 +249,21 @@ private struct ConvolveBlocksBackward: RangeJob {
         for block in range {
             let blockColumns = columns + block * 2 * patch * plane
             let blockColumnGrad = blockColumns + patch * plane
-            let (dW, db) = (partialGradients + block * gradientSize, partialGradients + block * gradientSize + cout * patch)
+            let (dW, db) = (
+                partialGradients + block * gradientSize, partialGradients + block * gradientSize + cout * patch
+            )
             dW.update(repeating: 0, count: gradientSize)
             for i in blocks.samples(block) {
                 let dyi = dy + i * cout * plane
                 im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
-                sgemm(.none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
-                      b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
+                sgemm(
+                    .none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
+                    b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
                 for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) }
                 guard let dx else { continue }
-                sgemm(.transposed, .none, m: patch, n: plane, k: cout, a: weight, lda: patch,
-                      b: dyi, ldb: plane, c: blockColumnGrad, ldc: plane)
+                sgemm(
+                    .transposed, .none, m: patch, n: plane, k: cout, a: weight, lda: patch,
+                    b: dyi, ldb: plane, c: blockColumnGrad, ldc: plane)
                 let dxi = dx + i * geometry.inputCount
                 dxi.update(repeating: 0, count: geometry.inputCount)
                 col2im(blockColumnGrad, geometry, ldCol: plane, image: dxi)

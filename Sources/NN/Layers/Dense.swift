@@ -57,8 +57,9 @@ public final class Dense: Layer, ParameterGradientLayer {
                 }
             }
         }
-        sgemm(.none, .transposed, m: n, n: out, k: inFeatures, a: x.data, lda: inFeatures,
-              b: weight.value.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: &output.data, ldc: out)
+        sgemm(
+            .none, .transposed, m: n, n: out, k: inFeatures, a: x.data, lda: inFeatures,
+            b: weight.value.data, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: &output.data, ldc: out)
         return output
     }
 
@@ -74,10 +75,13 @@ public final class Dense: Layer, ParameterGradientLayer {
     private func backward(_ dy: Tensor, inputGradient: Bool) {
         guard let x = input else { preconditionFailure("Dense: backward before forward") }
         let n = x.batch
-        precondition(dy.shape.count == 2 && dy.shape[0] == n && dy.shape[1] == outFeatures, "Dense: dy \(dy.shape), expected [\(n), \(outFeatures)]")
+        precondition(
+            dy.shape.count == 2 && dy.shape[0] == n && dy.shape[1] == outFeatures,
+            "Dense: dy \(dy.shape), expected [\(n), \(outFeatures)]")
         let (inF, out) = (inFeatures, outFeatures)
-        sgemm(.transposed, .none, m: out, n: inF, k: n, a: dy.data, lda: out, b: x.data, ldb: inF,
-              beta: 1, c: &weight.grad.data, ldc: inF)
+        sgemm(
+            .transposed, .none, m: out, n: inF, k: n, a: dy.data, lda: out, b: x.data, ldb: inF,
+            beta: 1, c: &weight.grad.data, ldc: inF)
         if let bias {
             bias.grad.data.withUnsafeMutableBufferPointer { db in
                 dy.data.withUnsafeBufferPointer { g in
@@ -89,7 +93,8 @@ public final class Dense: Layer, ParameterGradientLayer {
         }
         guard inputGradient else { return }
         inputGrad.resize(to: x.shape)
-        sgemm(.none, .none, m: n, n: inF, k: out, a: dy.data, lda: out, b: weight.value.data, ldb: inF,
-              c: &inputGrad.data, ldc: inF)
+        sgemm(
+            .none, .none, m: n, n: inF, k: out, a: dy.data, lda: out, b: weight.value.data, ldb: inF,
+            c: &inputGrad.data, ldc: inF)
     }
 }

@@ -47,9 +47,11 @@ public final class Dropout: Layer {
         mask.data.withUnsafeMutableBufferPointer { m in
             output.data.withUnsafeMutableBufferPointer { y in
                 x.data.withUnsafeBufferPointer { xp in
-                    Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread,
-                                       DropoutMask(generator: generator, p: p, scale: scale, x: xp.baseAddress!,
-                                                   mask: m.baseAddress!, y: y.baseAddress!))
+                    Parallel.forRanges(
+                        xp.count, minimumPerThread: Self.elementsPerThread,
+                        DropoutMask(
+                            generator: generator, p: p, scale: scale, x: xp.baseAddress!,
+                            mask: m.baseAddress!, y: y.baseAddress!))
                 }
             }
         }
@@ -65,8 +67,9 @@ public final class Dropout: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 mask.data.withUnsafeBufferPointer { m in
-                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread,
-                                       Multiply(x: d.baseAddress!, by: m.baseAddress!, into: dx.baseAddress!))
+                    Parallel.forRanges(
+                        d.count, minimumPerThread: Self.elementsPerThread,
+                        Multiply(x: d.baseAddress!, by: m.baseAddress!, into: dx.baseAddress!))
                 }
             }
         }

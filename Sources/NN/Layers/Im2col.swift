@@ -46,7 +46,8 @@ private func im2colSame(_ image: UnsafePointer<Float>, _ g: Window2d, col: Unsaf
             for kj in 0..<k {
                 let row = col + ((c * k + ki) * k + kj) * ldCol
                 let shift = (ki - p) * w + (kj - p)
-                let low = min(plane, max(0, -shift)), high = max(low, min(plane, plane - shift))
+                let low = min(plane, max(0, -shift))
+                let high = max(low, min(plane, plane - shift))
                 row.update(repeating: 0, count: low)
                 (row + low).update(from: source + low + shift, count: high - low)
                 (row + high).update(repeating: 0, count: plane - high)
@@ -65,7 +66,9 @@ private func im2colSame(_ image: UnsafePointer<Float>, _ g: Window2d, col: Unsaf
 /// `col2im` for a stride-1 "same" window, the adjoint of `im2colSame`: clears the row's
 /// entries whose input column wrapped around a row edge, then adds the row, shifted, to the
 /// image plane in one contiguous loop.
-private func col2imSame(_ col: UnsafeMutablePointer<Float>, _ g: Window2d, ldCol: Int, image: UnsafeMutablePointer<Float>) {
+private func col2imSame(
+    _ col: UnsafeMutablePointer<Float>, _ g: Window2d, ldCol: Int, image: UnsafeMutablePointer<Float>
+) {
     let (k, p, w, plane) = (g.kernel, g.padding, g.width, g.height * g.width)
     for c in 0..<g.channels {
         let target = image + c * plane
@@ -73,7 +76,8 @@ private func col2imSame(_ col: UnsafeMutablePointer<Float>, _ g: Window2d, ldCol
             for kj in 0..<k {
                 let row = col + ((c * k + ki) * k + kj) * ldCol
                 let shift = (ki - p) * w + (kj - p)
-                let low = min(plane, max(0, -shift)), high = max(low, min(plane, plane - shift))
+                let low = min(plane, max(0, -shift))
+                let high = max(low, min(plane, plane - shift))
                 let (left, right) = (max(0, p - kj), max(0, kj - p))
                 if left > 0 || right > 0 {
                     for oh in 0..<g.outHeight {

@@ -1,4 +1,3 @@
-
 /// Seconds spent in each layer's forward and backward, summed over the steps of a profiled run
 /// (`Sequential.profile`; `kd bench --profile` prints it).
 public final class LayerProfile {

@@ -48,17 +48,20 @@ public final class MaxPool2d: Layer {
             output.data.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
                     if k == 2, s == 2, p == 0, g.outWidth >= 4 {
-                        Parallel.forRanges(planes, minimumPerThread: Self.planesPerThread(g), align: 1,
-                                           Pool2x2(x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g))
+                        Parallel.forRanges(
+                            planes, minimumPerThread: Self.planesPerThread(g), align: 1,
+                            Pool2x2(x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g))
                         return
                     }
                     for plane in 0..<planes {
                         let src = xp.baseAddress! + plane * h * w
                         var o = plane * g.outputPlane
                         for oh in 0..<g.outHeight {
-                            let h0 = max(0, oh * s - p), h1 = min(h, oh * s - p + k)
+                            let h0 = max(0, oh * s - p)
+                            let h1 = min(h, oh * s - p + k)
                             for ow in 0..<g.outWidth {
-                                let w0 = max(0, ow * s - p), w1 = min(w, ow * s - p + k)
+                                let w0 = max(0, ow * s - p)
+                                let w1 = min(w, ow * s - p + k)
                                 var best = -Float.infinity
                                 var index = h0 * w + w0
                                 for ih in h0..<h1 {
@@ -93,8 +96,9 @@ public final class MaxPool2d: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 argmax.withUnsafeBufferPointer { ap in
-                    Parallel.forRanges(dy.batch * g.channels, minimumPerThread: Self.planesPerThread(g), align: 1,
-                                       Unpool(dy: d.baseAddress!, argmax: ap.baseAddress!, dx: dx.baseAddress!, geometry: g))
+                    Parallel.forRanges(
+                        dy.batch * g.channels, minimumPerThread: Self.planesPerThread(g), align: 1,
+                        Unpool(dy: d.baseAddress!, argmax: ap.baseAddress!, dx: dx.baseAddress!, geometry: g))
                 }
             }
         }
@@ -138,8 +142,10 @@ private struct Pool2x2: RangeJob {
 
     /// Lanes where `value` beats `best` (greater, or NaN) take `value` and `candidate`.
     @inline(__always)
-    private func challenge(_ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, with value: SIMD8<Float>,
-                           at candidate: SIMD8<Int32>) {
+    private func challenge(
+        _ best: inout SIMD8<Float>, _ index: inout SIMD8<Int32>, with value: SIMD8<Float>,
+        at candidate: SIMD8<Int32>
+    ) {
         let wins = (value .> best) .| (value .!= value)
         best.replace(with: value, where: wins)
         index.replace(with: candidate, where: wins)
@@ -204,7 +210,9 @@ private struct WindowOctets: Sequence, IteratorProtocol {
 }
 
 @inline(__always)
-private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
 
 @inline(__always)
 private func store4<T: SIMDScalar>(_ v: SIMD4<T>, _ p: UnsafeMutablePointer<T>) {

@@ -15,8 +15,9 @@ public struct PoolingWindow {
 
     /// `stride` nil means the kernel size.
     init(layer: String, kernelSize: Int, stride: Int?, padding: Int) {
-        precondition(kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0,
-                     "\(layer): kernel and stride must be positive, padding non-negative")
+        precondition(
+            kernelSize > 0 && (stride ?? 1) > 0 && padding >= 0,
+            "\(layer): kernel and stride must be positive, padding non-negative")
         self.layer = layer
         self.kernelSize = kernelSize
         self.stride = stride ?? kernelSize
@@ -44,7 +45,9 @@ public struct PoolingWindow {
             cachedShape = x.shape
             cached = try? geometry(Array(x.shape.dropFirst()))
         }
-        guard let g = cached else { preconditionFailure("\(layer): input \(x.shape) does not fit kernel \(kernelSize)") }
+        guard let g = cached else {
+            preconditionFailure("\(layer): input \(x.shape) does not fit kernel \(kernelSize)")
+        }
         return g
     }
 }

@@ -22,8 +22,9 @@ public final class ReLU: Layer {
         output.resize(to: x.shape)
         output.data.withUnsafeMutableBufferPointer { y in
             x.data.withUnsafeBufferPointer { xp in
-                Parallel.forRanges(xp.count, minimumPerThread: Self.elementsPerThread,
-                                   Rectify(x: xp.baseAddress!, y: y.baseAddress!))
+                Parallel.forRanges(
+                    xp.count, minimumPerThread: Self.elementsPerThread,
+                    Rectify(x: xp.baseAddress!, y: y.baseAddress!))
             }
         }
         return output
@@ -36,8 +37,9 @@ public final class ReLU: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 output.data.withUnsafeBufferPointer { y in
-                    Parallel.forRanges(d.count, minimumPerThread: Self.elementsPerThread,
-                                       RectifyGradient(dy: d.baseAddress!, y: y.baseAddress!, dx: dx.baseAddress!))
+                    Parallel.forRanges(
+                        d.count, minimumPerThread: Self.elementsPerThread,
+                        RectifyGradient(dy: d.baseAddress!, y: y.baseAddress!, dx: dx.baseAddress!))
                 }
             }
         }

@@ -15,9 +15,10 @@ import Foundation
 /// - Returns: the loss.
 public func crossEntropy(logits: Tensor, labels: [Int32], labelSmoothing: Float = 0, gradient: Tensor?) -> Float {
     withGradientStorage(gradient, shapedLike: logits) { g in
-        Float(meanCrossEntropy(
-            logits: logits, labels: labels, labelSmoothing: labelSmoothing,
-            sink: g.map { GradientSink(base: $0, scale: 1, accumulate: false) }))
+        Float(
+            meanCrossEntropy(
+                logits: logits, labels: labels, labelSmoothing: labelSmoothing,
+                sink: g.map { GradientSink(base: $0, scale: 1, accumulate: false) }))
     }
 }
 
@@ -33,7 +34,8 @@ func meanCrossEntropy(logits: Tensor, labels: [Int32], labelSmoothing: Float, si
     logits.data.withUnsafeBufferPointer { x in
         for b in 0..<batch {
             let label = Int(labels[b])
-            precondition((0..<classes).contains(label), "crossEntropy: label \(label) of sample \(b) outside 0..<\(classes)")
+            precondition(
+                (0..<classes).contains(label), "crossEntropy: label \(label) of sample \(b) outside 0..<\(classes)")
             let row = x.baseAddress! + b * classes
             let stats = RowLogSoftmax(row, count: classes, temperature: 1)
             var sumLogQ = 0.0

@@ -35,9 +35,10 @@ public func divergence(
 ) -> Float {
     precondition(gradient !== target, "divergence: the gradient tensor must not be the target")
     return withGradientStorage(gradient, shapedLike: studentLogits) { g in
-        Float(meanDivergence(
-            kind, target: target, studentLogits: studentLogits, temperature: temperature,
-            sink: g.map { GradientSink(base: $0, scale: 1, accumulate: false) }))
+        Float(
+            meanDivergence(
+                kind, target: target, studentLogits: studentLogits, temperature: temperature,
+                sink: g.map { GradientSink(base: $0, scale: 1, accumulate: false) }))
     }
 }
 
@@ -46,8 +47,9 @@ func meanDivergence(
     _ kind: Divergence, target: Tensor, studentLogits: Tensor, temperature: Float, sink: GradientSink?
 ) -> Double {
     let (batch, classes) = batchAndClasses(studentLogits, "divergence")
-    precondition(target.shape == studentLogits.shape,
-                 "divergence: target shape \(target.shape) differs from student logits \(studentLogits.shape)")
+    precondition(
+        target.shape == studentLogits.shape,
+        "divergence: target shape \(target.shape) differs from student logits \(studentLogits.shape)")
     precondition(temperature > 0, "divergence: temperature \(temperature) must be positive")
     let chain = 1 / (Double(temperature) * Double(batch))
     var total = 0.0

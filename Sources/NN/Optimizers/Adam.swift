@@ -23,14 +23,19 @@ public class Adam: Optimizer {
     private let state: OptimizerState
 
     /// - Parameters: beta1, beta2 in [0, 1), eps > 0, weightDecay λ ≥ 0 (L2 added to the gradient).
-    public convenience init(parameters: [Parameter], beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
-                            weightDecay: Float = 0) {
-        self.init(name: "Adam", parameters: parameters, beta1: beta1, beta2: beta2, eps: eps,
-                  weightDecay: weightDecay, decoupled: false)
+    public convenience init(
+        parameters: [Parameter], beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+        weightDecay: Float = 0
+    ) {
+        self.init(
+            name: "Adam", parameters: parameters, beta1: beta1, beta2: beta2, eps: eps,
+            weightDecay: weightDecay, decoupled: false)
     }
 
-    init(name: String, parameters: [Parameter], beta1: Float, beta2: Float, eps: Float, weightDecay: Float,
-         decoupled: Bool) {
+    init(
+        name: String, parameters: [Parameter], beta1: Float, beta2: Float, eps: Float, weightDecay: Float,
+        decoupled: Bool
+    ) {
         precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "\(name): betas must be in [0, 1)")
         precondition(eps > 0 && weightDecay >= 0, "\(name): eps must be positive, weight decay non-negative")
         self.parameters = parameters
@@ -57,9 +62,11 @@ public class Adam: Optimizer {
                 parameter.grad.data.withUnsafeBufferPointer { grad in
                     state.buffers[0][i].data.withUnsafeMutableBufferPointer { m in
                         state.buffers[1][i].data.withUnsafeMutableBufferPointer { v in
-                            Parallel.forRanges(theta.count, minimumPerThread: 1 << 13, AdamUpdate(
-                                theta: theta.baseAddress!, grad: grad.baseAddress!, m: m.baseAddress!,
-                                v: v.baseAddress!, constants: constants))
+                            Parallel.forRanges(
+                                theta.count, minimumPerThread: 1 << 13,
+                                AdamUpdate(
+                                    theta: theta.baseAddress!, grad: grad.baseAddress!, m: m.baseAddress!,
+                                    v: v.baseAddress!, constants: constants))
                         }
                     }
                 }
@@ -76,10 +83,13 @@ public class Adam: Optimizer {
 /// θ ← θ·(1 − γ·λ) before the Adam update, and no L2 term in the gradient.
 public final class AdamW: Adam {
     /// - Parameters: beta1, beta2 in [0, 1), eps > 0, weightDecay λ ≥ 0 (decoupled; PyTorch's default 0.01).
-    public init(parameters: [Parameter], beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
-                weightDecay: Float = 0.01) {
-        super.init(name: "AdamW", parameters: parameters, beta1: beta1, beta2: beta2, eps: eps,
-                   weightDecay: weightDecay, decoupled: true)
+    public init(
+        parameters: [Parameter], beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+        weightDecay: Float = 0.01
+    ) {
+        super.init(
+            name: "AdamW", parameters: parameters, beta1: beta1, beta2: beta2, eps: eps,
+            weightDecay: weightDecay, decoupled: true)
     }
 }
 

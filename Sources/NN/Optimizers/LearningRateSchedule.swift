@@ -25,9 +25,9 @@ public enum LearningRateSchedule: Equatable, Sendable {
         switch self {
         case .constant:
             return Float(base)
-        case let .step(stepSize, gamma):
+        case .step(let stepSize, let gamma):
             return Float(base * pow(Double(gamma), Double(epoch / max(stepSize, 1))))
-        case let .cosine(totalEpochs, minLearningRate, warmupEpochs):
+        case .cosine(let totalEpochs, let minLearningRate, let warmupEpochs):
             if epoch < warmupEpochs { return Float(base * Double(epoch + 1) / Double(warmupEpochs)) }
             let span = totalEpochs - warmupEpochs
             guard span > 0 else { return Float(base) }

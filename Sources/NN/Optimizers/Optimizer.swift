@@ -57,7 +57,7 @@ final class OptimizerState {
     func load(_ tensors: [String: Tensor]) throws {
         guard let stepTensor = tensors["step"] else { throw error("missing 'step'") }
         guard stepTensor.count == 1, let value = stepTensor.data.first, value >= 0,
-              value == value.rounded(), value <= Float(Self.maximumStep)
+            value == value.rounded(), value <= Float(Self.maximumStep)
         else { throw error("'step' must be one whole number in 0...\(Self.maximumStep), got \(stepTensor)") }
         var expected: Set<String> = ["step"]
         for (slot, perParameter) in zip(slots, buffers) {

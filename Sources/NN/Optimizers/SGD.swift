@@ -19,8 +19,10 @@ public final class SGD: Optimizer {
 
     /// - Parameters: momentum μ ≥ 0, dampening τ, nesterov (needs μ > 0 and τ = 0, as PyTorch),
     ///   weightDecay λ ≥ 0 (added to the gradient).
-    public init(parameters: [Parameter], momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
-                weightDecay: Float = 0) {
+    public init(
+        parameters: [Parameter], momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false,
+        weightDecay: Float = 0
+    ) {
         precondition(momentum >= 0 && weightDecay >= 0, "SGD: momentum and weight decay must be non-negative")
         precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: nesterov needs momentum > 0 and dampening 0")
         self.parameters = parameters

@@ -119,7 +119,9 @@ final class WorkerPool {
         var seen = 0
         while true {
             seen = nextJob(after: seen, helper)
-            if helper.index + 1 < parts, let jobType, let jobAddress { jobType.run(at: jobAddress, part: helper.index + 1) }
+            if helper.index + 1 < parts, let jobType, let jobAddress {
+                jobType.run(at: jobAddress, part: helper.index + 1)
+            }
             finished.add(1, ordering: .releasing)
         }
     }

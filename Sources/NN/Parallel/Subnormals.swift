@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Flush-to-zero for subnormal floats on the threads that train.
@@ -18,21 +18,21 @@ public enum Subnormals {
     /// Threads created afterwards inherit the setting.
     public static func flushToZero() {
         #if arch(x86_64) && canImport(Glibc)
-        var environment = fenv_t()
-        guard fegetenv(&environment) == 0 else { return }
-        environment.__mxcsr |= flushFlags
-        fesetenv(&environment)
+            var environment = fenv_t()
+            guard fegetenv(&environment) == 0 else { return }
+            environment.__mxcsr |= flushFlags
+            fesetenv(&environment)
         #endif
     }
 
     /// Whether the calling thread flushes subnormals (FTZ and DAZ both set); false where unknown.
     public static var flushing: Bool {
         #if arch(x86_64) && canImport(Glibc)
-        var environment = fenv_t()
-        guard fegetenv(&environment) == 0 else { return false }
-        return environment.__mxcsr & flushFlags == flushFlags
+            var environment = fenv_t()
+            guard fegetenv(&environment) == 0 else { return false }
+            return environment.__mxcsr & flushFlags == flushFlags
         #else
-        return false
+            return false
         #endif
     }
 }
