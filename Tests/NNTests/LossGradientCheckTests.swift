@@ -70,4 +70,47 @@ final class LossGradientCheckTests: XCTestCase {
             }
         }
     }
+
+    func testDecoupledKD() throws {
+        let (s, t, labels) = try inputs()
+        for (T, alpha, beta): (Float, Float, Float) in [(1, 1, 8), (4, 0.5, 2)] {
+            check("DKD T=\(T) alpha=\(alpha) beta=\(beta)", logits: s) {
+                decoupledKDLoss(
+                    studentLogits: $0, teacherLogits: t, labels: labels, temperature: T, alpha: alpha, beta: beta,
+                    gradient: $1
+                ).total
+            }
+        }
+    }
+
+    /// beta = 0 leaves the batch-coupled intra term alone.
+    func testDIST() throws {
+        let (s, t, _) = try inputs()
+        let scratch = DISTScratch()
+        for (tau, beta, gamma): (Float, Float, Float) in [(1, 1, 1), (4, 0, 1), (4, 1, 0)] {
+            check("DIST tau=\(tau) beta=\(beta) gamma=\(gamma)", logits: s) {
+                distLoss(
+                    studentLogits: $0, teacherLogits: t, tau: tau, beta: beta, gamma: gamma, scratch: scratch,
+                    gradient: $1
+                ).total
+            }
+        }
+    }
+
+    /// KD (KL, T = 4) on standardised logits, the gradient through the standardisation's Jacobian.
+    func testStandardizedKD() throws {
+        let (s, t, labels) = try inputs()
+        let (zs, zt, p, dz) = (Tensor(shape: [1]), Tensor(shape: [1]), Tensor(shape: [1]), Tensor(shape: [1]))
+        standardizeLogits(t, into: zt)
+        softTargets(teacherLogits: zt, temperature: 4, into: p)
+        check("standardised KD T=4", logits: s) { logits, gradient in
+            standardizeLogits(logits, into: zs)
+            let loss = distillationLoss(
+                studentLogits: zs, teacherTarget: p, labels: labels, temperature: 4, alpha: 0.9,
+                gradient: gradient == nil ? nil : dz
+            ).total
+            if let gradient { standardizeLogitsBackward(logits: logits, outputGradient: dz, into: gradient) }
+            return loss
+        }
+    }
 }
