@@ -29,7 +29,7 @@ let decoupledKDMask = 1000.0
 ///
 /// **The mask** is reproduced exactly, not replaced by dropping the class: the target's tempered
 /// logit minus 1000 stays in NCKD's softmaxes, so its share is exp(−1000)-small (0 in Double
-/// unless the logits spread over ≈ 300·T) and both the value and the gradient equal mdistiller's.
+/// unless u_y exceeds logsumexp_{k≠y} u_k by ≈ 255) and value and gradient equal mdistiller's.
 /// Everything is in log space (log(1 − p_y) = logsumexp_{k≠y} u_k − logsumexp_k u_k), where
 /// mdistiller takes `torch.log` of the concatenated probabilities; the two agree wherever
 /// mdistiller is finite. Terms with a zero teacher probability contribute 0.
