@@ -8,7 +8,7 @@ import XCTest
 /// Born-again generations, online self-distillation (PS-KD) and multi-teacher targets.
 final class SelfDistillationTests: XCTestCase {
     /// A separable 3-class problem with 4 features, as a CSV file, plus a tiny MLP spec.
-    func writeProblem(in dir: TempDir, samples: Int = 240) throws {
+    static func writeProblem(in dir: TempDir, samples: Int = 240) throws {
         var rng = SplitMix64(seed: 11)
         var csv = "label,a,b,c,d\n"
         for i in 0..<samples {
@@ -48,7 +48,7 @@ final class SelfDistillationTests: XCTestCase {
 
     func testBornAgainGenerationLearnsFromPreviousGenerationFile() throws {
         let dir = try TempDir()
-        try writeProblem(in: dir)
+        try Self.writeProblem(in: dir)
         let comparison = try job(
             dir,
             distillation: "  mode: born-again\n  generations: 2\n  temperature: 2\n  alpha: 0.7\n  baseline: false",
@@ -85,7 +85,7 @@ final class SelfDistillationTests: XCTestCase {
 
     func testBornAgainRefusesADifferentStudentArchitecture() throws {
         let dir = try TempDir()
-        try writeProblem(in: dir)
+        try Self.writeProblem(in: dir)
         try dir.write("other.yaml", "input: [4]\nlayers:\n  - linear: {out: 3}\n")
         let path = try dir.write(
             "bad.yaml",
@@ -165,7 +165,7 @@ final class SelfDistillationTests: XCTestCase {
 
     func testOnlineSelfDistillationRunsAgainstItsBaseline() throws {
         let dir = try TempDir()
-        try writeProblem(in: dir)
+        try Self.writeProblem(in: dir)
         let comparison = try job(dir, distillation: "  mode: self\n  alpha: 0.8\n  baseline: true", teacher: false)
             .distill()
         XCTAssertEqual(comparison.reports.map(\.name), ["baseline", "self"])

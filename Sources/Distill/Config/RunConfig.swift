@@ -136,6 +136,12 @@ public struct DistillationConfig: Equatable, Sendable {
     public var generations: Int
     /// Several teacher checkpoints whose logits are averaged (absolute paths).
     public var teachers: [String]
+    /// The logit objective (`kd`, `dkd`, `dist`).
+    public var loss: LogitLoss = .kd
+    /// Standardise teacher and student logits per sample before the temperature (kd and dkd).
+    public var standardizeLogits = false
+    public var dkd = DKDConfig()
+    public var dist = DISTConfig()
 
     public init(
         temperature: Float = 4, alpha: Float = 0.9, divergence: Divergence = .kl, baseline: Bool = true,

@@ -95,6 +95,21 @@ extension RunConfig {
             ("mode", Node(d.mode.rawValue)), ("generations", Self.i(d.generations)),
         ]
         if !d.teachers.isEmpty { pairs.append(("teachers", Node(d.teachers.map { Node($0) }))) }
+        pairs.append(("loss", Node(d.loss.rawValue)))
+        pairs.append(("standardize_logits", Self.b(d.standardizeLogits)))
+        pairs.append(
+            (
+                "dkd",
+                Self.map([
+                    ("alpha", Self.f(d.dkd.alpha)), ("beta", Self.f(d.dkd.beta)),
+                    ("warmup_epochs", Self.i(d.dkd.warmupEpochs)),
+                ])
+            ))
+        pairs.append(
+            (
+                "dist",
+                Self.map([("beta", Self.f(d.dist.beta)), ("gamma", Self.f(d.dist.gamma)), ("tau", Self.f(d.dist.tau))])
+            ))
         return Node(pairs)
     }
 }

@@ -25,9 +25,7 @@ extension DistillJob {
             progress.message(
                 "generation \(k) of \(d.generations): distilled from \(previous.lastPathComponent), T=\(d.temperature), alpha=\(d.alpha)"
             )
-            let objective = DistillationObjective(
-                targets: teacherTargets(from: [teacher]), alpha: d.alpha, divergence: d.divergence,
-                labelSmoothing: training.labelSmoothing)
+            let objective = distillationObjective(from: [teacher], labelSmoothing: training.labelSmoothing)
             let generation = try trainModel(
                 role.model.spec, training: training, phase: "generation-\(k)", seed: studentSeed &+ UInt64(k),
                 objective: objective,

@@ -9,11 +9,10 @@ extension DistillJob {
         let teachers = try standardTeachers()
         let cache = d.cacheTeacherLogits
         progress.message(
-            "student: \(student.model.spec.name), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(cache ? "cached once" : "computed every step")"
+            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(cache ? "cached once" : "computed every step")"
         )
-        let objective = DistillationObjective(
-            targets: teacherTargets(from: teachers.map(\.loaded.teacher)), alpha: d.alpha, divergence: d.divergence,
-            labelSmoothing: student.training.labelSmoothing)
+        let objective = distillationObjective(
+            from: teachers.map(\.loaded.teacher), labelSmoothing: student.training.labelSmoothing)
         let distilled = try trainModel(
             student.model.spec, training: student.training, phase: "student",
             seed: studentSeed, objective: objective)
@@ -40,13 +39,34 @@ extension DistillJob {
         }
     }
 
-    /// Soft targets of `teachers` at the run's temperature: cached over the training set, or
-    /// computed every step when `cache_teacher_logits` is off.
-    func teacherTargets(from teachers: [TeacherModel]) -> TeacherTargets {
+    /// The objective of `distillation.loss` over the outputs of `teachers`: cached over the
+    /// training set, or computed every step when `cache_teacher_logits` is off. KD compares
+    /// softened outputs; DKD and DIST take the logits (averaged over several teachers).
+    func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float) -> Objective {
         let d = config.distillation
-        return d.cacheTeacherLogits
-            ? TeacherTargets.cached(teachers: teachers, dataset: splits.train, temperature: d.temperature)
-            : TeacherTargets.live(teachers: teachers, temperature: d.temperature)
+        let output: TeacherOutput
+        switch d.loss {
+        case .kd: output = .softened(temperature: d.temperature, standardized: d.standardizeLogits)
+        case .dkd: output = .logits(standardized: d.standardizeLogits)
+        case .dist: output = .logits()
+        }
+        let targets =
+            d.cacheTeacherLogits
+            ? TeacherTargets.cached(teachers: teachers, dataset: splits.train, output: output)
+            : TeacherTargets.live(teachers: teachers, output: output)
+        switch d.loss {
+        case .kd:
+            return DistillationObjective(
+                targets: targets, alpha: d.alpha, divergence: d.divergence, labelSmoothing: labelSmoothing)
+        case .dkd:
+            return DecoupledKDObjective(
+                targets: targets, temperature: d.temperature, alpha: d.dkd.alpha, beta: d.dkd.beta,
+                warmupEpochs: d.dkd.warmupEpochs, labelSmoothing: labelSmoothing)
+        case .dist:
+            return DISTObjective(
+                targets: targets, tau: d.dist.tau, beta: d.dist.beta, gamma: d.dist.gamma,
+                labelSmoothing: labelSmoothing)
+        }
     }
 
     /// The student architecture trained on hard labels only, with the students' seed.

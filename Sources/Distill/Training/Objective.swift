@@ -23,6 +23,8 @@ public protocol Objective: AnyObject {
     /// Why the last batch's loss was not finite, when the objective can tell (e.g. the
     /// teacher's targets were not finite); nil when it cannot.
     func nonFiniteCause() -> String?
+    /// True when the loss compares the samples of a batch, so a batch of 1 cannot be trained on.
+    var needsTwoSamplesPerBatch: Bool { get }
     /// Restores `resumableState` from a resume file; throws `ObjectiveStateError` when names or
     /// shapes differ.
     func restoreState(_ tensors: [String: Tensor]) throws
@@ -32,6 +34,7 @@ extension Objective {
     public func beginEpoch(_ epoch: Int, of epochs: Int) {}
     public var resumableState: [String: Tensor] { [:] }
     public func nonFiniteCause() -> String? { nil }
+    public var needsTwoSamplesPerBatch: Bool { false }
     public func restoreState(_ tensors: [String: Tensor]) throws {
         if let name = tensors.keys.sorted().first {
             throw ObjectiveStateError(tensor: name, "is not state of this objective")
@@ -48,37 +51,5 @@ public final class HardLabelObjective: Objective {
     public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
         let ce = crossEntropy(logits: logits, labels: labels, labelSmoothing: labelSmoothing, gradient: gradient)
         return LossParts(total: ce, soft: nil, hard: ce)
-    }
-}
-
-/// Knowledge distillation (Hinton et al. 2015):
-/// `alpha * T^2 * D(p_teacher || p_student) + (1 - alpha) * CE(student, labels)`.
-public final class DistillationObjective: Objective {
-    let targets: TeacherTargets
-    let alpha: Float
-    let divergence: Divergence
-    let labelSmoothing: Float
-    private let batchTargets = Tensor(shape: [0])
-
-    /// The soft term compares the student at `targets.temperature` with the targets.
-    public init(targets: TeacherTargets, alpha: Float, divergence: Divergence, labelSmoothing: Float = 0) {
-        self.targets = targets
-        self.alpha = alpha
-        self.divergence = divergence
-        self.labelSmoothing = labelSmoothing
-    }
-
-    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
-        targets.fill(batchTargets, indices: indices, input: input)
-        let value = distillationLoss(
-            studentLogits: logits, teacherTarget: batchTargets, labels: labels, temperature: targets.temperature,
-            alpha: alpha, divergence: divergence, labelSmoothing: labelSmoothing, gradient: gradient)
-        return LossParts(total: value.total, soft: value.soft, hard: value.hard)
-    }
-
-    public func nonFiniteCause() -> String? {
-        batchTargets.data.allSatisfy(\.isFinite)
-            ? nil
-            : "the teacher's soft targets for this batch are not finite: its outputs overflow on these inputs"
     }
 }

@@ -12,8 +12,27 @@ public struct TeacherModel {
     }
 }
 
-/// The teachers' softened predictions p = softmax(teacher logits / T), averaged over one or
-/// more teachers, for the samples of a batch ([B, K]).
+/// What the teachers hand an objective for each sample: their logits (DKD and DIST soften them
+/// their own way) or their softmax at a temperature (the KD loss), each optionally from logits
+/// standardised per sample first (Sun et al. 2024, `standardizeLogits`).
+public struct TeacherOutput: Equatable, Sendable {
+    /// T of softmax(z / T); nil: the logits z themselves.
+    public let temperature: Float?
+    public let standardized: Bool
+
+    /// softmax(z / T) (of the standardised z when `standardized`).
+    public static func softened(temperature: Float, standardized: Bool = false) -> TeacherOutput {
+        TeacherOutput(temperature: temperature, standardized: standardized)
+    }
+
+    /// The logits (standardised when `standardized`).
+    public static func logits(standardized: Bool = false) -> TeacherOutput {
+        TeacherOutput(temperature: nil, standardized: standardized)
+    }
+}
+
+/// The teachers' outputs (see `TeacherOutput`), averaged over one or more teachers, for the
+/// samples of a batch ([B, K]).
 ///
 /// Cached: computed once over the whole training set ([N, K]) and gathered by sample index;
 /// used whenever inputs are not randomised. Live: every batch goes through the teachers (eval
@@ -25,32 +44,60 @@ public final class TeacherTargets {
     }
 
     private let source: Source
-    /// The softening temperature T of the targets (the KD loss uses the same T).
-    public let temperature: Float
+    /// What the rows hold.
+    public let output: TeacherOutput
     private let scratch = Tensor(shape: [0])
     private let teacherInput = Tensor(shape: [0])
+    private let standardized = Tensor(shape: [0])
+
+    /// The softening temperature of softened targets (the KD loss uses the same T); nil for logits.
+    public var temperature: Float? { output.temperature }
+
+    /// Precomputes the averaged `output` of `teachers` over `dataset`.
+    public static func cached(teachers: [TeacherModel], dataset: Dataset, output: TeacherOutput) -> TeacherTargets {
+        let targets = TeacherTargets(source: .live(teachers), output: output)
+        let average = Tensor(shape: [0])
+        for (i, teacher) in teachers.enumerated() {
+            let logits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
+            targets.transform(logits, into: i == 0 ? average : targets.scratch)
+            if i > 0 { average.add(targets.scratch) }
+        }
+        if teachers.count > 1 { average.scale(by: 1 / Float(teachers.count)) }
+        return TeacherTargets(source: .cached(average), output: output)
+    }
 
     /// Precomputes the averaged soft targets of `teachers` over `dataset` at `temperature`.
     public static func cached(teachers: [TeacherModel], dataset: Dataset, temperature: Float) -> TeacherTargets {
-        let average = Tensor(shape: [0])
-        let probabilities = Tensor(shape: [0])
-        for (i, teacher) in teachers.enumerated() {
-            let logits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
-            softTargets(teacherLogits: logits, temperature: temperature, into: i == 0 ? average : probabilities)
-            if i > 0 { average.add(probabilities) }
-        }
-        if teachers.count > 1 { average.scale(by: 1 / Float(teachers.count)) }
-        return TeacherTargets(source: .cached(average), temperature: temperature)
+        cached(teachers: teachers, dataset: dataset, output: .softened(temperature: temperature))
     }
 
     /// Runs `teachers` (eval mode) on each batch.
-    public static func live(teachers: [TeacherModel], temperature: Float) -> TeacherTargets {
-        TeacherTargets(source: .live(teachers), temperature: temperature)
+    public static func live(teachers: [TeacherModel], output: TeacherOutput) -> TeacherTargets {
+        TeacherTargets(source: .live(teachers), output: output)
     }
 
-    private init(source: Source, temperature: Float) {
+    /// Runs `teachers` (eval mode) on each batch, softened at `temperature`.
+    public static func live(teachers: [TeacherModel], temperature: Float) -> TeacherTargets {
+        live(teachers: teachers, output: .softened(temperature: temperature))
+    }
+
+    private init(source: Source, output: TeacherOutput) {
         self.source = source
-        self.temperature = temperature
+        self.output = output
+    }
+
+    /// `out` = this target kind of one teacher's `logits` [B, K].
+    private func transform(_ logits: Tensor, into out: Tensor) {
+        var z = logits
+        if output.standardized {
+            standardizeLogits(logits, into: standardized)
+            z = standardized
+        }
+        if let temperature = output.temperature {
+            softTargets(teacherLogits: z, temperature: temperature, into: out)
+        } else {
+            out.copy(from: z)
+        }
     }
 
     /// Writes the targets of the batch ([B, K]) into `out`. `indices` are training-set
@@ -74,8 +121,7 @@ public final class TeacherTargets {
                     renormalization.apply(input, into: teacherInput)
                     x = teacherInput
                 }
-                let logits = teacher.model.forward(x, training: false)
-                softTargets(teacherLogits: logits, temperature: temperature, into: i == 0 ? out : scratch)
+                transform(teacher.model.forward(x, training: false), into: i == 0 ? out : scratch)
                 if i > 0 { out.add(scratch) }
             }
             if teachers.count > 1 { out.scale(by: 1 / Float(teachers.count)) }

@@ -60,7 +60,7 @@ public final class Trainer {
             model: model, objective: objective,
             optimizer: OptimizerFactory.make(config.optimizer, parameters: model.parameters))
         let schedule = OptimizerFactory.schedule(config.schedule, epochs: config.epochs)
-        let dropLast = try dropsSingleSample(model, batchSize: config.batchSize, phase: phase)
+        let dropLast = try dropsSingleSample(model, objective: objective, batchSize: config.batchSize, phase: phase)
         let batches = try BatchIterator(
             dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast)
         var records: [EpochRecord] = []
@@ -182,18 +182,27 @@ public final class Trainer {
     /// BatchNorm in training needs more than one value per channel: when the model has a
     /// BatchNorm seeing one value per channel per sample and the last batch would hold a single
     /// sample, that sample is dropped from every epoch (as PyTorch's `drop_last` would).
-    private func dropsSingleSample(_ model: Sequential, batchSize: Int, phase: String) throws -> Bool {
+    private func dropsSingleSample(_ model: Sequential, objective: Objective, batchSize: Int, phase: String) throws
+        -> Bool
+    {
         let perSample = zip(model.layers, model.layerInputShapes).contains { layer, shape in
             layer is BatchNorm && shape.count >= 1 && shape.reduce(1, *) / max(shape[0], 1) == 1
         }
-        guard perSample else { return false }
+        let reason: String
+        if perSample {
+            reason = "the model has BatchNorm"
+        } else if objective.needsTwoSamplesPerBatch {
+            reason = "the loss compares the samples of a batch (DIST)"
+        } else {
+            return false
+        }
         let n = splits.train.count
-        guard n >= 2 else { throw TrainingError.batchNormNeedsTwoSamples(phase: phase, samples: n) }
-        guard batchSize >= 2 else { throw TrainingError.batchNormNeedsBatchOfTwo(phase: phase, batchSize: batchSize) }
+        guard n >= 2 else { throw TrainingError.needsTwoSamples(phase: phase, reason: reason, samples: n) }
+        guard batchSize >= 2 else {
+            throw TrainingError.needsBatchOfTwo(phase: phase, reason: reason, batchSize: batchSize)
+        }
         guard n % batchSize == 1 else { return false }
-        progress.message(
-            "\(phase): \(n) training samples leave a last batch of 1, which BatchNorm cannot train on; dropping it each epoch"
-        )
+        progress.message("\(phase): \(n) training samples leave a last batch of 1 (\(reason)); dropping it each epoch")
         return true
     }
 

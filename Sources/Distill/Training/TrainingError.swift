@@ -1,10 +1,11 @@
 /// A training phase that cannot start, or that stopped because its numbers stopped being finite.
 /// Each case renders as one line naming the phase and, where it helps, what to change.
 public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// BatchNorm in training needs at least two samples; the training set has `samples`.
-    case batchNormNeedsTwoSamples(phase: String, samples: Int)
-    /// BatchNorm in training needs batches of at least two samples.
-    case batchNormNeedsBatchOfTwo(phase: String, batchSize: Int)
+    /// BatchNorm in training, or a loss over the batch (DIST), needs at least two samples; the
+    /// training set has `samples`. `reason` says which ("the model has BatchNorm").
+    case needsTwoSamples(phase: String, reason: String, samples: Int)
+    /// The same needs batches of at least two samples.
+    case needsBatchOfTwo(phase: String, reason: String, batchSize: Int)
     /// The loss of a batch was NaN or infinite (nothing of that epoch is saved).
     /// `cause` says why when the objective can tell; else a too-high learning rate is the usual one.
     case nonFiniteLoss(phase: String, loss: Float, epoch: Int, batch: Int, learningRate: Float, cause: String?)
@@ -13,11 +14,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case .batchNormNeedsTwoSamples(let phase, let samples):
+        case .needsTwoSamples(let phase, let reason, let samples):
             return
-                "\(phase): the model has BatchNorm, which needs at least 2 training samples per batch; the training set has \(samples)"
-        case .batchNormNeedsBatchOfTwo(let phase, let batchSize):
-            return "\(phase): the model has BatchNorm, which needs batch_size >= 2 in training (got \(batchSize))"
+                "\(phase): \(reason), which needs at least 2 training samples per batch; the training set has \(samples)"
+        case .needsBatchOfTwo(let phase, let reason, let batchSize):
+            return "\(phase): \(reason), which needs batch_size >= 2 in training (got \(batchSize))"
         case .nonFiniteLoss(let phase, let loss, let epoch, let batch, let learningRate, let cause):
             let why = cause ?? "learning rate \(learningRate)"
             return
