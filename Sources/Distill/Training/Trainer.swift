@@ -40,15 +40,23 @@ public final class Trainer {
     let progress: Progress
     let log: MetricsLog
     public let resume: ResumePolicy
+    /// The augmentation of training batches and the run seed keying it; nil: none.
+    public let augment: (kernel: CropFlip, runSeed: UInt64)?
 
-    public init(splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none) {
+    public init(
+        splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none,
+        augment: (kernel: CropFlip, runSeed: UInt64)? = nil
+    ) {
         self.splits = splits
         self.progress = progress
         self.log = log
         self.resume = resume
+        self.augment = augment
     }
 
-    /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`.
+    /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`,
+    /// which also keys the augmentation (with the run seed, the epoch and each sample's index),
+    /// applied to every batch before the model and the objective (a live teacher) see it.
     /// `afterEpoch` is called with each record (e.g. to save a checkpoint). When resuming a
     /// phase that already finished, restores its final weights and returns no records.
     @discardableResult
@@ -81,8 +89,10 @@ public final class Trainer {
             resumed = nil
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .start)
             var batchIndex = batches.batchIndex
+            let key = augment.map { AugmentKey(seed: $0.runSeed, phase: seed, epoch: epoch) }
             while batches.next() {
                 batchIndex += 1
+                if let augment, let key { augment.kernel.apply(to: batches.inputs, indices: batches.indices, key: key) }
                 let (parts, correct) = step.loss(on: batches)
                 guard parts.total.isFinite else {
                     throw TrainingError.nonFiniteLoss(
