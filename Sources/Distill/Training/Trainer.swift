@@ -89,10 +89,9 @@ public final class Trainer {
             resumed = nil
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .start)
             var batchIndex = batches.batchIndex
-            let key = augment.map { AugmentKey(seed: $0.runSeed, phase: seed, epoch: epoch) }
+            step.augmentation = augment.map { ($0.kernel, AugmentKey(seed: $0.runSeed, phase: seed, epoch: epoch)) }
             while batches.next() {
                 batchIndex += 1
-                if let augment, let key { augment.kernel.apply(to: batches.inputs, indices: batches.indices, key: key) }
                 let (parts, correct) = step.loss(on: batches)
                 guard parts.total.isFinite else {
                     throw TrainingError.nonFiniteLoss(
