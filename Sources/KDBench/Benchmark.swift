@@ -28,6 +28,8 @@ public struct Benchmark {
         /// Print the milliseconds per step of every layer's forward and backward, the loss and
         /// the optimizer for each training case.
         public var profile = false
+        /// Augment every training batch with this (its cost is the profile's `augment` row); nil: none.
+        public var augment: CropFlip?
         /// Restrict training cases to these models (nil: all).
         public var only: Set<String>?
         public var quick = false {
@@ -107,7 +109,8 @@ public struct Benchmark {
         for c in cases {
             let r = try TrainingBench.run(
                 specs[c.model]!, mode: c.mode, teacher: c.teacher.flatMap { specs[$0] }, data: data, batch: batch,
-                epochs: options.epochs, steps: options.steps, gemmRates: rates, profile: options.profile)
+                epochs: options.epochs, steps: options.steps, gemmRates: rates, profile: options.profile,
+                augment: options.augment)
             var row: [String: Any] = [
                 "model": r.name, "mode": r.mode.rawValue, "samples_per_s": r.samplesPerSecond,
                 "epoch_s": r.epochSeconds, "epoch_s_measured": r.measuredEpochs, "flops_per_sample": r.flopsPerSample,

@@ -57,7 +57,7 @@ enum TrainingBench {
     /// `teacherSpec` (the cases list gives one to each).
     static func run(
         _ spec: ModelSpec, mode: BenchMode, teacher teacherSpec: ModelSpec?, data: Dataset, batch: Int,
-        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false
+        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false, augment: CropFlip? = nil
     ) throws -> TrainingResult {
         var rng = SplitMix64(seed: 1)
         let model = try ModelBuilder.build(spec, rng: &rng)
@@ -79,6 +79,7 @@ enum TrainingBench {
             objective = DistillationObjective(targets: targets, alpha: alpha, divergence: .kl)
         }
         let step = TrainingStep(model: model, objective: objective, optimizer: Adam(parameters: model.parameters))
+        step.augmentation = augment.map { ($0, AugmentKey(seed: 1, phase: 3, epoch: 0)) }
         let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
         let layerProfile = profile ? LayerProfile(layers: model.layers.count) : nil
         model.profile = layerProfile
@@ -129,17 +130,19 @@ enum TrainingBench {
             flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds,
             profile: layerProfile.map {
                 profileRows(
-                    $0, model: model, steps: profiledSteps, loss: timings.lossSeconds,
-                    optimizer: timings.optimizerSeconds)
+                    $0, model: model, steps: profiledSteps, augment: augment.map { _ in timings.augmentSeconds },
+                    loss: timings.lossSeconds, optimizer: timings.optimizerSeconds)
             })
     }
 
-    /// Per-layer and per-part milliseconds per step (the loss's gradient is counted as its forward).
+    /// Per-layer and per-part milliseconds per step (the loss's gradient is counted as its
+    /// forward; the augmentation, when timed, as a forward row before the layers).
     private static func profileRows(
-        _ profile: LayerProfile, model: Sequential, steps: Int, loss: Double, optimizer: Double
+        _ profile: LayerProfile, model: Sequential, steps: Int, augment: Double?, loss: Double, optimizer: Double
     ) -> [ProfileRow] {
         let perStep = 1000 / Double(max(1, steps))
-        var rows = model.layers.indices.map { i in
+        var rows = augment.map { [ProfileRow(part: "augment", forwardMs: $0 * perStep, backwardMs: 0)] } ?? []
+        rows += model.layers.indices.map { i in
             ProfileRow(
                 part: "\(i) \(model.layers[i].kind) \(model.layerInputShapes[i])",
                 forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)

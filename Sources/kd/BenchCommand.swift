@@ -26,6 +26,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print milliseconds per step for every layer's forward and backward, the loss and the optimizer.")
     var profile = false
 
+    @Flag(
+        help:
+            "Augment every training batch as data.augment {crop: {padding: 2}, flip: {p: 0.5}} does (--profile shows its cost)."
+    )
+    var augment = false
+
     @Option(help: "Only these models (comma-separated: mlp-teacher, mlp-student, cnn-torchref, cnn-student).")
     var only: String?
 
@@ -47,6 +53,7 @@ struct BenchCommand: ParsableCommand {
             options.quick = quick
             options.epochs = epochs
             options.profile = profile
+            if augment { options.augment = AugmentConfig(crop: .init(padding: 2), flip: 0.5).cropFlip }
             if let steps { options.steps = steps }
             options.batchSize = batchSize
             options.only = only.map { Set($0.split(separator: ",").map(String.init)) }

@@ -34,9 +34,10 @@ final class AllocationTests: XCTestCase {
     private enum Loss { case crossEntropy, distillation }
 
     /// Heap allocations made by `steps` training steps after `warmup` steps, and the parallel
-    /// jobs handed to the worker threads meanwhile.
+    /// jobs handed to the worker threads meanwhile. `augment` is applied to the batch in place
+    /// first, as `TrainingStep` does (a new epoch's key every step).
     private func allocations(
-        _ model: Sequential, _ optimizer: Optimizer, loss: Loss, batch: Int = 64,
+        _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: CropFlip? = nil, batch: Int = 64,
         warmup: Int = 3, steps: Int = 5
     ) -> (count: Int, jobs: Int) {
         kd_malloc_exclude_library("libopenblas")
@@ -50,7 +51,13 @@ final class AllocationTests: XCTestCase {
         for i in teacherLogits.data.indices { teacherLogits.data[i] = rng.uniform(-3, 3) }
         softTargets(teacherLogits: teacherLogits, temperature: 4, into: teacherTarget)
         let gradient = Tensor(shape: [0])
+        let indices = (0..<batch).map { $0 * 37 }
+        var key = AugmentKey(seed: 1, phase: 2, epoch: 0)
         func step() {
+            if let augment {
+                augment.apply(to: x, indices: indices, key: key)
+                key.epoch += 1
+            }
             model.zeroGrad()
             let logits = model.forward(x, training: true)
             switch loss {
@@ -84,8 +91,10 @@ final class AllocationTests: XCTestCase {
     }
 
     /// Asserts that 5 steps of `model` allocate nothing and hand work to the worker threads.
-    private func assertStepsAllocateNothing(_ label: String, _ model: Sequential, _ optimizer: Optimizer, loss: Loss) {
-        let (count, jobs) = allocations(model, optimizer, loss: loss)
+    private func assertStepsAllocateNothing(
+        _ label: String, _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: CropFlip? = nil
+    ) {
+        let (count, jobs) = allocations(model, optimizer, loss: loss, augment: augment)
         print("[alloc] \(label): \(count) allocations, \(jobs) parallel jobs in 5 steps")
         XCTAssertEqual(count, 0, label)
         XCTAssertGreaterThan(jobs, 0, "\(label): the steps must have used the worker threads")
@@ -112,6 +121,14 @@ final class AllocationTests: XCTestCase {
         let model = try cnn()
         assertStepsAllocateNothing(
             "CNN, KD loss, AdamW", model, AdamW(parameters: model.parameters), loss: .distillation)
+    }
+
+    func testAugmentedCNNStepWithAdamAndKDAllocatesNothing() throws {
+        try requireCounting()
+        let model = try cnn()
+        assertStepsAllocateNothing(
+            "CNN, crop 2 + flip 0.5, KD loss, Adam", model, Adam(parameters: model.parameters), loss: .distillation,
+            augment: CropFlip(padding: 2, cropProbability: 1, flipProbability: 0.5))
     }
 
     /// `accumulateGradients` leaves exactly the parameter gradients `backward` leaves.

@@ -294,15 +294,16 @@ final class CLIParseTests: XCTestCase {
         XCTAssertEqual(bench.models, "Models")
         XCTAssertNil(bench.dataDirectory.path)
         XCTAssertNil(bench.json)
+        XCTAssertFalse(bench.augment)
 
         let set = try parse(
             BenchCommand.self,
             [
-                "bench", "--quick", "--profile", "--synthetic", "--epochs", "2", "--steps", "5",
+                "bench", "--quick", "--profile", "--augment", "--synthetic", "--epochs", "2", "--steps", "5",
                 "--batch-size", "64", "--only", "mlp-student", "--models", "M",
                 "--data-dir", "/d", "--json", "b.json",
             ])
-        XCTAssertTrue(set.quick && set.profile && set.synthetic)
+        XCTAssertTrue(set.quick && set.profile && set.augment && set.synthetic)
         XCTAssertEqual(set.epochs, 2)
         XCTAssertEqual(set.steps, 5)
         XCTAssertEqual(set.batchSize, 64)

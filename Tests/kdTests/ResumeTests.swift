@@ -26,13 +26,15 @@ final class ResumeTests: XCTestCase {
 
     /// 601 - 100 = 501 training samples in batches of 50: 11 batches, the last of one sample is
     /// dropped because of BatchNorm.
-    func writeConfig(_ name: String, teacherEpochs: Int, schedule: String = "{name: cosine}", lr: String = "0.05")
-        throws
-    {
+    /// `augment` is a `data.augment` value (the teacher is then live: no cache).
+    func writeConfig(
+        _ name: String, teacherEpochs: Int, schedule: String = "{name: cosine}", lr: String = "0.05",
+        augment: String? = nil
+    ) throws {
         try """
         name: \(name)
         seed: 11
-        data: {source: fashion-mnist, limit: 601, test_limit: 200, validation: 100}
+        data: {source: fashion-mnist, limit: 601, test_limit: 200, validation: 100\(augment.map { ", augment: \($0)" } ?? "")}
         training:
           epochs: 2
           batch_size: 50
@@ -42,7 +44,7 @@ final class ResumeTests: XCTestCase {
         student:
           model: small.yaml
           training: {epochs: 3, optimizer: {name: adam, lr: 0.003}}
-        distillation: {temperature: 3, alpha: 0.7, baseline: true}
+        distillation: {temperature: 3, alpha: 0.7, baseline: true, cache_teacher_logits: \(augment == nil)}
         """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
     }
 

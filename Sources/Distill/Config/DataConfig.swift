@@ -40,10 +40,13 @@ public struct DataConfig: Equatable, Sendable {
     public var normalize: Normalization?
     /// CSV reading options (for csv: sources).
     public var csv: CSVOptions
+    /// Training-time augmentation of the train split; nil: none.
+    public var augment: AugmentConfig?
 
     public init(
         source: DataSource = .fashionMNIST, validation: ValidationSplit? = nil, limit: Int? = nil,
-        testLimit: Int? = nil, normalize: Normalization? = nil, csv: CSVOptions = CSVOptions()
+        testLimit: Int? = nil, normalize: Normalization? = nil, csv: CSVOptions = CSVOptions(),
+        augment: AugmentConfig? = nil
     ) {
         self.source = source
         self.validation = validation
@@ -51,5 +54,6 @@ public struct DataConfig: Equatable, Sendable {
         self.testLimit = testLimit
         self.normalize = normalize
         self.csv = csv
+        self.augment = augment
     }
 }

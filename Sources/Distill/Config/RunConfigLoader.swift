@@ -101,6 +101,11 @@ struct RunConfigParser {
                 }
             }
         }
+        if let augmentValue = dataValue.flatMap({ try? $0.mapping().value("augment") }) {
+            try checkAugment(
+                augmentValue, data.augment, models: [teacher, student].compactMap { $0?.model.spec },
+                distillation: student == nil ? nil : distillation)
+        }
         return RunConfig(
             configPath: file, name: name, seed: seed, output: output, data: data, training: training,
             teacher: teacher, student: student, distillation: distillation)
@@ -110,7 +115,7 @@ struct RunConfigParser {
 
     func parseData(_ v: YAMLValue) throws -> DataConfig {
         let m = try v.mapping()
-        try m.expect(["source", "validation", "limit", "test_limit", "normalize", "csv"])
+        try m.expect(["source", "validation", "limit", "test_limit", "normalize", "csv", "augment"])
         var config = DataConfig()
         if let s = m.value("source") {
             let text = try s.string()
@@ -157,8 +162,54 @@ struct RunConfigParser {
             try c.finish()
             config.csv = o
         }
+        config.augment = try m.value("augment").map(parseAugment)
         try m.finish()
         return config
+    }
+
+    /// Refuses a translation or flip of models whose samples are not images, and a teacher
+    /// cache (which holds the teacher's outputs for the clean images) with augmented inputs
+    /// (`distillation` is nil when the config has no student to distill).
+    func checkAugment(
+        _ v: YAMLValue, _ augment: AugmentConfig?, models: [ModelSpec], distillation: DistillationConfig?
+    ) throws {
+        guard let augment, augment.crop != nil || augment.flip != nil else { return }
+        if let spec = models.first(where: { $0.input.count != 3 }) {
+            throw v.error(
+                "'\(v.path)' translates and flips images [C, H, W], but model \(spec.name) takes samples \(spec.input)")
+        }
+        if let d = distillation, d.mode != .selfDistillation, d.cacheTeacherLogits {
+            throw ConfigError(
+                file: file, line: v.keyLine, key: "distillation.cache_teacher_logits",
+                message:
+                    "'distillation.cache_teacher_logits' caches the teacher's outputs for the clean images, but 'data.augment' changes them every epoch; set 'cache_teacher_logits: false' so the teacher sees the student's views"
+            )
+        }
+    }
+
+    /// `{crop: {padding: P, p: ...}, flip: {p: ...}}`, each optional.
+    func parseAugment(_ v: YAMLValue) throws -> AugmentConfig {
+        let m = try v.mapping()
+        try m.expect(["crop", "flip"])
+        let probability = "a probability in [0, 1]"
+        var a = AugmentConfig()
+        if let cv = m.value("crop") {
+            let c = try cv.mapping()
+            try c.expect(["padding", "p"])
+            let padding = try c.required("padding").int(
+                "an integer in 0...\(RunLimits.augmentPadding)", where: { (0...RunLimits.augmentPadding).contains($0) })
+            a.crop = AugmentConfig.Crop(
+                padding: padding, p: try c.value("p")?.float(probability, where: { (0...1).contains($0) }) ?? 1)
+            try c.finish()
+        }
+        if let fv = m.value("flip") {
+            let f = try fv.mapping()
+            try f.expect(["p"])
+            a.flip = try f.required("p").float(probability, where: { (0...1).contains($0) })
+            try f.finish()
+        }
+        try m.finish()
+        return a
     }
 
     /// `{mean: [...], std: [...]}`, one value per channel each, every std > 0.

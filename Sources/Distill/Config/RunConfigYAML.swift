@@ -47,7 +47,15 @@ extension RunConfig {
         ]
         if let s = c.shape { csv.append(("shape", Self.list(s.map(Self.i)))) }
         d.append(("csv", Node(csv)))
+        if let a = data.augment { d.append(("augment", Self.augmentNode(a))) }
         return Node(d)
+    }
+
+    static func augmentNode(_ a: AugmentConfig) -> Node {
+        var pairs: [(Node, Node)] = []
+        if let c = a.crop { pairs.append(("crop", map([("padding", i(c.padding)), ("p", f(c.p))]))) }
+        if let p = a.flip { pairs.append(("flip", map([("p", f(p))]))) }
+        return Node(pairs)
     }
 
     static func trainingNode(_ t: TrainingConfig) -> Node {

@@ -10,4 +10,6 @@ public enum RunLimits {
     public static let generations = 100
     /// Teachers averaged by `distillation.teachers` (each is held in memory).
     public static let teachers = 16
+    /// Zero padding of `data.augment.crop` (pixels on each side).
+    public static let augmentPadding = 1024
 }

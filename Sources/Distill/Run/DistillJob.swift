@@ -66,12 +66,15 @@ public final class DistillJob {
             try runFolder.removeResumeFiles()
             try runFolder.write(config.resolvedYAML(), to: "config.yaml")
         }
+        let runSeed = config.seed
+        let augment = config.data.augment.map { (kernel: $0.cropFlip, runSeed: runSeed) }
         trainer = Trainer(
             splits: splits, progress: progress,
             log: MetricsLog(url: runFolder.file("metrics.jsonl"), resuming: resuming),
             resume: ResumePolicy(
                 folder: runFolder.url, resuming: resuming, stopAfter: options.stopAfter,
-                crashAt: options.crashAt))
+                crashAt: options.crashAt),
+            augment: augment)
         StopRequest.installSignalHandler()
         progress.message("data: \(splits.summary)")
     }

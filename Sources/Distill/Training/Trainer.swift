@@ -40,15 +40,23 @@ public final class Trainer {
     let progress: Progress
     let log: MetricsLog
     public let resume: ResumePolicy
+    /// The augmentation of training batches and the run seed keying it; nil: none.
+    public let augment: (kernel: CropFlip, runSeed: UInt64)?
 
-    public init(splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none) {
+    public init(
+        splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none,
+        augment: (kernel: CropFlip, runSeed: UInt64)? = nil
+    ) {
         self.splits = splits
         self.progress = progress
         self.log = log
         self.resume = resume
+        self.augment = augment
     }
 
-    /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`.
+    /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`,
+    /// which also keys the augmentation (with the run seed, the epoch and each sample's index),
+    /// applied to every batch before the model and the objective (a live teacher) see it.
     /// `afterEpoch` is called with each record (e.g. to save a checkpoint). When resuming a
     /// phase that already finished, restores its final weights and returns no records.
     @discardableResult
@@ -81,6 +89,7 @@ public final class Trainer {
             resumed = nil
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .start)
             var batchIndex = batches.batchIndex
+            step.augmentation = augment.map { ($0.kernel, AugmentKey(seed: $0.runSeed, phase: seed, epoch: epoch)) }
             while batches.next() {
                 batchIndex += 1
                 let (parts, correct) = step.loss(on: batches)

@@ -1,7 +1,7 @@
 import NN
 
 /// One optimisation step on a batch, as every training phase (`Trainer`) and `kd bench` run it:
-/// zero the gradients, forward in training mode, the objective's loss and dL/dlogits, then
+/// augment the batch in place (when `augmentation` is set), zero the gradients, forward in training mode, the objective's loss and dL/dlogits, then
 /// (`apply`) backward for the parameter gradients only (the input needs no dx) and the
 /// optimizer's update. Split in two so the trainer can refuse a non-finite loss before any
 /// weight changes. Allocates nothing once its buffers have the batch's shape.
@@ -11,8 +11,10 @@ public final class TrainingStep {
     public let optimizer: Optimizer
     /// dL/dlogits of the last batch, [B, K].
     private let gradient = Tensor(shape: [0])
-    /// When set, the seconds spent in the loss and in the optimizer are added to it.
+    /// When set, the seconds spent in the augmentation, the loss and the optimizer are added to it.
     public var timings: StepTimings?
+    /// The augmentation of every batch and the key of the epoch in progress; nil: none.
+    public var augmentation: (kernel: CropFlip, key: AugmentKey)?
 
     public init(model: Sequential, objective: Objective, optimizer: Optimizer) {
         self.model = model
@@ -20,9 +22,15 @@ public final class TrainingStep {
         self.optimizer = optimizer
     }
 
-    /// Forward pass and loss of the batch `batches` holds; returns the loss parts and how many
-    /// of the B samples the model already classifies correctly.
+    /// Augmentation (in place), forward pass and loss of the batch `batches` holds: the model
+    /// and the objective (a live teacher) see the same augmented inputs. Returns the loss parts
+    /// and how many of the B samples the model already classifies correctly.
     public func loss(on batches: BatchIterator) -> (parts: LossParts, correct: Int) {
+        if let (kernel, key) = augmentation {
+            let start = timings.map { _ in MonotonicClock.seconds }
+            kernel.apply(to: batches.inputs, indices: batches.indices, key: key)
+            if let start { timings?.augmentSeconds += MonotonicClock.seconds - start }
+        }
         model.zeroGrad()
         let logits = model.forward(batches.inputs, training: true)
         let start = timings.map { _ in MonotonicClock.seconds }
@@ -42,8 +50,9 @@ public final class TrainingStep {
     }
 }
 
-/// Seconds a profiled run spent in the loss and in the optimizer, summed over its steps.
+/// Seconds a profiled run spent in the augmentation, the loss and the optimizer, summed over its steps.
 public final class StepTimings {
+    public var augmentSeconds = 0.0
     public var lossSeconds = 0.0
     public var optimizerSeconds = 0.0
 
@@ -51,6 +60,7 @@ public final class StepTimings {
 
     /// Forgets everything measured so far (after warm-up steps).
     public func reset() {
+        augmentSeconds = 0
         lossSeconds = 0
         optimizerSeconds = 0
     }

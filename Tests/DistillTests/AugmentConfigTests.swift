@@ -1,0 +1,64 @@
+import Distill
+import Foundation
+import NN
+import XCTest
+
+/// `data.augment`: read, written back by `resolvedYAML()`, and every bad value one line naming
+/// the key.
+extension RunConfigTests {
+    private var models: String {
+        "teacher:\n  model: Models/kdtest-teacher.yaml\nstudent:\n  model: Models/kdtest-student.yaml\n"
+    }
+
+    func testAugmentIsReadAndWrittenBack() throws {
+        let (dir, path) = try setUpFiles(
+            config: "data:\n  augment: {crop: {padding: 2}, flip: {p: 0.5}}\n" + models
+                + "distillation: {cache_teacher_logits: false}\n")
+        let c = try RunConfig.load(path: path)
+        XCTAssertEqual(c.data.augment, AugmentConfig(crop: .init(padding: 2, p: 1), flip: 0.5))
+        XCTAssertEqual(
+            c.data.augment?.cropFlip, CropFlip(padding: 2, cropProbability: 1, flipProbability: 0.5))
+        let yaml = try c.resolvedYAML()
+        let back = try RunConfig(yaml: yaml, file: dir.path + "/run/config.yaml")
+        XCTAssertEqual(back.data.augment, c.data.augment, yaml)
+        XCTAssertNil(try RunConfig.load(path: try setUpFiles(config: models).1).data.augment)
+    }
+
+    func testBadAugmentValuesNameTheKey() throws {
+        let off = "distillation: {cache_teacher_logits: false}\n"
+        let cases: [(String, [String])] = [
+            (
+                "data:\n  augment: {crop: {padding: -1}}\n" + models + off,
+                ["run.yaml:2: 'data.augment.crop.padding' must be an integer in 0...1024, got '-1'"]
+            ),
+            (
+                "data:\n  augment: {crop: {padding: 2, p: 1.5}}\n" + models + off,
+                ["run.yaml:2: 'data.augment.crop.p' must be a probability in [0, 1], got '1.5'"]
+            ),
+            (
+                "data:\n  augment: {flip: {p: -0.1}}\n" + models + off,
+                ["run.yaml:2: 'data.augment.flip.p' must be a probability in [0, 1], got '-0.1'"]
+            ),
+            ("data:\n  augment: {crop: {p: 1}}\n" + models + off, ["missing required key 'data.augment.crop.padding'"]),
+            ("data:\n  augment: {rotate: {p: 1}}\n" + models + off, ["run.yaml:2: unknown key 'data.augment.rotate'"]),
+            (
+                "data:\n  augment: {flip: {p: 0.5}}\n" + models,
+                [
+                    "run.yaml:2: 'distillation.cache_teacher_logits' caches the teacher's outputs for the clean images",
+                    "set 'cache_teacher_logits: false'",
+                ]
+            ),
+            (
+                "data:\n  augment: {flip: {p: 0.5}}\nstudent:\n  model: Models/kdtest-vector.yaml\n",
+                [
+                    "run.yaml:2: 'data.augment' translates and flips images [C, H, W], but model vector takes samples [784]"
+                ]
+            ),
+        ]
+        for (yaml, parts) in cases {
+            let (dir, path) = try setUpFiles(config: yaml)
+            try dir.write("Models/kdtest-vector.yaml", "name: vector\ninput: [784]\nlayers: [{linear: {out: 10}}]\n")
+            assertThrowsMessage(try RunConfig.load(path: path), contains: parts)
+        }
+    }
+}
