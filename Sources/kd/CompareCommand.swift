@@ -60,14 +60,13 @@ struct CompareCommand: ParsableCommand {
             let models = try lineup().map { entry in
                 let checkpoint = try CheckpointFile.load(
                     path: entry.path, specPath: entry.specPath, specOption: entry.specOption)
-                try ModelFit.check(checkpoint.model, file: entry.path, dataset: dataset)
                 let normalization = try InputNormalization.resolve(
                     recorded: checkpoint.normalization, given: entry.normalization, model: checkpoint.model,
                     path: entry.path,
                     option: "--normalize-for \(entry.name)")
                 let input = try InputRenormalization(
                     from: nil, to: normalization, channels: dataset.channels, owner: entry.path)
-                return ComparedModel(name: entry.name, model: checkpoint.model, input: input)
+                return ComparedModel(name: entry.name, model: checkpoint.model, input: input, file: entry.path)
             }
             let comparison = try Comparison(models: models, dataset: dataset, measureLatency: !noLatency)
             print(output.json ? comparison.json : comparison.table)

@@ -42,7 +42,7 @@ public struct Comparison {
     /// model is the reference teacher. Agreement and KL compare sample by sample.
     public init(models: [ComparedModel], dataset: Dataset, measureLatency: Bool = true) throws {
         guard let teacher = models.first else { throw ComparisonError.noModels }
-        for entry in models { try ModelFit.check(entry.model, file: entry.name, dataset: dataset) }
+        for entry in models { try ModelFit.check(entry.model, file: entry.file ?? entry.name, dataset: dataset) }
         let teacherLogits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
         let teacherProbabilities = Tensor(shape: teacherLogits.shape)
         softmax(teacherLogits, into: teacherProbabilities)

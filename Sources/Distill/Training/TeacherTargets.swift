@@ -44,26 +44,23 @@ public final class TeacherTargets {
     }
 
     private let source: Source
-    /// What the rows hold.
-    public let output: TeacherOutput
-    private let scratch = Tensor(shape: [0])
+    private let averager: OutputAverager
     private let teacherInput = Tensor(shape: [0])
-    private let standardized = Tensor(shape: [0])
+
+    /// What the rows hold.
+    public var output: TeacherOutput { averager.output }
 
     /// The softening temperature of softened targets (the KD loss uses the same T); nil for logits.
     public var temperature: Float? { output.temperature }
 
     /// Precomputes the averaged `output` of `teachers` over `dataset`.
     public static func cached(teachers: [TeacherModel], dataset: Dataset, output: TeacherOutput) -> TeacherTargets {
-        let targets = TeacherTargets(source: .live(teachers), output: output)
-        let average = Tensor(shape: [0])
-        for (i, teacher) in teachers.enumerated() {
-            let logits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
-            targets.transform(logits, into: i == 0 ? average : targets.scratch)
-            if i > 0 { average.add(targets.scratch) }
+        let averager = OutputAverager(output: output)
+        let table = Tensor(shape: [0])
+        averager.average(teachers.count, into: table) { i in
+            Inference.logits(of: teachers[i].model, on: dataset, renormalizing: teachers[i].input)
         }
-        if teachers.count > 1 { average.scale(by: 1 / Float(teachers.count)) }
-        return TeacherTargets(source: .cached(average), output: output)
+        return TeacherTargets(source: .cached(table), averager: averager)
     }
 
     /// Precomputes the averaged soft targets of `teachers` over `dataset` at `temperature`.
@@ -73,7 +70,7 @@ public final class TeacherTargets {
 
     /// Runs `teachers` (eval mode) on each batch.
     public static func live(teachers: [TeacherModel], output: TeacherOutput) -> TeacherTargets {
-        TeacherTargets(source: .live(teachers), output: output)
+        TeacherTargets(source: .live(teachers), averager: OutputAverager(output: output))
     }
 
     /// Runs `teachers` (eval mode) on each batch, softened at `temperature`.
@@ -81,23 +78,9 @@ public final class TeacherTargets {
         live(teachers: teachers, output: .softened(temperature: temperature))
     }
 
-    private init(source: Source, output: TeacherOutput) {
+    private init(source: Source, averager: OutputAverager) {
         self.source = source
-        self.output = output
-    }
-
-    /// `out` = this target kind of one teacher's `logits` [B, K].
-    private func transform(_ logits: Tensor, into out: Tensor) {
-        var z = logits
-        if output.standardized {
-            standardizeLogits(logits, into: standardized)
-            z = standardized
-        }
-        if let temperature = output.temperature {
-            softTargets(teacherLogits: z, temperature: temperature, into: out)
-        } else {
-            out.copy(from: z)
-        }
+        self.averager = averager
     }
 
     /// Writes the targets of the batch ([B, K]) into `out`. `indices` are training-set
@@ -115,16 +98,47 @@ public final class TeacherTargets {
                 }
             }
         case .live(let teachers):
-            for (i, teacher) in teachers.enumerated() {
+            averager.average(teachers.count, into: out) { i in
                 var x = input
-                if let renormalization = teacher.input {
+                if let renormalization = teachers[i].input {
                     renormalization.apply(input, into: teacherInput)
                     x = teacherInput
                 }
-                transform(teacher.model.forward(x, training: false), into: i == 0 ? out : scratch)
-                if i > 0 { out.add(scratch) }
+                return teachers[i].model.forward(x, training: false)
             }
-            if teachers.count > 1 { out.scale(by: 1 / Float(teachers.count)) }
+        }
+    }
+}
+
+/// The mean over teachers of one `TeacherOutput` of their logits, with the buffers it needs
+/// kept from call to call (no allocation once they have the batch's shape).
+private final class OutputAverager {
+    let output: TeacherOutput
+    private let scratch = Tensor(shape: [0])
+    private let standardized = Tensor(shape: [0])
+
+    init(output: TeacherOutput) { self.output = output }
+
+    /// `out` = the mean over i in 0..<count of this output of `logits(i)` ([B, K] each).
+    func average(_ count: Int, into out: Tensor, logits: (Int) -> Tensor) {
+        for i in 0..<count {
+            transform(logits(i), into: i == 0 ? out : scratch)
+            if i > 0 { out.add(scratch) }
+        }
+        if count > 1 { out.scale(by: 1 / Float(count)) }
+    }
+
+    /// `out` = this output of one teacher's `logits` [B, K].
+    private func transform(_ logits: Tensor, into out: Tensor) {
+        var z = logits
+        if output.standardized {
+            standardizeLogits(logits, into: standardized)
+            z = standardized
+        }
+        if let temperature = output.temperature {
+            softTargets(teacherLogits: z, temperature: temperature, into: out)
+        } else {
+            out.copy(from: z)
         }
     }
 }
