@@ -90,7 +90,7 @@ public struct Benchmark {
             report("  " + pad(s.label, 24) + String(format: " %7.1f", r))
         }
 
-        let cases: [TrainingCase] = [
+        let allCases: [TrainingCase] = [
             TrainingCase(model: "mlp-teacher", mode: .hard, teacher: nil),
             TrainingCase(model: "mlp-student", mode: .hard, teacher: nil),
             TrainingCase(model: "mlp-student", mode: .kdCached, teacher: "mlp-teacher"),
@@ -99,7 +99,12 @@ public struct Benchmark {
             TrainingCase(model: "cnn-student", mode: .hard, teacher: nil),
             TrainingCase(model: "cnn-student", mode: .kdCached, teacher: "cnn-torchref"),
             TrainingCase(model: "cnn-student", mode: .kdLive, teacher: "cnn-torchref"),
-        ].filter { options.only?.contains($0.model) ?? true }
+        ]
+        // Cached views need the augmentation they cache.
+        let viewCases =
+            options.augment == nil
+            ? [] : [TrainingCase(model: "cnn-student", mode: .kdViews, teacher: "cnn-torchref")]
+        let cases = (allCases + viewCases).filter { options.only?.contains($0.model) ?? true }
         report(
             "\ntraining (Adam, batch \(batch); \(options.epochs.map { "median of \($0) full epochs" } ?? "\(options.steps) steps after 3 warm-up"))"
         )
@@ -125,7 +130,11 @@ public struct Benchmark {
                         format: " %10.0f %8.2f %8.1f %22.0f %10.0f%%", r.samplesPerSecond,
                         r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
                         100 * r.samplesPerSecond / r.gemmBoundSamplesPerSecond)
-                    + (r.cacheSeconds.map { String(format: "  (cache built in %.2f s)", $0) } ?? ""))
+                    + (r.cacheSeconds.map {
+                        String(
+                            format: "  (cache%@ built in %.2f s)",
+                            r.mode == .kdViews ? " of \(TrainingBench.views) views" : "", $0)
+                    } ?? ""))
             for part in r.profile ?? [] {
                 report(
                     "      " + pad(part.part, 36)

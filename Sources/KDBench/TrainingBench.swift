@@ -9,6 +9,9 @@ public enum BenchMode: String, Sendable {
     case kdCached = "kd-cached"
     /// KD loss with the teacher run (eval mode) on every batch, as torch_kd.py does.
     case kdLive = "kd-live"
+    /// KD loss on teacher soft targets cached once for `TrainingBench.views` augmented views
+    /// (`distillation.cache_views`; needs an augmentation).
+    case kdViews = "kd-views"
 }
 
 /// One timed training case: `model` trained in `mode`; the KD modes distill from `teacher`.
@@ -28,7 +31,8 @@ struct TrainingResult {
     /// extrapolated from samples/s).
     let epochSeconds: Double
     let measuredEpochs: Bool
-    /// Seconds spent building the cached soft targets (kd-cached only; once per run, not per epoch).
+    /// Seconds spent building the cached soft targets (kd-cached and kd-views only; once per
+    /// run, not per epoch).
     let cacheSeconds: Double?
     /// 3 × forward FLOPs of the trained model (+ 1 × teacher forward when live), per sample.
     let flopsPerSample: Double
@@ -51,6 +55,10 @@ struct ProfileRow {
 enum TrainingBench {
     static let temperature: Float = 4
     static let alpha: Float = 0.9
+    /// The key of every augmented batch (the views' epoch 0).
+    static let augmentKey = AugmentKey(seed: 1, phase: 3, epoch: 0)
+    /// Views the kd-views case caches.
+    static let views = 4
 
     /// Trains a fresh `spec` model on `data`: `epochs` full epochs (median epoch time), or
     /// `steps` batches after 3 warm-up batches when `epochs` is nil. The KD modes need
@@ -68,18 +76,24 @@ enum TrainingBench {
             var teacherRng = SplitMix64(seed: 2)
             let teacher = TeacherModel(model: try ModelBuilder.build(teacherSpec, rng: &teacherRng))
             let targets: TeacherTargets
-            if mode == .kdCached {
-                let start = MonotonicClock.seconds
+            let start = MonotonicClock.seconds
+            switch (mode, augment) {
+            case (.kdCached, _):
                 targets = TeacherTargets.cached(teachers: [teacher], dataset: data, temperature: temperature)
                 cacheSeconds = MonotonicClock.seconds - start
-            } else {
+            case (.kdViews, let augment?):
+                targets = TeacherTargets.cachedViews(
+                    teachers: [teacher], dataset: data, output: .softened(temperature: temperature), views: views,
+                    augment: augment, key: Self.augmentKey)
+                cacheSeconds = MonotonicClock.seconds - start
+            default:
                 targets = TeacherTargets.live(teachers: [teacher], temperature: temperature)
                 flops += Double(teacher.model.flopsPerSample)
             }
             objective = DistillationObjective(targets: targets, alpha: alpha, divergence: .kl)
         }
         let step = TrainingStep(model: model, objective: objective, optimizer: Adam(parameters: model.parameters))
-        step.augmentation = augment.map { ($0, AugmentKey(seed: 1, phase: 3, epoch: 0)) }
+        step.augmentation = augment.map { ($0, Self.augmentKey) }
         let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
         let layerProfile = profile ? LayerProfile(layers: model.layers.count) : nil
         model.profile = layerProfile

@@ -61,4 +61,38 @@ extension RunConfigTests {
             assertThrowsMessage(try RunConfig.load(path: path), contains: parts)
         }
     }
+
+    func testCacheViewsIsReadWrittenBackAndRefusedWhereItCannotWork() throws {
+        let augment = "data:\n  augment: {crop: {padding: 2}}\n"
+        let (dir, path) = try setUpFiles(config: augment + models + "distillation: {cache_views: 4}\n")
+        let c = try RunConfig.load(path: path)
+        XCTAssertEqual(c.distillation.cacheViews, 4)
+        let back = try RunConfig(yaml: try c.resolvedYAML(), file: dir.path + "/run/config.yaml")
+        XCTAssertEqual(back.distillation, c.distillation)
+        XCTAssertNil(try RunConfig.load(path: try setUpFiles(config: models).1).distillation.cacheViews)
+
+        let cases: [(String, [String])] = [
+            (
+                augment + models + "distillation: {cache_views: 0}\n",
+                ["run.yaml:7: 'distillation.cache_views' must be an integer in 1...1024, got '0'"]
+            ),
+            (
+                models + "distillation: {cache_views: 4}\n",
+                [
+                    "run.yaml:5: 'distillation.cache_views' caches the teacher's outputs for augmented views, but 'data.augment' sets no crop or flip"
+                ]
+            ),
+            (
+                augment + models + "distillation:\n  cache_views: 4\n  cache_teacher_logits: false\n",
+                ["run.yaml:9: 'distillation.cache_teacher_logits' is false", "set one of them"]
+            ),
+            (
+                augment + "student:\n  model: Models/kdtest-student.yaml\ndistillation: {mode: self, cache_views: 2}\n",
+                ["'distillation.cache_views' caches a teacher's outputs; the self-distillation mode has no teacher"]
+            ),
+        ]
+        for (yaml, parts) in cases {
+            assertThrowsMessage(try RunConfig.load(path: try setUpFiles(config: yaml).1), contains: parts)
+        }
+    }
 }

@@ -29,8 +29,9 @@ final class ResumeTests: XCTestCase {
     /// `augment` is a `data.augment` value (the teacher is then live: no cache).
     func writeConfig(
         _ name: String, teacherEpochs: Int, schedule: String = "{name: cosine}", lr: String = "0.05",
-        augment: String? = nil
+        augment: String? = nil, cacheViews: Int? = nil
     ) throws {
+        let teacherOutputs = cacheViews.map { "cache_views: \($0)" } ?? "cache_teacher_logits: \(augment == nil)"
         try """
         name: \(name)
         seed: 11
@@ -44,7 +45,7 @@ final class ResumeTests: XCTestCase {
         student:
           model: small.yaml
           training: {epochs: 3, optimizer: {name: adam, lr: 0.003}}
-        distillation: {temperature: 3, alpha: 0.7, baseline: true, cache_teacher_logits: \(augment == nil)}
+        distillation: {temperature: 3, alpha: 0.7, baseline: true, \(teacherOutputs)}
         """.write(to: folder.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
     }
 

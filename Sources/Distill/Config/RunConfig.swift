@@ -131,6 +131,9 @@ public struct DistillationConfig: Equatable, Sendable {
     /// Also train the student on hard labels only, same seed, for comparison.
     public var baseline: Bool
     public var cacheTeacherLogits: Bool
+    /// V: cache the teacher's outputs for V augmented views of the training set (needs
+    /// `data.augment`); nil: no view cache.
+    public var cacheViews: Int?
     public var mode: Mode
     /// Born-again generations.
     public var generations: Int

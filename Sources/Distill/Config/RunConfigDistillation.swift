@@ -7,7 +7,7 @@ extension RunConfigParser {
         let m = try v.mapping()
         try m.expect([
             "temperature", "alpha", "divergence", "baseline", "cache_teacher_logits", "mode", "generations", "teachers",
-            "loss", "standardize_logits", "dkd", "dist",
+            "loss", "standardize_logits", "dkd", "dist", "cache_views",
         ])
         var d = DistillationConfig()
         d.temperature = try m.value("temperature")?.float("a number > 0", where: { $0 > 0 }) ?? d.temperature
@@ -17,6 +17,8 @@ extension RunConfigParser {
         }
         d.baseline = try m.value("baseline")?.bool() ?? d.baseline
         d.cacheTeacherLogits = try m.value("cache_teacher_logits")?.bool() ?? d.cacheTeacherLogits
+        d.cacheViews = try m.value("cache_views")?.int(
+            "an integer in 1...\(RunLimits.cacheViews)", where: { (1...RunLimits.cacheViews).contains($0) })
         if let x = m.value("mode") {
             d.mode =
                 DistillationConfig.Mode(rawValue: try x.oneOf(DistillationConfig.Mode.allCases.map(\.rawValue)))

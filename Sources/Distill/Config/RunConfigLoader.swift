@@ -106,6 +106,10 @@ struct RunConfigParser {
                 augmentValue, data.augment, models: [teacher, student].compactMap { $0?.model.spec },
                 distillation: student == nil ? nil : distillation)
         }
+        if let viewsValue = distillValue.flatMap({ try? $0.mapping().value("cache_views") }) {
+            try checkCacheViews(
+                viewsValue, distillValue: distillValue, augment: data.augment, distillation: distillation)
+        }
         return RunConfig(
             configPath: file, name: name, seed: seed, output: output, data: data, training: training,
             teacher: teacher, student: student, distillation: distillation)
@@ -178,11 +182,33 @@ struct RunConfigParser {
             throw v.error(
                 "'\(v.path)' translates and flips images [C, H, W], but model \(spec.name) takes samples \(spec.input)")
         }
-        if let d = distillation, d.mode != .selfDistillation, d.cacheTeacherLogits {
+        if let d = distillation, d.mode != .selfDistillation, d.cacheTeacherLogits, d.cacheViews == nil {
             throw ConfigError(
                 file: file, line: v.keyLine, key: "distillation.cache_teacher_logits",
                 message:
-                    "'distillation.cache_teacher_logits' caches the teacher's outputs for the clean images, but 'data.augment' changes them every epoch; set 'cache_teacher_logits: false' so the teacher sees the student's views"
+                    "'distillation.cache_teacher_logits' caches the teacher's outputs for the clean images, but 'data.augment' changes them every epoch; set 'cache_teacher_logits: false' so the teacher sees the student's views, or 'cache_views: K' to cache K augmented views"
+            )
+        }
+    }
+
+    /// Refuses `distillation.cache_views` without an augmentation to cache views of, with
+    /// `cache_teacher_logits: false` (which asks for the teacher live), and in the
+    /// self-distillation mode (which has no teacher).
+    func checkCacheViews(
+        _ v: YAMLValue, distillValue: YAMLValue?, augment: AugmentConfig?, distillation: DistillationConfig
+    ) throws {
+        guard let augment, augment.crop != nil || augment.flip != nil else {
+            throw v.error(
+                "'\(v.path)' caches the teacher's outputs for augmented views, but 'data.augment' sets no crop or flip")
+        }
+        if distillation.mode == .selfDistillation {
+            throw v.error("'\(v.path)' caches a teacher's outputs; the self-distillation mode has no teacher")
+        }
+        if let live = distillValue.flatMap({ try? $0.mapping().value("cache_teacher_logits") }),
+            !distillation.cacheTeacherLogits
+        {
+            throw live.error(
+                "'\(live.path)' is false (the teacher run on every batch), but 'distillation.cache_views' caches its outputs; set one of them"
             )
         }
     }

@@ -103,6 +103,7 @@ extension RunConfig {
             ("mode", Node(d.mode.rawValue)), ("generations", Self.i(d.generations)),
         ]
         if !d.teachers.isEmpty { pairs.append(("teachers", Node(d.teachers.map { Node($0) }))) }
+        if let views = d.cacheViews { pairs.append(("cache_views", Self.i(views))) }
         pairs.append(("loss", Node(d.loss.rawValue)))
         pairs.append(("standardize_logits", Self.b(d.standardizeLogits)))
         pairs.append(

@@ -10,6 +10,10 @@ public enum RunLimits {
     public static let generations = 100
     /// Teachers averaged by `distillation.teachers` (each is held in memory).
     public static let teachers = 16
+    /// Views of `distillation.cache_views` (each is one teacher pass over the training set).
+    public static let cacheViews = 1024
+    /// Floats the teacher-output caches may hold (views x samples x classes): 16 GiB.
+    public static let teacherCacheFloats = 1 << 32
     /// Zero padding of `data.augment.crop` (pixels on each side).
     public static let augmentPadding = 1024
 }

@@ -2,16 +2,19 @@ import NN
 
 /// Runs a model in eval mode over a whole data set, in order, in fixed-size batches.
 public enum Inference {
-    /// Logits [N, K] of `model` for every sample of `dataset`, each batch passed through
-    /// `renormalizing` first when given (a model trained on other normalised inputs).
+    /// Logits [N, K] of `model` for every sample of `dataset`, each batch augmented as a
+    /// training batch is when `augment` is given (sample i keyed by its index i, as in
+    /// training), then passed through `renormalizing` when given (a model trained on other
+    /// normalised inputs).
     public static func logits(
         of model: Sequential, on dataset: Dataset, renormalizing: InputRenormalization? = nil,
-        batchSize: Int = 500
+        augment: (kernel: CropFlip, key: AugmentKey)? = nil, batchSize: Int = 500
     ) -> Tensor {
         let k = model.outputShape.reduce(1, *)
         let out = Tensor(shape: [dataset.count, k])
         let input = Tensor(shape: [0] + dataset.sampleShape)
         let per = dataset.sampleShape.reduce(1, *)
+        var indices: [Int] = []
         var start = 0
         while start < dataset.count {
             let n = min(batchSize, dataset.count - start)
@@ -20,6 +23,11 @@ public enum Inference {
                 dataset.samples.withUnsafeBufferPointer { src in
                     dst.baseAddress!.update(from: src.baseAddress! + start * per, count: n * per)
                 }
+            }
+            if let (kernel, key) = augment {
+                indices.removeAll(keepingCapacity: true)
+                indices.append(contentsOf: start..<start + n)
+                kernel.apply(to: input, indices: indices, key: key)
             }
             renormalizing?.applyInPlace(input)
             let y = model.forward(input, training: false)

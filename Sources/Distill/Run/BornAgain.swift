@@ -25,9 +25,11 @@ extension DistillJob {
             progress.message(
                 "generation \(k) of \(d.generations): distilled from \(previous.lastPathComponent), T=\(d.temperature), alpha=\(d.alpha)"
             )
-            let objective = distillationObjective(from: [teacher], labelSmoothing: training.labelSmoothing)
+            let seed = studentSeed &+ UInt64(k)
+            let objective = distillationObjective(
+                from: [teacher], labelSmoothing: training.labelSmoothing, phaseSeed: seed)
             let generation = try trainModel(
-                role.model.spec, training: training, phase: "generation-\(k)", seed: studentSeed &+ UInt64(k),
+                role.model.spec, training: training, phase: "generation-\(k)", seed: seed,
                 objective: objective,
                 metadata: [
                     "kd.teacher": previous.lastPathComponent, "kd.teacher_fnv1a64": try FileDigest.fnv1a64(previous),

@@ -59,6 +59,10 @@ struct RunInputs {
         if task == .distill {
             if let student = config.student {
                 let model = try builds(student.model.spec)
+                if let views = config.distillation.cacheViews {
+                    try Self.checkCacheSize(
+                        views: views, samples: data.count, classes: model.outputShape.reduce(1, *), config: config)
+                }
                 for (path, loaded) in teachers
                 where mode == .standard && loaded.checkpoint.model.outputShape != model.outputShape {
                     throw ModelError.teacherStudentMismatch(
@@ -69,6 +73,23 @@ struct RunInputs {
             _ = try Self.evaluationSet(of: splits, config: config)
         }
         self.teachers = teachers
+    }
+
+    /// Refuses a view cache (views x samples x classes floats) above `RunLimits.teacherCacheFloats`.
+    static func checkCacheSize(views: Int, samples: Int, classes: Int, config: RunConfig) throws {
+        let (perView, overflow) = samples.multipliedReportingOverflow(by: classes)
+        let (floats, overflow2) = perView.multipliedReportingOverflow(by: views)
+        guard overflow || overflow2 || floats > RunLimits.teacherCacheFloats else { return }
+        throw ConfigError(
+            file: config.configPath, line: 0, key: "distillation.cache_views",
+            message:
+                "'distillation.cache_views' (\(views)) would hold \(views) x \(samples) x \(classes) floats (\(cacheMegabytes(views: views, samples: samples, classes: classes)) MB), more than the \(RunLimits.teacherCacheFloats / (1 << 18)) MB limit; use fewer views"
+        )
+    }
+
+    /// The megabytes (2^20 bytes) of a cache of views x samples x classes floats.
+    static func cacheMegabytes(views: Int, samples: Int, classes: Int) -> Int {
+        Int((Double(views) * Double(samples) * Double(classes) * 4 / 1_048_576).rounded(.up))
     }
 
     /// True when `path` names a file; false when nothing is there; an error when it is a folder.

@@ -7,12 +7,15 @@ extension DistillJob {
         let student = try config.requireStudent(for: "kd distill")
         let d = config.distillation
         let teachers = try standardTeachers()
-        let cache = d.cacheTeacherLogits
+        let caching =
+            d.cacheViews.map { "cached for \($0) augmented view\($0 == 1 ? "" : "s")" }
+            ?? (d.cacheTeacherLogits ? "cached once" : "computed every step")
         progress.message(
-            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(cache ? "cached once" : "computed every step")"
+            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(caching)"
         )
         let objective = distillationObjective(
-            from: teachers.map(\.loaded.teacher), labelSmoothing: student.training.labelSmoothing)
+            from: teachers.map(\.loaded.teacher), labelSmoothing: student.training.labelSmoothing,
+            phaseSeed: studentSeed)
         let distilled = try trainModel(
             student.model.spec, training: student.training, phase: "student",
             seed: studentSeed, objective: objective)
@@ -40,9 +43,11 @@ extension DistillJob {
     }
 
     /// The objective of `distillation.loss` over the outputs of `teachers`: cached over the
-    /// training set, or computed every step when `cache_teacher_logits` is off. KD compares
-    /// softened outputs; DKD and DIST take the logits (averaged over several teachers).
-    func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float) -> Objective {
+    /// training set, cached for `cache_views` augmented views of it (keyed as the phase of
+    /// `phaseSeed` augments its epochs), or computed every step when `cache_teacher_logits` is
+    /// off. KD compares softened outputs; DKD and DIST take the logits (averaged over several
+    /// teachers).
+    func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float, phaseSeed: UInt64) -> Objective {
         let d = config.distillation
         let output: TeacherOutput
         switch d.loss {
@@ -50,10 +55,20 @@ extension DistillJob {
         case .dkd: output = .logits(standardized: d.standardizeLogits)
         case .dist: output = .logits()
         }
-        let targets =
-            d.cacheTeacherLogits
-            ? TeacherTargets.cached(teachers: teachers, dataset: splits.train, output: output)
-            : TeacherTargets.live(teachers: teachers, output: output)
+        let targets: TeacherTargets
+        if let views = d.cacheViews, let augment = config.data.augment {
+            let start = MonotonicClock.seconds
+            targets = TeacherTargets.cachedViews(
+                teachers: teachers, dataset: splits.train, output: output, views: views, augment: augment.cropFlip,
+                key: AugmentKey(seed: config.seed, phase: phaseSeed, epoch: 0))
+            progress.message(
+                "teacher outputs of \(views) view\(views == 1 ? "" : "s") x \(splits.train.count) samples cached (\(RunInputs.cacheMegabytes(views: views, samples: splits.train.count, classes: teachers[0].model.outputShape.reduce(1, *))) MB) in \(String(format: "%.1f", MonotonicClock.seconds - start)) s"
+            )
+        } else if d.cacheTeacherLogits {
+            targets = TeacherTargets.cached(teachers: teachers, dataset: splits.train, output: output)
+        } else {
+            targets = TeacherTargets.live(teachers: teachers, output: output)
+        }
         switch d.loss {
         case .kd:
             return DistillationObjective(

@@ -3,7 +3,7 @@ import NN
 /// DIST (Huang et al. 2022) as its reference training uses it: `CE(s, y) + DIST(s, t)`
 /// (`distLoss`: tau²·(beta·inter + gamma·intra) on softmax(z / tau)), the cross-entropy at
 /// weight 1. The intra-class term couples the samples of a batch, so a batch needs at least 2.
-public final class DISTObjective: Objective {
+public final class DISTObjective: TeacherTargetsObjective {
     let targets: TeacherTargets
     let tau: Float
     let beta: Float

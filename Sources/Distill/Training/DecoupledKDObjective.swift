@@ -6,7 +6,7 @@ import NN
 /// the first epoch has factor 1/warmup as mdistiller's 1-based `epoch / warmup`. With
 /// `standardized` (Sun et al. 2024) both sides' logits are standardised per sample first (the
 /// targets must be `TeacherOutput.logits(standardized: true)`); the CE stays on the raw logits.
-public final class DecoupledKDObjective: Objective {
+public final class DecoupledKDObjective: TeacherTargetsObjective {
     let targets: TeacherTargets
     let temperature: Float
     let alpha: Float
@@ -34,6 +34,7 @@ public final class DecoupledKDObjective: Objective {
     }
 
     public func beginEpoch(_ epoch: Int, of epochs: Int) {
+        targets.beginEpoch(epoch)
         warmup = warmupEpochs > 0 ? min(Float(epoch + 1) / Float(warmupEpochs), 1) : 1
     }
 

@@ -7,7 +7,7 @@ import NN
 /// teacher's softmax(z'(t) / T), z' the per-sample standardised logits (the targets must be
 /// made that way: `TeacherOutput.softened(temperature:standardized: true)`); the hard term stays
 /// on the raw logits, as the paper's code has it.
-public final class DistillationObjective: Objective {
+public final class DistillationObjective: TeacherTargetsObjective {
     let targets: TeacherTargets
     let alpha: Float
     let divergence: Divergence

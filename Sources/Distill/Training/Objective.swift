@@ -28,6 +28,21 @@ public protocol Objective: AnyObject {
     /// Restores `resumableState` from a resume file; throws `ObjectiveStateError` when names or
     /// shapes differ.
     func restoreState(_ tensors: [String: Tensor]) throws
+    /// V when the objective's teacher outputs are cached for V augmented views: the trainer
+    /// then augments epoch e as epoch e mod V, the view the targets hold. nil: every epoch is
+    /// augmented afresh.
+    var augmentationViews: Int? { get }
+}
+
+/// An objective fed by `TeacherTargets`: it reads the view of the epoch (cached views) and
+/// tells the trainer how many views there are.
+protocol TeacherTargetsObjective: Objective {
+    var targets: TeacherTargets { get }
+}
+
+extension TeacherTargetsObjective {
+    public func beginEpoch(_ epoch: Int, of epochs: Int) { targets.beginEpoch(epoch) }
+    public var augmentationViews: Int? { targets.viewCount }
 }
 
 extension Objective {
@@ -35,6 +50,7 @@ extension Objective {
     public var resumableState: [String: Tensor] { [:] }
     public func nonFiniteCause() -> String? { nil }
     public var needsTwoSamplesPerBatch: Bool { false }
+    public var augmentationViews: Int? { nil }
     public func restoreState(_ tensors: [String: Tensor]) throws {
         if let name = tensors.keys.sorted().first {
             throw ObjectiveStateError(tensor: name, "is not state of this objective")

@@ -35,15 +35,22 @@ public struct TeacherOutput: Equatable, Sendable {
 /// samples of a batch ([B, K]).
 ///
 /// Cached: computed once over the whole training set ([N, K]) and gathered by sample index;
-/// used whenever inputs are not randomised. Live: every batch goes through the teachers (eval
-/// mode). Either way each teacher sees the batch renormalised as it was trained.
+/// used whenever inputs are not randomised. Cached views (FKD-style): computed once for V
+/// augmented views of the training set ([V * N, K], view v = the augmentation of epoch v),
+/// epoch e reading view e mod V; the trainer then augments epoch e as epoch e mod V, so each
+/// row is the teacher's output for exactly the student's view. Live: every batch goes through
+/// the teachers (eval mode). Either way each teacher sees the batch renormalised as it was
+/// trained.
 public final class TeacherTargets {
     private enum Source {
         case cached(Tensor)
+        case views(Tensor, count: Int, samples: Int)
         case live([TeacherModel])
     }
 
     private let source: Source
+    /// The view the epoch in progress reads (cached views only).
+    private var view = 0
     private let averager: OutputAverager
     private let teacherInput = Tensor(shape: [0])
 
@@ -68,6 +75,35 @@ public final class TeacherTargets {
         cached(teachers: teachers, dataset: dataset, output: .softened(temperature: temperature))
     }
 
+    /// Precomputes the averaged `output` of `teachers` for `views` augmented views of
+    /// `dataset`: view v is `augment` under `key` with its epoch set to v (what the trainer's
+    /// epoch v applies). Holds views x N x K floats.
+    public static func cachedViews(
+        teachers: [TeacherModel], dataset: Dataset, output: TeacherOutput, views: Int,
+        augment: CropFlip, key: AugmentKey
+    ) -> TeacherTargets {
+        precondition(views >= 1, "TeacherTargets: \(views) views")
+        let averager = OutputAverager(output: output)
+        let table = Tensor(shape: [0])
+        let one = Tensor(shape: [0])
+        for v in 0..<views {
+            var viewKey = key
+            viewKey.epoch = v
+            averager.average(teachers.count, into: one) { i in
+                Inference.logits(
+                    of: teachers[i].model, on: dataset, renormalizing: teachers[i].input,
+                    augment: (augment, viewKey))
+            }
+            if v == 0 { table.resize(to: [views * dataset.count, one.featuresPerItem]) }
+            table.data.withUnsafeMutableBufferPointer { dst in
+                one.data.withUnsafeBufferPointer { src in
+                    (dst.baseAddress! + v * src.count).update(from: src.baseAddress!, count: src.count)
+                }
+            }
+        }
+        return TeacherTargets(source: .views(table, count: views, samples: dataset.count), averager: averager)
+    }
+
     /// Runs `teachers` (eval mode) on each batch.
     public static func live(teachers: [TeacherModel], output: TeacherOutput) -> TeacherTargets {
         TeacherTargets(source: .live(teachers), averager: OutputAverager(output: output))
@@ -83,20 +119,26 @@ public final class TeacherTargets {
         self.averager = averager
     }
 
+    /// The number of cached views, nil unless the targets are cached views: the trainer then
+    /// augments epoch e as epoch e mod `viewCount`.
+    public var viewCount: Int? {
+        if case .views(_, let count, _) = source { return count }
+        return nil
+    }
+
+    /// Selects the view epoch `epoch` (0-based) reads (cached views; nothing otherwise).
+    func beginEpoch(_ epoch: Int) {
+        if let count = viewCount { view = epoch % count }
+    }
+
     /// Writes the targets of the batch ([B, K]) into `out`. `indices` are training-set
-    /// indices (cached mode); `input` is the batch [B, ...sample] (live mode).
+    /// indices (cached modes); `input` is the batch [B, ...sample] (live mode).
     func fill(_ out: Tensor, indices: [Int], input: Tensor) {
         switch source {
         case .cached(let table):
-            let k = table.featuresPerItem
-            out.resize(indices.count, k)
-            out.data.withUnsafeMutableBufferPointer { dst in
-                table.data.withUnsafeBufferPointer { src in
-                    for (row, index) in indices.enumerated() {
-                        (dst.baseAddress! + row * k).update(from: src.baseAddress! + index * k, count: k)
-                    }
-                }
-            }
+            Self.gather(indices, from: table, firstRow: 0, into: out)
+        case .views(let table, _, let samples):
+            Self.gather(indices, from: table, firstRow: view * samples, into: out)
         case .live(let teachers):
             averager.average(teachers.count, into: out) { i in
                 var x = input
@@ -105,6 +147,20 @@ public final class TeacherTargets {
                     x = teacherInput
                 }
                 return teachers[i].model.forward(x, training: false)
+            }
+        }
+    }
+
+    /// `out` [B, K] = rows firstRow + indices[b] of `table` [R, K].
+    private static func gather(_ indices: [Int], from table: Tensor, firstRow: Int, into out: Tensor) {
+        let k = table.featuresPerItem
+        out.resize(indices.count, k)
+        out.data.withUnsafeMutableBufferPointer { dst in
+            table.data.withUnsafeBufferPointer { src in
+                let base = src.baseAddress! + firstRow * k
+                for (row, index) in indices.enumerated() {
+                    (dst.baseAddress! + row * k).update(from: base + index * k, count: k)
+                }
             }
         }
     }

@@ -55,8 +55,9 @@ public final class Trainer {
     }
 
     /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`,
-    /// which also keys the augmentation (with the run seed, the epoch and each sample's index),
-    /// applied to every batch before the model and the objective (a live teacher) see it.
+    /// which also keys the augmentation (with the run seed, the epoch and each sample's index;
+    /// epoch e mod V when the objective's teacher outputs are cached for V views), applied to
+    /// every batch before the model and the objective (a live teacher) see it.
     /// `afterEpoch` is called with each record (e.g. to save a checkpoint). When resuming a
     /// phase that already finished, restores its final weights and returns no records.
     @discardableResult
@@ -89,7 +90,10 @@ public final class Trainer {
             resumed = nil
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .start)
             var batchIndex = batches.batchIndex
-            step.augmentation = augment.map { ($0.kernel, AugmentKey(seed: $0.runSeed, phase: seed, epoch: epoch)) }
+            let augmentEpoch = objective.augmentationViews.map { epoch % $0 } ?? epoch
+            step.augmentation = augment.map {
+                ($0.kernel, AugmentKey(seed: $0.runSeed, phase: seed, epoch: augmentEpoch))
+            }
             while batches.next() {
                 batchIndex += 1
                 let (parts, correct) = step.loss(on: batches)
