@@ -85,15 +85,15 @@ for arch in cnn mlp; do
     fi
     if [[ $what == all || $what == $arch-augment ]]; then
         T=${AUG_T:-4} alpha=${AUG_ALPHA:-0.9} # the choice of $arch-augment-select
-        rows=(views4 std)
+        rows=(std views4)
         [ $arch == cnn ] && rows+=(views16)
         for s in $seeds; do
             t="$out/teachers/fashion-$arch-augment-s$s.safetensors"
             kd_flags=(--seed "$s" --teacher "$t" --temperature "$T" --alpha "$alpha")
             run "$arch-aug-live-s$s" "Configs/fashion-$arch-augment.yaml" "${kd_flags[@]}"
             run "$arch-aug-clean-s$s" "Configs/fashion-$arch-clean.yaml" "${kd_flags[@]}"
-            for row in "${rows[@]}"; do run "$arch-aug-$row-s$s" "Configs/fashion-$arch-$row.yaml" "${kd_flags[@]}"; done
             for row in dkd dist; do run "$arch-aug-$row-s$s" "Configs/fashion-$arch-$row.yaml" --seed "$s" --teacher "$t"; done
+            for row in "${rows[@]}"; do run "$arch-aug-$row-s$s" "Configs/fashion-$arch-$row.yaml" "${kd_flags[@]}"; done
         done
     fi
 done
