@@ -5,6 +5,9 @@ extension DistillJob {
     /// Teacher(s) -> student with the KD loss, and the hard-label baseline when configured.
     func standardDistillation() throws -> Comparison {
         let student = try config.requireStudent(for: "kd distill")
+        if let path = config.teacherLogits, let logits = inputs.teacherLogits {
+            return try distillFromLogitsFile(path, logits: logits, student: student)
+        }
         let d = config.distillation
         let teachers = try standardTeachers()
         let cache = d.cacheTeacherLogits
@@ -22,6 +25,24 @@ extension DistillJob {
         models.append(ComparedModel(name: "student", model: distilled.model))
         if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
         return try finish(models)
+    }
+
+    /// `teacher.logits`: the student distilled from a file of the teacher's logits (already
+    /// gathered into training-split order), the baseline, and a comparison with no teacher row.
+    func distillFromLogitsFile(_ path: String, logits: Tensor, student: RoleConfig) throws -> Comparison {
+        let d = config.distillation
+        progress.message(
+            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), teacher logits from \(path)"
+        )
+        let objective = objective(
+            targets: TeacherTargets.cached(logits: logits, output: teacherOutput),
+            labelSmoothing: student.training.labelSmoothing)
+        let distilled = try trainModel(
+            student.model.spec, training: student.training, phase: "student",
+            seed: studentSeed, objective: objective)
+        var models = [ComparedModel(name: "student", model: distilled.model)]
+        if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
+        return try finish(models, teacherLogitsFile: path)
     }
 
     /// The config's teacher, or every checkpoint of `distillation.teachers` (averaged), as
@@ -43,17 +64,27 @@ extension DistillJob {
     /// training set, or computed every step when `cache_teacher_logits` is off. KD compares
     /// softened outputs; DKD and DIST take the logits (averaged over several teachers).
     func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float) -> Objective {
-        let d = config.distillation
-        let output: TeacherOutput
-        switch d.loss {
-        case .kd: output = .softened(temperature: d.temperature, standardized: d.standardizeLogits)
-        case .dkd: output = .logits(standardized: d.standardizeLogits)
-        case .dist: output = .logits()
-        }
+        let output = teacherOutput
         let targets =
-            d.cacheTeacherLogits
+            config.distillation.cacheTeacherLogits
             ? TeacherTargets.cached(teachers: teachers, dataset: splits.train, output: output)
             : TeacherTargets.live(teachers: teachers, output: output)
+        return objective(targets: targets, labelSmoothing: labelSmoothing)
+    }
+
+    /// What `distillation.loss` takes of the teacher: softened outputs (KD) or logits (DKD, DIST).
+    var teacherOutput: TeacherOutput {
+        let d = config.distillation
+        switch d.loss {
+        case .kd: return .softened(temperature: d.temperature, standardized: d.standardizeLogits)
+        case .dkd: return .logits(standardized: d.standardizeLogits)
+        case .dist: return .logits()
+        }
+    }
+
+    /// The objective of `distillation.loss` over `targets`.
+    func objective(targets: TeacherTargets, labelSmoothing: Float) -> Objective {
+        let d = config.distillation
         switch d.loss {
         case .kd:
             return DistillationObjective(
