@@ -95,6 +95,7 @@ final class TeacherLogitsFileTests: XCTestCase {
         XCTAssertFalse(viaFile.table.contains("nan"), viaFile.table)
         let summary = try String(contentsOf: dir.url.appendingPathComponent("file/summary.json"), encoding: .utf8)
         XCTAssertTrue(summary.contains("\"agreement_with_teacher\" : null"), summary)
+        XCTAssertTrue(summary.contains("\"teacher_logits_train_accuracy\" : "), summary)
         // The resolved config names the file and reads back to the same run.
         let written = try String(contentsOf: dir.url.appendingPathComponent("file/config.yaml"), encoding: .utf8)
         let again = try RunConfig(yaml: written, file: dir.url.appendingPathComponent("again.yaml").path)
@@ -239,6 +240,12 @@ final class TeacherLogitsFileTests: XCTestCase {
         XCTAssertThrowsError(
             try RunConfig(yaml: "data: {source: fashion-mnist}\nteacher: {logits: l.npy}\n", file: file)
         ) { XCTAssertTrue("\($0)".contains("'teacher.logits' needs a 'student' section"), "\($0)") }
+        XCTAssertThrowsError(try parsed.requireTeacher(for: "training a teacher")) {
+            XCTAssertTrue(
+                "\($0)".contains(
+                    "training a teacher needs a teacher model, and the config's teacher is a logits file ('teacher.logits', which only kd distill uses)"
+                ), "\($0)")
+        }
         XCTAssertThrowsError(try parsed.applying(teacherCheckpoint: "t.safetensors")) {
             XCTAssertTrue("\($0)".contains("the config's teacher is a logits file"), "\($0)")
         }

@@ -185,6 +185,13 @@ public struct RunConfig: Equatable, Sendable {
     /// The teacher section, or an error naming the config for commands that need one.
     public func requireTeacher(for command: String = "this command") throws -> RoleConfig {
         guard let t = teacher else {
+            if teacherLogits != nil {
+                throw ConfigError(
+                    file: configPath, line: 0, key: "teacher.logits",
+                    message:
+                        "\(command) needs a teacher model, and the config's teacher is a logits file ('teacher.logits', which only kd distill uses)"
+                )
+            }
             throw ConfigError(
                 file: configPath, line: 0, key: "teacher",
                 message: "missing required key 'teacher' (\(command) needs a teacher model)")

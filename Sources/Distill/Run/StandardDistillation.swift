@@ -31,8 +31,13 @@ extension DistillJob {
     /// gathered into training-split order), the baseline, and a comparison with no teacher row.
     func distillFromLogitsFile(_ path: String, logits: Tensor, student: RoleConfig) throws -> Comparison {
         let d = config.distillation
+        let train = splits.train
+        let accuracy = Double(logits.correctPredictions(train.labels)) / Double(max(train.count, 1))
         progress.message(
-            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), teacher logits from \(path)"
+            "teacher: logits from \(path), \(train.count) training samples, training-split accuracy \(String(format: "%.2f%%", 100 * accuracy))"
+        )
+        progress.message(
+            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), teacher logits from the file"
         )
         let objective = objective(
             targets: TeacherTargets.cached(logits: logits, output: teacherOutput),
@@ -42,7 +47,7 @@ extension DistillJob {
             seed: studentSeed, objective: objective)
         var models = [ComparedModel(name: "student", model: distilled.model)]
         if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
-        return try finish(models, teacherLogitsFile: path)
+        return try finish(models, extra: ["teacher_logits_train_accuracy": accuracy], teacherLogitsFile: path)
     }
 
     /// The config's teacher, or every checkpoint of `distillation.teachers` (averaged), as
