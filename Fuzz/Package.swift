@@ -13,6 +13,8 @@ let package = Package(
         .executableTarget(
             name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
         .executableTarget(
+            name: "FuzzNPY", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
+        .executableTarget(
             name: "FuzzCSV", dependencies: ["FuzzSupport", .product(name: "DataFormats", package: "kd")]),
         .executableTarget(
             name: "FuzzSafeTensors",

@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets (Fuzz/Package.swift) and runs each for FUZZ_SECONDS, one after
 # the other, one job each. The committed seeds (Fuzz/Corpus/<name>) are copied into a working
 # corpus under .build-fuzz/ so the repository stays small; crashes land in .build-fuzz/crashes/.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: idx csv safetensors config)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: idx npy csv safetensors config)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx csv safetensors config)
+[ ${#targets[@]} -gt 0 ] || targets=(idx npy csv safetensors config)
 mkdir -p .build-fuzz/crashes
 flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 # The Fuzz package sees the main package's sources through a path dependency; touching its
@@ -22,8 +22,8 @@ fi
 bin=$(swift build --package-path Fuzz "${flags[@]}" --show-bin-path)
 for t in "${targets[@]}"; do
     case $t in
-        idx) exe=FuzzIDX ;; csv) exe=FuzzCSV ;; safetensors) exe=FuzzSafeTensors ;; config) exe=FuzzConfig ;;
-        *) echo "unknown fuzz target '$t' (idx, csv, safetensors, config)" >&2; exit 2 ;;
+        idx) exe=FuzzIDX ;; npy) exe=FuzzNPY ;; csv) exe=FuzzCSV ;; safetensors) exe=FuzzSafeTensors ;; config) exe=FuzzConfig ;;
+        *) echo "unknown fuzz target '$t' (idx, npy, csv, safetensors, config)" >&2; exit 2 ;;
     esac
     corpus=.build-fuzz/corpus-$t
     mkdir -p "$corpus"

@@ -41,6 +41,22 @@ final class DataSplitsTests: XCTestCase {
             contains: ["toy: validation of 40 samples leaves no training samples (training pool has 40)"])
     }
 
+    /// Each training sample's row in the training file (what `teacher.logits` rows are
+    /// gathered by): sample i of a toy set holds (i, -i), so the row is its first value.
+    func testTrainFileRowsNameEachSamplesRowInTheFile() throws {
+        let full = try makeDataset(100)
+        let whole = try DataSplits.split(train: full, test: nil, config: DataConfig(source: .fashionMNIST), seed: 7)
+        XCTAssertNil(whole.trainFileRows)
+        XCTAssertEqual(whole.trainFileCount, 100)
+        XCTAssertEqual(whole.trainFileRow(42), 42)
+        let config = DataConfig(source: .fashionMNIST, validation: .count(10), limit: 60)
+        let s = try DataSplits.split(train: full, test: nil, config: config, seed: 7)
+        XCTAssertEqual(s.trainFileCount, 100)
+        XCTAssertEqual(s.trainFileRows?.count, 50)
+        for i in 0..<s.train.count { XCTAssertEqual(Int(s.train.sample(i).first!), s.trainFileRow(i)) }
+        XCTAssertNotEqual(s.trainFileRows, Array(0..<50))
+    }
+
     func testSeededShuffleReproducible() throws {
         let full = try makeDataset(200)
         let config = DataConfig(source: .fashionMNIST, limit: 50)

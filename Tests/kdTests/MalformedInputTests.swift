@@ -251,6 +251,12 @@ final class MalformedInputTests: XCTestCase {
             name: "config-teacher-folder", args: config("config-teacher-folder.yaml"),
             fragments: ["/: is a folder, not a teacher checkpoint file"]),
         Case(
+            name: "config-logits-rows", args: config("config-logits-rows.yaml"),
+            fragments: ["npy-logits-5-rows.npy: has 5 rows, the training file", "has 12 samples"]),
+        Case(
+            name: "config-logits-truncated", args: config("config-logits-truncated.yaml"),
+            fragments: ["npy-truncated.npy: truncated: header says 12x3 <f4 = 144 bytes, file has 139"]),
+        Case(
             name: "config-nan-teacher", args: config("config-nan-teacher.yaml"),
             fragments: ["ckpt-nan-weights.safetensors", "tensor '1.weight' holds NaN"]),
         Case(
@@ -332,7 +338,8 @@ final class MalformedInputTests: XCTestCase {
         let helpers: Set = [
             "tiny.yaml", "good.csv", "good-images.idx", "good-labels.idx", "good.safetensors",
             "ckpt-teacher-5-classes.safetensors",
-            "ckpt-nan-weights.safetensors", "ckpt-huge-weights.safetensors",
+            "ckpt-nan-weights.safetensors", "ckpt-huge-weights.safetensors", "npy-logits-5-rows.npy",
+            "npy-truncated.npy",
         ]
         for file in files where !used.contains(file) && !helpers.contains(file) {
             XCTFail("\(file) is in the malformed corpus but no case uses it")

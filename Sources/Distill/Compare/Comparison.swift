@@ -9,10 +9,10 @@ public struct ModelReport {
     public let bytes: Int
     public let megaFlopsPerSample: Double
     public let accuracy: Double
-    /// Fraction of test samples whose top-1 class equals the teacher's.
-    public let agreement: Double
-    /// Mean KL(teacher || model) at T = 1 over the test set.
-    public let klFromTeacher: Double
+    /// Fraction of test samples whose top-1 class equals the teacher's (nil: no teacher model).
+    public let agreement: Double?
+    /// Mean KL(teacher || model) at T = 1 over the test set (nil: no teacher model).
+    public let klFromTeacher: Double?
     public let expectedCalibrationError: Double
     /// Test samples whose outputs were NaN or infinite (counted as wrong).
     public let nonFiniteOutputs: Int
@@ -24,7 +24,8 @@ public struct ModelReport {
     var json: [String: Any] {
         [
             "name": name, "parameters": parameters, "bytes": bytes, "mflops_per_sample": megaFlopsPerSample,
-            "accuracy": accuracy, "agreement_with_teacher": agreement, "kl_from_teacher": klFromTeacher,
+            "accuracy": accuracy, "agreement_with_teacher": agreement.map { $0 as Any } ?? NSNull(),
+            "kl_from_teacher": klFromTeacher.map { $0 as Any } ?? NSNull(),
             "ece": expectedCalibrationError, "non_finite_outputs": nonFiniteOutputs,
             "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
             "latency_ms_per_sample_batch256": latencyBatch256.map { $0 as Any } ?? NSNull(),
@@ -37,11 +38,18 @@ public struct Comparison {
     public let reports: [ModelReport]
     public let dataName: String
     public let samples: Int
+    /// The teacher's logits file (`teacher.logits`) when the run had no teacher model: then no
+    /// row is the teacher, and agreement and KL are not measured.
+    public let teacherLogitsFile: String?
 
     /// Evaluates every model on `dataset` (each renormalised as it was trained); the first
-    /// model is the reference teacher. Agreement and KL compare sample by sample.
-    public init(models: [ComparedModel], dataset: Dataset, measureLatency: Bool = true) throws {
+    /// model is the reference teacher, unless `teacherLogitsFile` says the teacher was a file of
+    /// logits (then agreement and KL are nil). Agreement and KL compare sample by sample.
+    public init(
+        models: [ComparedModel], dataset: Dataset, measureLatency: Bool = true, teacherLogitsFile: String? = nil
+    ) throws {
         guard let teacher = models.first else { throw ComparisonError.noModels }
+        let hasTeacher = teacherLogitsFile == nil
         for entry in models { try ModelFit.check(entry.model, file: entry.file ?? entry.name, dataset: dataset) }
         let teacherLogits = Inference.logits(of: teacher.model, on: dataset, renormalizing: teacher.input)
         let teacherProbabilities = Tensor(shape: teacherLogits.shape)
@@ -55,7 +63,7 @@ public struct Comparison {
             let top = logits.argmaxPerRow()
             let agree = zip(top, teacherTop).filter { $0 == $1 }.count
             let kl =
-                dataset.count > 0
+                hasTeacher && dataset.count > 0
                 ? divergence(.kl, target: teacherProbabilities, studentLogits: logits, temperature: 1, gradient: nil)
                 : 0
             let latency = measureLatency ? Latency.measure(model, sample: dataset) : nil
@@ -63,16 +71,22 @@ public struct Comparison {
                 name: entry.name, parameters: model.parameterCount,
                 bytes: model.stateDict.reduce(0) { $0 + $1.value.count * ($1.isInteger ? 8 : 4) },
                 megaFlopsPerSample: Double(model.flopsPerSample) / 1e6, accuracy: metrics.accuracy,
-                agreement: Double(agree) / Double(max(dataset.count, 1)), klFromTeacher: max(0, Double(kl)),
+                agreement: hasTeacher ? Double(agree) / Double(max(dataset.count, 1)) : nil,
+                klFromTeacher: hasTeacher ? max(0, Double(kl)) : nil,
                 expectedCalibrationError: metrics.expectedCalibrationError, nonFiniteOutputs: metrics.nonFiniteSamples,
                 latencyBatch1: latency?.0, latencyBatch256: latency?.1)
         }
         dataName = dataset.name
         samples = dataset.count
+        self.teacherLogitsFile = teacherLogitsFile
     }
 
     /// The comparison as a JSON-ready dictionary.
-    var jsonObject: [String: Any] { ["data": dataName, "samples": samples, "models": reports.map(\.json)] }
+    var jsonObject: [String: Any] {
+        var object: [String: Any] = ["data": dataName, "samples": samples, "models": reports.map(\.json)]
+        if let teacherLogitsFile { object["teacher_logits"] = teacherLogitsFile }
+        return object
+    }
 
     /// The comparison as one JSON object.
     public var json: String { JSONText.encode(jsonObject, pretty: true) }
@@ -83,8 +97,10 @@ public struct Comparison {
         let rows = reports.map { r in
             [
                 r.name, "\(r.parameters)", ByteCount.format(r.bytes), String(format: "%.3f", r.megaFlopsPerSample),
-                String(format: "%.2f%%", 100 * r.accuracy), String(format: "%.2f%%", 100 * r.agreement),
-                String(format: "%.4f", r.klFromTeacher), String(format: "%.4f", r.expectedCalibrationError),
+                String(format: "%.2f%%", 100 * r.accuracy),
+                r.agreement.map { String(format: "%.2f%%", 100 * $0) } ?? "-",
+                r.klFromTeacher.map { String(format: "%.4f", $0) } ?? "-",
+                String(format: "%.4f", r.expectedCalibrationError),
                 r.latencyBatch1.map { String(format: "%.3f", $0) } ?? "-",
                 r.latencyBatch256.map { String(format: "%.4f", $0) } ?? "-",
             ]
@@ -99,7 +115,11 @@ public struct Comparison {
         }
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
-            + "\n\(samples) test samples of \(dataName); agree and KL are against \(reports.first?.name ?? "the teacher")"
+            + "\n\(samples) test samples of \(dataName); "
+            + (teacherLogitsFile.map {
+                "the teacher is a logits file (\($0)): no teacher row, agree and KL not measured"
+            }
+                ?? "agree and KL are against \(reports.first?.name ?? "the teacher")")
             + reports.filter { $0.nonFiniteOutputs > 0 }.map {
                 "\n\($0.name): \($0.nonFiniteOutputs) samples had NaN or infinite outputs (counted as wrong)"
             }.joined()

@@ -181,10 +181,20 @@ public struct RunConfig: Equatable, Sendable {
     public var teacher: RoleConfig?
     public var student: RoleConfig?
     public var distillation: DistillationConfig
+    /// `teacher.logits`: the absolute path of a file of teacher logits [N, K] over the training
+    /// file (`.npy`, or `.safetensors`), which replaces the teacher model (`teacher` is nil then).
+    public var teacherLogits: String? = nil
 
     /// The teacher section, or an error naming the config for commands that need one.
     public func requireTeacher(for command: String = "this command") throws -> RoleConfig {
         guard let t = teacher else {
+            if teacherLogits != nil {
+                throw ConfigError(
+                    file: configPath, line: 0, key: "teacher.logits",
+                    message:
+                        "\(command) needs a teacher model, and the config's teacher is a logits file ('teacher.logits', which only kd distill uses)"
+                )
+            }
             throw ConfigError(
                 file: configPath, line: 0, key: "teacher",
                 message: "missing required key 'teacher' (\(command) needs a teacher model)")
@@ -238,6 +248,11 @@ public struct RunConfig: Equatable, Sendable {
         if let s = seed { c.seed = s }
         if let o = output { c.output = o }
         if let t = teacherCheckpoint {
+            if c.teacherLogits != nil {
+                throw ConfigError(
+                    file: configPath, line: 0, key: "teacher.logits",
+                    message: "--teacher-checkpoint given but the config's teacher is a logits file ('teacher.logits')")
+            }
             guard c.teacher != nil else {
                 throw ConfigError(
                     file: configPath, line: 0, key: "teacher",

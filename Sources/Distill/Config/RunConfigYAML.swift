@@ -14,6 +14,7 @@ extension RunConfig {
             ("training", Self.trainingNode(training)),
         ]
         if let t = teacher { top.append(("teacher", Self.roleNode(t))) }
+        if let l = teacherLogits { top.append(("teacher", Self.map([("logits", Node(l))]))) }
         if let s = student { top.append(("student", Self.roleNode(s))) }
         top.append(("distillation", distillationNode()))
         do {

@@ -18,6 +18,14 @@ public struct DataSplits: Sendable {
     /// How each CSV file was read, training file first ("csv: 20 rows, header: no"), for
     /// `summary`; empty for IDX sources.
     public var readNotes: [String] = []
+    /// Samples in the training file (before the validation hold-out and `limit`).
+    public var trainFileCount = 0
+    /// The training file's row of each training-split sample, in split order; nil when the
+    /// split is the whole file in file order.
+    public var trainFileRows: [Int]?
+
+    /// The training file's row of training-split sample `i`.
+    public func trainFileRow(_ i: Int) -> Int { trainFileRows?[i] ?? i }
 
     /// Classes (shared by every split: the largest class count among them, 10 for (Fashion-)MNIST).
     public var classCount: Int { train.classCount }
@@ -81,10 +89,13 @@ public struct DataSplits: Sendable {
 
         var train: Dataset
         var validation: Dataset?
+        var trainRows: [Int]?
         if pool == full.count && validationCount == 0 {
             train = full  // no copy
         } else {
-            train = full.subset(order[validationCount..<pool].sorted(), name: full.name)
+            let rows = order[validationCount..<pool].sorted()
+            trainRows = rows
+            train = full.subset(rows, name: full.name)
             if validationCount > 0 {
                 validation = full.subset(order[0..<validationCount].sorted(), name: full.name + " (validation)")
             }
@@ -105,7 +116,8 @@ public struct DataSplits: Sendable {
             try validation?.normalize(mean: n.mean, std: n.std)
             try test?.normalize(mean: n.mean, std: n.std)
         }
-        return DataSplits(train: train, validation: validation, test: test)
+        return DataSplits(
+            train: train, validation: validation, test: test, trainFileCount: full.count, trainFileRows: trainRows)
     }
 }
 

@@ -175,9 +175,13 @@ public final class DistillJob {
 
     /// Compares `models` on the evaluation set (see `RunInputs.evaluationSet`), writes
     /// summary.json and prints the table.
-    func finish(_ models: [ComparedModel], extra: [String: Any] = [:]) throws -> Comparison {
+    /// `teacherLogitsFile`: the run's teacher was a logits file, so no model is the teacher.
+    func finish(_ models: [ComparedModel], extra: [String: Any] = [:], teacherLogitsFile: String? = nil) throws
+        -> Comparison
+    {
         let comparison = try Comparison(
-            models: models, dataset: try RunInputs.evaluationSet(of: splits, config: config))
+            models: models, dataset: try RunInputs.evaluationSet(of: splits, config: config),
+            teacherLogitsFile: teacherLogitsFile)
         var summary = comparison.jsonObject
         summary["mode"] = config.distillation.mode.rawValue
         summary.merge(extra) { $1 }

@@ -23,11 +23,14 @@ public enum JobTask: Sendable {
 struct RunInputs {
     /// The teacher checkpoints that exist, loaded and checked, by absolute path.
     let teachers: [String: TeacherCheckpoint]
+    /// `teacher.logits` read and checked, row i for training sample i (nil without the key).
+    let teacherLogits: Tensor?
 
     /// `replacingTeacher`: an existing teacher checkpoint may be replaced (`--force`, or a
     /// resumed `kd train` that wrote it).
     init(config: RunConfig, splits: DataSplits, task: JobTask, replacingTeacher: Bool) throws {
         var teachers: [String: TeacherCheckpoint] = [:]
+        var teacherLogits: Tensor?
         let data = splits.train
         func builds(_ spec: ModelSpec) throws -> Sequential {
             var rng = SplitMix64(seed: 0)
@@ -69,10 +72,15 @@ struct RunInputs {
                         teacher: path, teacherOutputs: loaded.checkpoint.model.outputShape,
                         student: student.model.spec.name, studentOutputs: model.outputShape)
                 }
+                if let path = config.teacherLogits, mode == .standard {
+                    teacherLogits = try TeacherLogitsFile.load(
+                        path: path, splits: splits, classes: model.outputShape.reduce(1, *))
+                }
             }
             _ = try Self.evaluationSet(of: splits, config: config)
         }
         self.teachers = teachers
+        self.teacherLogits = teacherLogits
     }
 
     /// Refuses a view cache (views x samples x classes floats) above `RunLimits.teacherCacheFloats`.

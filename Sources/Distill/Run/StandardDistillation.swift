@@ -5,6 +5,9 @@ extension DistillJob {
     /// Teacher(s) -> student with the KD loss, and the hard-label baseline when configured.
     func standardDistillation() throws -> Comparison {
         let student = try config.requireStudent(for: "kd distill")
+        if let path = config.teacherLogits, let logits = inputs.teacherLogits {
+            return try distillFromLogitsFile(path, logits: logits, student: student)
+        }
         let d = config.distillation
         let teachers = try standardTeachers()
         let caching =
@@ -25,6 +28,29 @@ extension DistillJob {
         models.append(ComparedModel(name: "student", model: distilled.model))
         if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
         return try finish(models)
+    }
+
+    /// `teacher.logits`: the student distilled from a file of the teacher's logits (already
+    /// gathered into training-split order), the baseline, and a comparison with no teacher row.
+    func distillFromLogitsFile(_ path: String, logits: Tensor, student: RoleConfig) throws -> Comparison {
+        let d = config.distillation
+        let train = splits.train
+        let accuracy = Double(logits.correctPredictions(train.labels)) / Double(max(train.count, 1))
+        progress.message(
+            "teacher: logits from \(path), \(train.count) training samples, training-split accuracy \(String(format: "%.2f%%", 100 * accuracy))"
+        )
+        progress.message(
+            "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), teacher logits from the file"
+        )
+        let objective = objective(
+            targets: TeacherTargets.cached(logits: logits, output: teacherOutput),
+            labelSmoothing: student.training.labelSmoothing)
+        let distilled = try trainModel(
+            student.model.spec, training: student.training, phase: "student",
+            seed: studentSeed, objective: objective)
+        var models = [ComparedModel(name: "student", model: distilled.model)]
+        if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
+        return try finish(models, extra: ["teacher_logits_train_accuracy": accuracy], teacherLogitsFile: path)
     }
 
     /// The config's teacher, or every checkpoint of `distillation.teachers` (averaged), as
@@ -49,12 +75,7 @@ extension DistillJob {
     /// teachers).
     func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float, phaseSeed: UInt64) -> Objective {
         let d = config.distillation
-        let output: TeacherOutput
-        switch d.loss {
-        case .kd: output = .softened(temperature: d.temperature, standardized: d.standardizeLogits)
-        case .dkd: output = .logits(standardized: d.standardizeLogits)
-        case .dist: output = .logits()
-        }
+        let output = teacherOutput
         let targets: TeacherTargets
         if let views = d.cacheViews, let augment = config.data.augment {
             let start = MonotonicClock.seconds
@@ -69,6 +90,22 @@ extension DistillJob {
         } else {
             targets = TeacherTargets.live(teachers: teachers, output: output)
         }
+        return objective(targets: targets, labelSmoothing: labelSmoothing)
+    }
+
+    /// What `distillation.loss` takes of the teacher: softened outputs (KD) or logits (DKD, DIST).
+    var teacherOutput: TeacherOutput {
+        let d = config.distillation
+        switch d.loss {
+        case .kd: return .softened(temperature: d.temperature, standardized: d.standardizeLogits)
+        case .dkd: return .logits(standardized: d.standardizeLogits)
+        case .dist: return .logits()
+        }
+    }
+
+    /// The objective of `distillation.loss` over `targets`.
+    func objective(targets: TeacherTargets, labelSmoothing: Float) -> Objective {
+        let d = config.distillation
         switch d.loss {
         case .kd:
             return DistillationObjective(

@@ -70,6 +70,15 @@ public final class TeacherTargets {
         return TeacherTargets(source: .cached(table), averager: averager)
     }
 
+    /// The `output` of a table of teacher logits ([N, K], row i for training sample i) computed
+    /// elsewhere (`teacher.logits`), gathered by sample index as a cache of a teacher's would be.
+    public static func cached(logits: Tensor, output: TeacherOutput) -> TeacherTargets {
+        let averager = OutputAverager(output: output)
+        let table = Tensor(shape: [0])
+        averager.average(1, into: table) { _ in logits }
+        return TeacherTargets(source: .cached(table), averager: averager)
+    }
+
     /// Precomputes the averaged soft targets of `teachers` over `dataset` at `temperature`.
     public static func cached(teachers: [TeacherModel], dataset: Dataset, temperature: Float) -> TeacherTargets {
         cached(teachers: teachers, dataset: dataset, output: .softened(temperature: temperature))
