@@ -57,7 +57,8 @@ enum TrainingBench {
     /// `teacherSpec` (the cases list gives one to each).
     static func run(
         _ spec: ModelSpec, mode: BenchMode, teacher teacherSpec: ModelSpec?, data: Dataset, batch: Int,
-        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false, augment: CropFlip? = nil
+        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false,
+        augment: BatchAugmentation? = nil
     ) throws -> TrainingResult {
         var rng = SplitMix64(seed: 1)
         let model = try ModelBuilder.build(spec, rng: &rng)

@@ -12,4 +12,6 @@ public enum RunLimits {
     public static let teachers = 16
     /// Zero padding of `data.augment.crop` (pixels on each side).
     public static let augmentPadding = 1024
+    /// The Beta shape `alpha` of `data.augment.mixup` and `.cutmix`.
+    public static let mixAlpha: Float = 1000
 }
