@@ -29,7 +29,7 @@ public struct Benchmark {
         /// the optimizer for each training case.
         public var profile = false
         /// Augment every training batch with this (its cost is the profile's `augment` row); nil: none.
-        public var augment: CropFlip?
+        public var augment: BatchAugmentation?
         /// Restrict training cases to these models (nil: all).
         public var only: Set<String>?
         public var quick = false {

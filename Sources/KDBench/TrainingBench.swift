@@ -65,7 +65,8 @@ enum TrainingBench {
     /// `teacherSpec` (the cases list gives one to each).
     static func run(
         _ spec: ModelSpec, mode: BenchMode, teacher teacherSpec: ModelSpec?, data: Dataset, batch: Int,
-        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false, augment: CropFlip? = nil
+        epochs: Int?, steps: Int, gemmRates: [GEMMShape: Double], profile: Bool = false,
+        augment: BatchAugmentation? = nil
     ) throws -> TrainingResult {
         var rng = SplitMix64(seed: 1)
         let model = try ModelBuilder.build(spec, rng: &rng)
@@ -84,7 +85,7 @@ enum TrainingBench {
             case (.kdViews, let augment?):
                 targets = TeacherTargets.cachedViews(
                     teachers: [teacher], dataset: data, output: .softened(temperature: temperature), views: views,
-                    augment: augment, key: Self.augmentKey)
+                    augment: augment.cropFlip, key: Self.augmentKey)
                 cacheSeconds = MonotonicClock.seconds - start
             default:
                 targets = TeacherTargets.live(teachers: [teacher], temperature: temperature)
@@ -93,7 +94,9 @@ enum TrainingBench {
             objective = DistillationObjective(targets: targets, alpha: alpha, divergence: .kl)
         }
         let step = TrainingStep(model: model, objective: objective, optimizer: Adam(parameters: model.parameters))
-        step.augmentation = augment.map { ($0, Self.augmentKey) }
+        // A mixed image has no cached view: the cached-views case crops and flips only.
+        let stepAugment = mode == .kdViews ? augment.map { BatchAugmentation(cropFlip: $0.cropFlip) } : augment
+        step.augmentation = stepAugment.map { ($0, Self.augmentKey) }
         let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
         let layerProfile = profile ? LayerProfile(layers: model.layers.count) : nil
         model.profile = layerProfile

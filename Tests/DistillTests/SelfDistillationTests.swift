@@ -114,7 +114,7 @@ final class SelfDistillationTests: XCTestCase {
         let gradient = Tensor(shape: [0])
         let first = Tensor(shape: [2, 3], data: [0.5, -1, 2, 1, 0.2, -0.3])
         objective.beginEpoch(0, of: 2)
-        _ = objective.loss(logits: first, input: first, labels: labels, indices: indices, gradient: gradient)
+        _ = objective.loss(logits: first, input: first, labels: labels, mix: nil, indices: indices, gradient: gradient)
         // First visit: target is one-hot, so the gradient is (softmax(s) - onehot) / B.
         assertGradient(gradient, logits: first, targets: [[0, 0, 1], [1, 0, 0]])
         let previous = softmaxRows(first)
@@ -126,7 +126,8 @@ final class SelfDistillationTests: XCTestCase {
         objective.beginEpoch(1, of: 2)
         XCTAssertEqual(objective.currentAlpha, 0.6, accuracy: 1e-7)
         let second = Tensor(shape: [2, 3], data: [-0.2, 0.4, 1.1, 0.3, 0.9, -1.5])
-        _ = objective.loss(logits: second, input: second, labels: labels, indices: indices, gradient: gradient)
+        _ = objective.loss(
+            logits: second, input: second, labels: labels, mix: nil, indices: indices, gradient: gradient)
         let targets = (0..<2).map { row in
             (0..<3).map { j in 0.4 * (j == Int(labels[row]) ? 1 : 0) + 0.6 * previous[row][j] }
         }

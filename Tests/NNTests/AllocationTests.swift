@@ -35,9 +35,10 @@ final class AllocationTests: XCTestCase {
 
     /// Heap allocations made by `steps` training steps after `warmup` steps, and the parallel
     /// jobs handed to the worker threads meanwhile. `augment` is applied to the batch in place
-    /// first, as `TrainingStep` does (a new epoch's key every step).
+    /// first, as `TrainingStep` does (a new epoch's key every step), its mixed labels (when it
+    /// mixes) going to the loss.
     private func allocations(
-        _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: CropFlip? = nil, batch: Int = 64,
+        _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: BatchAugmentation? = nil, batch: Int = 64,
         warmup: Int = 3, steps: Int = 5
     ) -> (count: Int, jobs: Int) {
         kd_malloc_exclude_library("libopenblas")
@@ -53,20 +54,31 @@ final class AllocationTests: XCTestCase {
         let gradient = Tensor(shape: [0])
         let indices = (0..<batch).map { $0 * 37 }
         var key = AugmentKey(seed: 1, phase: 2, epoch: 0)
+        var partnerLabels = [Int32](repeating: 0, count: batch)
+        var lambdas = [Float](repeating: 1, count: batch)
         func step() {
+            var mix: LabelMix?
             if let augment {
-                augment.apply(to: x, indices: indices, key: key)
+                if augment.apply(
+                    to: x, indices: indices, labels: labels, key: key, partnerLabels: &partnerLabels, lambdas: &lambdas)
+                {
+                    mix = LabelMix(partnerLabels: partnerLabels, lambdas: lambdas)
+                }
                 key.epoch += 1
             }
             model.zeroGrad()
             let logits = model.forward(x, training: true)
             switch loss {
             case .crossEntropy:
-                _ = crossEntropy(logits: logits, labels: labels, gradient: gradient)
+                if let mix {
+                    _ = mixedCrossEntropy(logits: logits, labels: labels, mix: mix, gradient: gradient)
+                } else {
+                    _ = crossEntropy(logits: logits, labels: labels, gradient: gradient)
+                }
             case .distillation:
                 _ = distillationLoss(
                     studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
-                    temperature: 4, alpha: 0.9, gradient: gradient)
+                    temperature: 4, alpha: 0.9, mix: mix, gradient: gradient)
             }
             model.accumulateGradients(gradient)
             optimizer.step(learningRate: 1e-3)
@@ -92,7 +104,7 @@ final class AllocationTests: XCTestCase {
 
     /// Asserts that 5 steps of `model` allocate nothing and hand work to the worker threads.
     private func assertStepsAllocateNothing(
-        _ label: String, _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: CropFlip? = nil
+        _ label: String, _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: BatchAugmentation? = nil
     ) {
         let (count, jobs) = allocations(model, optimizer, loss: loss, augment: augment)
         print("[alloc] \(label): \(count) allocations, \(jobs) parallel jobs in 5 steps")
@@ -128,7 +140,21 @@ final class AllocationTests: XCTestCase {
         let model = try cnn()
         assertStepsAllocateNothing(
             "CNN, crop 2 + flip 0.5, KD loss, Adam", model, Adam(parameters: model.parameters), loss: .distillation,
-            augment: CropFlip(padding: 2, cropProbability: 1, flipProbability: 0.5))
+            augment: BatchAugmentation(cropFlip: CropFlip(padding: 2, cropProbability: 1, flipProbability: 0.5)))
+    }
+
+    func testCNNStepWithMixupAndCutmixAllocatesNothing() throws {
+        try requireCounting()
+        let augment = BatchAugmentation(
+            cropFlip: CropFlip(padding: 2, cropProbability: 1, flipProbability: 0.5),
+            mix: MixPairs(mixup: .init(alpha: 0.8), cutmix: .init(alpha: 1)))
+        for loss in [Loss.distillation, .crossEntropy] {
+            let model = try cnn()
+            assertStepsAllocateNothing(
+                "CNN, crop 2 + flip 0.5 + mixup 0.8 / cutmix 1, \(loss), Adam", model,
+                Adam(parameters: model.parameters),
+                loss: loss, augment: augment)
+        }
     }
 
     /// `accumulateGradients` leaves exactly the parameter gradients `backward` leaves.

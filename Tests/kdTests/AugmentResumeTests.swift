@@ -7,51 +7,77 @@ import XCTest
 /// live or its outputs cached for K views.
 extension ResumeTests {
     func testAugmentedRunsResumeBitIdentical() throws {
-        try writeConfig("a", teacherEpochs: 2, augment: "{crop: {padding: 2}, flip: {p: 0.5}}")
-        let full = try kd(["distill", "-c", "a.yaml", "--out", "full"])
-        XCTAssertEqual(full.status, 0, full.stderr)
-        let written = String(decoding: try data("full/config.yaml"), as: UTF8.self)
-        XCTAssertTrue(written.contains("augment:") && written.contains("padding: 2"), written)
+        try assertAugmentedRunResumesBitIdentical(
+            "a", augment: "{crop: {padding: 2}, flip: {p: 0.5}}", written: ["padding: 2"])
+    }
 
-        try writeConfig("plain", teacherEpochs: 2)
-        XCTAssertEqual(try kd(["distill", "-c", "plain.yaml", "--out", "plain"]).status, 0)
-        XCTAssertNotEqual(try data("full/teacher.safetensors"), try data("plain/teacher.safetensors"))
-        XCTAssertNotEqual(try data("full/student.safetensors"), try data("plain/student.safetensors"))
-        try assertStoppedAndKilledRunsResume(config: "a", like: "full")
+    /// Mixup and cutmix (each sample one of the two) on top of crop and flip, the teacher live.
+    func testMixupAndCutmixRunsResumeBitIdentical() throws {
+        try assertAugmentedRunResumesBitIdentical(
+            "m", augment: "{crop: {padding: 2}, flip: {p: 0.5}, mixup: {alpha: 0.4}, cutmix: {alpha: 1, p: 0.8}}",
+            written: ["mixup:", "cutmix:", "alpha: 0.4"])
     }
 
     /// Two views over three student epochs: epoch 2 reuses view 0, so a resume must select the
     /// view of the epoch it continues in and regenerate the cache bit for bit.
     func testCachedViewRunsResumeBitIdentical() throws {
-        try writeConfig("v", teacherEpochs: 2, augment: "{crop: {padding: 2}, flip: {p: 0.5}}", cacheViews: 2)
-        let full = try kd(["distill", "-c", "v.yaml", "--out", "views"])
+        let augment = "{crop: {padding: 2}, flip: {p: 0.5}}"
+        try writeConfig("v", teacherEpochs: 2, augment: augment, cacheViews: 2)
+        let full = try kd(["distill", "-c", "v.yaml", "--out", "v-full"])
         XCTAssertEqual(full.status, 0, full.stderr)
         XCTAssertTrue(full.stdout.contains("teacher outputs of 2 views x 501 samples cached"), full.stdout)
-        XCTAssertTrue(
-            String(decoding: try data("views/config.yaml"), as: UTF8.self).contains("cache_views: 2"))
-        try assertStoppedAndKilledRunsResume(config: "v", like: "views")
+        XCTAssertTrue(String(decoding: try data("v-full/config.yaml"), as: UTF8.self).contains("cache_views: 2"))
+        try assertStoppedAndKilledRunsResume("v")
 
         // The same teacher live: the first two epochs see the same views, the third does not.
-        try writeConfig("l", teacherEpochs: 2, augment: "{crop: {padding: 2}, flip: {p: 0.5}}")
+        try writeConfig("l", teacherEpochs: 2, augment: augment)
         XCTAssertEqual(try kd(["distill", "-c", "l.yaml", "--out", "live"]).status, 0)
-        XCTAssertEqual(try data("views/teacher.safetensors"), try data("live/teacher.safetensors"))
-        XCTAssertEqual(try data("views/baseline.safetensors"), try data("live/baseline.safetensors"))
-        XCTAssertNotEqual(try data("views/student.safetensors"), try data("live/student.safetensors"))
+        XCTAssertEqual(try data("v-full/teacher.safetensors"), try data("live/teacher.safetensors"))
+        XCTAssertEqual(try data("v-full/baseline.safetensors"), try data("live/baseline.safetensors"))
+        XCTAssertNotEqual(try data("v-full/student.safetensors"), try data("live/student.safetensors"))
     }
 
-    /// `config` stopped inside the student's second epoch and killed after its metrics line
-    /// both resume to the results of the uninterrupted run folder `reference`.
-    private func assertStoppedAndKilledRunsResume(config: String, like reference: String) throws {
-        let stopped = try kd(["distill", "-c", "\(config).yaml", "--out", "mid", "--stop-after", "student:2:4"])
-        XCTAssertEqual(stopped.status, 130, stopped.stderr)
-        let resumed = try kd(["distill", "--resume", "mid"])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stdout.contains("resuming at epoch 2, batch 5"), resumed.stdout)
-        try assertSameResults(reference, "mid")
+    /// Runs `augment` whole, stopped mid-epoch then resumed, killed then resumed: the three end
+    /// with the same files, which differ from an unaugmented run's; config.yaml holds `written`.
+    private func assertAugmentedRunResumesBitIdentical(
+        _ name: String, augment: String, written: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        try writeConfig(name, teacherEpochs: 2, augment: augment)
+        let full = try kd(["distill", "-c", "\(name).yaml", "--out", "\(name)-full"])
+        XCTAssertEqual(full.status, 0, full.stderr, file: file, line: line)
+        let config = String(decoding: try data("\(name)-full/config.yaml"), as: UTF8.self)
+        XCTAssertTrue(
+            config.contains("augment:") && written.allSatisfy(config.contains), config, file: file, line: line)
 
-        let crashed = try kd(["distill", "-c", "\(config).yaml", "--out", "crash", "--crash-at", "student:2:metrics"])
-        XCTAssertEqual(crashed.status, 137, crashed.stderr)
-        XCTAssertEqual(try kd(["distill", "--resume", "crash"]).status, 0)
-        try assertSameResults(reference, "crash")
+        try writeConfig("\(name)-plain", teacherEpochs: 2)
+        XCTAssertEqual(
+            try kd(["distill", "-c", "\(name)-plain.yaml", "--out", "\(name)-plain"]).status, 0, file: file,
+            line: line)
+        for model in ["teacher", "student"] {
+            XCTAssertNotEqual(
+                try data("\(name)-full/\(model).safetensors"), try data("\(name)-plain/\(model).safetensors"),
+                model, file: file, line: line)
+        }
+        try assertStoppedAndKilledRunsResume(name, file: file, line: line)
+    }
+
+    /// `name`.yaml stopped inside the student's second epoch and killed after its metrics line
+    /// both resume to the results of the uninterrupted run folder `name`-full.
+    private func assertStoppedAndKilledRunsResume(
+        _ name: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let stopped = try kd(["distill", "-c", "\(name).yaml", "--out", "\(name)-mid", "--stop-after", "student:2:4"])
+        XCTAssertEqual(stopped.status, 130, stopped.stderr, file: file, line: line)
+        let resumed = try kd(["distill", "--resume", "\(name)-mid"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr, file: file, line: line)
+        XCTAssertTrue(resumed.stdout.contains("resuming at epoch 2, batch 5"), resumed.stdout, file: file, line: line)
+        try assertSameResults("\(name)-full", "\(name)-mid")
+
+        let crashed = try kd([
+            "distill", "-c", "\(name).yaml", "--out", "\(name)-crash", "--crash-at", "student:2:metrics",
+        ])
+        XCTAssertEqual(crashed.status, 137, crashed.stderr, file: file, line: line)
+        XCTAssertEqual(try kd(["distill", "--resume", "\(name)-crash"]).status, 0, file: file, line: line)
+        try assertSameResults("\(name)-full", "\(name)-crash")
     }
 }

@@ -56,6 +56,9 @@ extension RunConfig {
         var pairs: [(Node, Node)] = []
         if let c = a.crop { pairs.append(("crop", map([("padding", i(c.padding)), ("p", f(c.p))]))) }
         if let p = a.flip { pairs.append(("flip", map([("p", f(p))]))) }
+        for (name, mode) in [("mixup", a.mixup), ("cutmix", a.cutmix)] {
+            if let m = mode { pairs.append((Node(name), map([("alpha", f(m.alpha)), ("p", f(m.p))]))) }
+        }
         return Node(pairs)
     }
 

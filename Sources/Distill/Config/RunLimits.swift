@@ -16,4 +16,6 @@ public enum RunLimits {
     public static let teacherCacheFloats = 1 << 32
     /// Zero padding of `data.augment.crop` (pixels on each side).
     public static let augmentPadding = 1024
+    /// The Beta shape `alpha` of `data.augment.mixup` and `.cutmix`.
+    public static let mixAlpha: Float = 1000
 }

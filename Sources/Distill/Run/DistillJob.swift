@@ -67,7 +67,7 @@ public final class DistillJob {
             try runFolder.write(config.resolvedYAML(), to: "config.yaml")
         }
         let runSeed = config.seed
-        let augment = config.data.augment.map { (kernel: $0.cropFlip, runSeed: runSeed) }
+        let augment = config.data.augment.map { (kernel: $0.kernel, runSeed: runSeed) }
         trainer = Trainer(
             splits: splits, progress: progress,
             log: MetricsLog(url: runFolder.file("metrics.jsonl"), resuming: resuming),

@@ -23,13 +23,15 @@ public final class DISTObjective: TeacherTargetsObjective {
         self.labelSmoothing = labelSmoothing
     }
 
-    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
+    public func loss(
+        logits: Tensor, input: Tensor, labels: [Int32], mix: LabelMix?, indices: [Int], gradient: Tensor
+    ) -> LossParts {
         targets.fill(batchTargets, indices: indices, input: input)
         let value = distLoss(
             studentLogits: logits, teacherLogits: batchTargets, tau: tau, beta: beta, gamma: gamma, scratch: scratch,
             gradient: gradient)
         let hard = addHardTerm(
-            logits: logits, labels: labels, labelSmoothing: labelSmoothing, weight: 1, scratch: hardGradient,
+            logits: logits, labels: labels, mix: mix, labelSmoothing: labelSmoothing, weight: 1, scratch: hardGradient,
             into: gradient)
         return LossParts(total: hard + value.total, soft: value.total, hard: hard)
     }

@@ -38,7 +38,10 @@ public final class DecoupledKDObjective: TeacherTargetsObjective {
         warmup = warmupEpochs > 0 ? min(Float(epoch + 1) / Float(warmupEpochs), 1) : 1
     }
 
-    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
+    public func loss(
+        logits: Tensor, input: Tensor, labels: [Int32], mix: LabelMix?, indices: [Int], gradient: Tensor
+    ) -> LossParts {
+        precondition(mix == nil, "DecoupledKDObjective: DKD needs one target class per sample, not mixed labels")
         targets.fill(batchTargets, indices: indices, input: input)
         let value = decoupledKDLoss(
             studentLogits: student.logits(logits), teacherLogits: batchTargets, labels: labels,
@@ -52,4 +55,6 @@ public final class DecoupledKDObjective: TeacherTargetsObjective {
     }
 
     public func nonFiniteCause() -> String? { nonFiniteTeacherCause(batchTargets) }
+
+    public var acceptsLabelMix: Bool { false }
 }

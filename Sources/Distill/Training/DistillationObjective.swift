@@ -29,12 +29,15 @@ public final class DistillationObjective: TeacherTargetsObjective {
         self.student = StudentLogitView(standardized: targets.output.standardized)
     }
 
-    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
+    public func loss(
+        logits: Tensor, input: Tensor, labels: [Int32], mix: LabelMix?, indices: [Int], gradient: Tensor
+    ) -> LossParts {
         targets.fill(batchTargets, indices: indices, input: input)
         guard student.standardized else {
             let value = distillationLoss(
                 studentLogits: logits, teacherTarget: batchTargets, labels: labels, temperature: temperature,
-                alpha: alpha, divergence: divergence, labelSmoothing: labelSmoothing, gradient: gradient)
+                alpha: alpha, divergence: divergence, labelSmoothing: labelSmoothing, mix: mix,
+                gradient: gradient)
             return LossParts(total: value.total, soft: value.soft, hard: value.hard)
         }
         let soft = NN.divergence(
@@ -42,7 +45,8 @@ public final class DistillationObjective: TeacherTargetsObjective {
             gradient: student.termGradient)
         student.backward(logits: logits, scale: alpha * temperature * temperature, into: gradient)
         let hard = addHardTerm(
-            logits: logits, labels: labels, labelSmoothing: labelSmoothing, weight: 1 - alpha, scratch: hardGradient,
+            logits: logits, labels: labels, mix: mix, labelSmoothing: labelSmoothing, weight: 1 - alpha,
+            scratch: hardGradient,
             into: gradient)
         return LossParts(total: alpha * temperature * temperature * soft + (1 - alpha) * hard, soft: soft, hard: hard)
     }

@@ -13,8 +13,11 @@ public struct LossParts {
 /// gradient w.r.t. the logits.
 public protocol Objective: AnyObject {
     /// logits: [B, K]; input: [B, ...sample]; labels, indices: B entries (indices into the
-    /// training set). Overwrites `gradient` with dL/dlogits ([B, K]).
-    func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts
+    /// training set); mix: the batch's mixed hard labels when it was mixed (mixup, cutmix), the
+    /// hard term then being `mixedCrossEntropy`; only objectives that `acceptsLabelMix` get one.
+    /// Overwrites `gradient` with dL/dlogits ([B, K]).
+    func loss(logits: Tensor, input: Tensor, labels: [Int32], mix: LabelMix?, indices: [Int], gradient: Tensor)
+        -> LossParts
     /// Called before each epoch (0-based) of `epochs`.
     func beginEpoch(_ epoch: Int, of epochs: Int)
     /// State carried from batch to batch that an exact resume must restore, by name (PS-KD's
@@ -25,6 +28,9 @@ public protocol Objective: AnyObject {
     func nonFiniteCause() -> String?
     /// True when the loss compares the samples of a batch, so a batch of 1 cannot be trained on.
     var needsTwoSamplesPerBatch: Bool { get }
+    /// False when the objective needs one target class per sample (DKD) or builds its targets
+    /// from the labels itself (PS-KD), so mixed labels cannot be given to it.
+    var acceptsLabelMix: Bool { get }
     /// Restores `resumableState` from a resume file; throws `ObjectiveStateError` when names or
     /// shapes differ.
     func restoreState(_ tensors: [String: Tensor]) throws
@@ -51,6 +57,7 @@ extension Objective {
     public func nonFiniteCause() -> String? { nil }
     public var needsTwoSamplesPerBatch: Bool { false }
     public var augmentationViews: Int? { nil }
+    public var acceptsLabelMix: Bool { true }
     public func restoreState(_ tensors: [String: Tensor]) throws {
         if let name = tensors.keys.sorted().first {
             throw ObjectiveStateError(tensor: name, "is not state of this objective")
@@ -64,8 +71,11 @@ public final class HardLabelObjective: Objective {
 
     public init(labelSmoothing: Float = 0) { self.labelSmoothing = labelSmoothing }
 
-    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
-        let ce = crossEntropy(logits: logits, labels: labels, labelSmoothing: labelSmoothing, gradient: gradient)
+    public func loss(
+        logits: Tensor, input: Tensor, labels: [Int32], mix: LabelMix?, indices: [Int], gradient: Tensor
+    ) -> LossParts {
+        let ce = hardCrossEntropy(
+            logits: logits, labels: labels, mix: mix, labelSmoothing: labelSmoothing, gradient: gradient)
         return LossParts(total: ce, soft: nil, hard: ce)
     }
 }

@@ -55,7 +55,10 @@ public final class ProgressiveSelfObjective: Objective {
         seen.copy(from: tensors["seen"]!)
     }
 
-    public func loss(logits: Tensor, input: Tensor, labels: [Int32], indices: [Int], gradient: Tensor) -> LossParts {
+    public func loss(
+        logits: Tensor, input: Tensor, labels: [Int32], mix: LabelMix?, indices: [Int], gradient: Tensor
+    ) -> LossParts {
+        precondition(mix == nil, "ProgressiveSelfObjective: PS-KD builds its targets from one label per sample")
         let k = predictions.featuresPerItem
         batchTargets.resize(to: [indices.count, k])
         batchTargets.fill(0)
@@ -76,4 +79,6 @@ public final class ProgressiveSelfObjective: Objective {
         }
         return LossParts(total: value.total, soft: value.soft, hard: value.hard)
     }
+
+    public var acceptsLabelMix: Bool { false }
 }

@@ -30,13 +30,25 @@ final class StudentLogitView {
     }
 }
 
+/// The hard-label cross-entropy of a batch, against its mixed labels when it was mixed.
+func hardCrossEntropy(logits: Tensor, labels: [Int32], mix: LabelMix?, labelSmoothing: Float, gradient: Tensor)
+    -> Float
+{
+    guard let mix else {
+        return crossEntropy(logits: logits, labels: labels, labelSmoothing: labelSmoothing, gradient: gradient)
+    }
+    return mixedCrossEntropy(
+        logits: logits, labels: labels, mix: mix, labelSmoothing: labelSmoothing, gradient: gradient)
+}
+
 /// The hard-label term every distillation objective adds: `weight · CE(s, y)` (with label
-/// smoothing), its gradient added into `gradient`. Returns CE.
+/// smoothing; mixed CE for a mixed batch), its gradient added into `gradient`. Returns CE.
 func addHardTerm(
-    logits: Tensor, labels: [Int32], labelSmoothing: Float, weight: Float, scratch: Tensor,
+    logits: Tensor, labels: [Int32], mix: LabelMix? = nil, labelSmoothing: Float, weight: Float, scratch: Tensor,
     into gradient: Tensor
 ) -> Float {
-    let ce = crossEntropy(logits: logits, labels: labels, labelSmoothing: labelSmoothing, gradient: scratch)
+    let ce = hardCrossEntropy(
+        logits: logits, labels: labels, mix: mix, labelSmoothing: labelSmoothing, gradient: scratch)
     scratch.scale(by: weight)
     gradient.add(scratch)
     return ce

@@ -41,11 +41,11 @@ public final class Trainer {
     let log: MetricsLog
     public let resume: ResumePolicy
     /// The augmentation of training batches and the run seed keying it; nil: none.
-    public let augment: (kernel: CropFlip, runSeed: UInt64)?
+    public let augment: (kernel: BatchAugmentation, runSeed: UInt64)?
 
     public init(
         splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none,
-        augment: (kernel: CropFlip, runSeed: UInt64)? = nil
+        augment: (kernel: BatchAugmentation, runSeed: UInt64)? = nil
     ) {
         self.splits = splits
         self.progress = progress

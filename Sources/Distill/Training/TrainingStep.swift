@@ -14,7 +14,10 @@ public final class TrainingStep {
     /// When set, the seconds spent in the augmentation, the loss and the optimizer are added to it.
     public var timings: StepTimings?
     /// The augmentation of every batch and the key of the epoch in progress; nil: none.
-    public var augmentation: (kernel: CropFlip, key: AugmentKey)?
+    public var augmentation: (kernel: BatchAugmentation, key: AugmentKey)?
+    /// The mixed batch's partner labels and weights (mixup, cutmix), B each, reused.
+    private var partnerLabels: [Int32] = []
+    private var lambdas: [Float] = []
 
     public init(model: Sequential, objective: Objective, optimizer: Optimizer) {
         self.model = model
@@ -24,21 +27,40 @@ public final class TrainingStep {
 
     /// Augmentation (in place), forward pass and loss of the batch `batches` holds: the model
     /// and the objective (a live teacher) see the same augmented inputs. Returns the loss parts
-    /// and how many of the B samples the model already classifies correctly.
+    /// and how many of the B samples the model already classifies correctly (a mixed sample
+    /// counts against its own label).
     public func loss(on batches: BatchIterator) -> (parts: LossParts, correct: Int) {
+        var mix: LabelMix?
         if let (kernel, key) = augmentation {
             let start = timings.map { _ in MonotonicClock.seconds }
-            kernel.apply(to: batches.inputs, indices: batches.indices, key: key)
+            if kernel.mix != nil {
+                precondition(objective.acceptsLabelMix, "TrainingStep: the objective takes no mixed labels")
+                Self.size(&partnerLabels, batches.labels.count)
+                Self.size(&lambdas, batches.labels.count)
+            }
+            if kernel.apply(
+                to: batches.inputs, indices: batches.indices, labels: batches.labels, key: key,
+                partnerLabels: &partnerLabels, lambdas: &lambdas)
+            {
+                mix = LabelMix(partnerLabels: partnerLabels, lambdas: lambdas)
+            }
             if let start { timings?.augmentSeconds += MonotonicClock.seconds - start }
         }
         model.zeroGrad()
         let logits = model.forward(batches.inputs, training: true)
         let start = timings.map { _ in MonotonicClock.seconds }
         let parts = objective.loss(
-            logits: logits, input: batches.inputs, labels: batches.labels,
+            logits: logits, input: batches.inputs, labels: batches.labels, mix: mix,
             indices: batches.indices, gradient: gradient)
         if let start { timings?.lossSeconds += MonotonicClock.seconds - start }
         return (parts, logits.correctPredictions(batches.labels))
+    }
+
+    /// Gives `buffer` `count` values, keeping its storage (no allocation once it has held as many).
+    private static func size<T: Numeric>(_ buffer: inout [T], _ count: Int) {
+        guard buffer.count != count else { return }
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: repeatElement(0, count: count))
     }
 
     /// Backward from the gradient `loss(on:)` left, then one optimizer step at `learningRate`.

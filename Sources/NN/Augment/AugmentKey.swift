@@ -28,6 +28,14 @@ public struct AugmentKey: Sendable, Equatable {
         return SplitMix64(seed: h)
     }
 
+    /// The generator of sample `sample` for another purpose than crop/flip: the same hash with
+    /// `stream` folded in after the index (`MixPairs.stream`), so the streams are independent.
+    @inline(__always)
+    public func generator(sample: Int, stream: UInt64) -> SplitMix64 {
+        var g = generator(sample: sample)
+        return SplitMix64(seed: mix(g.next(), stream))
+    }
+
     /// One step of the hash: folds `value` into `h`.
     @inline(__always)
     private func mix(_ h: UInt64, _ value: UInt64) -> UInt64 {

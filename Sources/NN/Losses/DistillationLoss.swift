@@ -32,10 +32,11 @@ public struct DistillationLossValue: Equatable, Sendable {
 ///   - alpha: weight of the soft term, in [0, 1].
 ///   - divergence: which D.
 ///   - labelSmoothing: ε of the hard term.
+///   - mix: mixed hard labels (mixup, cutmix): the hard term is then `mixedCrossEntropy`.
 ///   - gradient: nil, or a tensor resized to [B, K] and overwritten with dL/ds; not `studentLogits`.
 public func distillationLoss(
     studentLogits: Tensor, teacherTarget: Tensor, labels: [Int32], temperature: Float, alpha: Float,
-    divergence kind: Divergence = .kl, labelSmoothing: Float = 0, gradient: Tensor?
+    divergence kind: Divergence = .kl, labelSmoothing: Float = 0, mix: LabelMix? = nil, gradient: Tensor?
 ) -> DistillationLossValue {
     precondition(gradient !== teacherTarget, "distillationLoss: the gradient tensor must not be the target")
     precondition((0...1).contains(alpha), "distillationLoss: alpha \(alpha) outside [0, 1]")
@@ -46,7 +47,7 @@ public func distillationLoss(
             kind, target: teacherTarget, studentLogits: studentLogits, temperature: temperature,
             sink: g.map { GradientSink(base: $0, scale: softWeight, accumulate: false) })
         let hard = meanCrossEntropy(
-            logits: studentLogits, labels: labels, labelSmoothing: labelSmoothing,
+            logits: studentLogits, labels: labels, mix: mix, labelSmoothing: labelSmoothing,
             sink: g.map { GradientSink(base: $0, scale: hardWeight, accumulate: true) })
         return (soft, hard)
     }
