@@ -2,7 +2,7 @@
 # Runs every experiment of docs/RESULTS.md over seeds 0 1 2 (release build) into results/
 # (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
 #   scripts/results.sh mlp | cnn | sweep | divergences | born-again-mlp | born-again-cnn | self
-#                      | cnn-augment-select | cnn-augment | mlp-augment-select | mlp-augment
+#                      | cnn-augment | cnn-clean
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # KD=path runs a kd built elsewhere (e.g. a copy, so rebuilding does not change a sweep midway).
@@ -69,32 +69,32 @@ done
 if [[ $what == all || $what == self ]]; then
     for s in $seeds; do run "self-mlp-s$s" Configs/self-mlp.yaml --seed "$s"; done
 fi
-# "Distillation that pays off": one teacher per seed trained with the augmentation
-# (Configs/fashion-cnn-augment.yaml), every student row distilled from it.
-for arch in cnn mlp; do
-    if [[ $what == all || $what == $arch-augment-select || $what == $arch-augment ]]; then
-        for s in $seeds; do teacher "fashion-$arch-augment" "Configs/fashion-$arch-augment.yaml" "$s"; done
-    fi
-    if [[ $what == all || $what == $arch-augment-select ]]; then
-        # (T, alpha) of KD with augmentation and a live teacher, chosen on the validation split (seed 0).
-        for Ta in "4 0.9" "1 0.5" "2 0.7" "1 1"; do
-            set -- $Ta
-            run "select-$arch-aug-T$1-a$2" "Configs/fashion-$arch-augment.yaml" --seed 0 --temperature "$1" \
-                --alpha "$2" --teacher "$out/teachers/fashion-$arch-augment-s0.safetensors"
-        done
-    fi
-    if [[ $what == all || $what == $arch-augment ]]; then
-        T=${AUG_T:-4} alpha=${AUG_ALPHA:-0.9} # the choice of $arch-augment-select
-        rows=(std views4)
-        [ $arch == cnn ] && rows+=(views16)
-        for s in $seeds; do
-            t="$out/teachers/fashion-$arch-augment-s$s.safetensors"
-            kd_flags=(--seed "$s" --teacher "$t" --temperature "$T" --alpha "$alpha")
-            run "$arch-aug-live-s$s" "Configs/fashion-$arch-augment.yaml" "${kd_flags[@]}"
-            run "$arch-aug-clean-s$s" "Configs/fashion-$arch-clean.yaml" "${kd_flags[@]}"
-            for row in dkd dist; do run "$arch-aug-$row-s$s" "Configs/fashion-$arch-$row.yaml" --seed "$s" --teacher "$t"; done
-            for row in "${rows[@]}"; do run "$arch-aug-$row-s$s" "Configs/fashion-$arch-$row.yaml" "${kd_flags[@]}"; done
-        done
-    fi
-done
+# "Distillation that pays off": one CNN teacher per seed trained with the augmentation
+# (Configs/fashion-cnn-augment.yaml); every student row is distilled from it.
+# cnn-augment: KD with augmentation, teacher live (with the same-augmentation baseline) or
+# cached for 4 views. cnn-clean: on clean images with cached teacher outputs, the clean baseline
+# and KD at T = 4, alpha = 0.9, the (T, alpha) candidates on the validation split (seed 0), DKD,
+# DIST, KD on standardised logits.
+if [[ $what == all || $what == cnn-augment || $what == cnn-clean ]]; then
+    for s in $seeds; do teacher fashion-cnn-augment Configs/fashion-cnn-augment.yaml "$s"; done
+fi
+if [[ $what == all || $what == cnn-augment ]]; then
+    for s in $seeds; do
+        t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
+        run "cnn-aug-live-s$s" Configs/fashion-cnn-augment.yaml --seed "$s" --teacher "$t"
+        run "cnn-aug-views4-s$s" Configs/fashion-cnn-views4.yaml --seed "$s" --teacher "$t"
+    done
+fi
+if [[ $what == all || $what == cnn-clean ]]; then
+    for s in $seeds; do
+        t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
+        run "cnn-clean-base-s$s" Configs/fashion-cnn-clean.yaml --seed "$s" --teacher "$t"
+        for row in dkd dist std; do run "cnn-clean-$row-s$s" "Configs/fashion-cnn-$row.yaml" --seed "$s" --teacher "$t"; done
+    done
+    for Ta in "1 0.5" "2 0.5" "1 0.9" "2 0.9" "4 0.5"; do
+        set -- $Ta
+        run "select-cnn-clean-T$1-a$2" Configs/fashion-cnn-clean-kd.yaml --seed 0 --temperature "$1" --alpha "$2" \
+            --teacher "$out/teachers/fashion-cnn-augment-s0.safetensors"
+    done
+fi
 python3 scripts/results_table.py "$out"

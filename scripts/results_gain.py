@@ -7,7 +7,8 @@ the baseline and the teacher come from BASELINE_RUN-s<seed> (a run with baseline
 row: test accuracy mean +- sample std over seeds, the student's last-epoch validation accuracy
 (what settings are chosen by), the gain over the baseline (mean and the smallest per seed), the
 fraction of the teacher-baseline gap closed, agreement with the teacher on the test set, and the
-student's training seconds per run."""
+student's training seconds per run (epochs x its median epoch; a cached-views row's one-time
+teacher pass over the views is not included: the run's log gives it)."""
 import json
 import re
 import statistics
@@ -22,13 +23,11 @@ def summary(folder):
 
 
 def last_epoch(folder, phase):
-    """The last metrics.jsonl record of `phase` and the phase's summed seconds."""
-    last, seconds = None, 0.0
-    for line in (folder / "metrics.jsonl").read_text().splitlines():
-        entry = json.loads(line)
-        if entry["phase"] == phase:
-            last, seconds = entry, seconds + entry["seconds"]
-    return last, seconds
+    """The last metrics.jsonl record of `phase` and the phase's seconds per run: epochs x the
+    median epoch (robust to an epoch that waited on another job or was paused)."""
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    records = [r for r in records if r["phase"] == phase]
+    return records[-1], len(records) * statistics.median(r["seconds"] for r in records)
 
 
 def mean_std(values, scale=100, digits=2):
