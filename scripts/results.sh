@@ -95,6 +95,10 @@ if [[ $what == all || $what == cnn-clean ]]; then
         set -- $Ta
         run "select-cnn-clean-T$1-a$2" Configs/fashion-cnn-clean-kd.yaml --seed 0 --temperature "$1" --alpha "$2" \
             --teacher "$out/teachers/fashion-cnn-augment-s0.safetensors"
+    done    # The candidate best on the validation split (seed 0: T = 1, alpha = 0.9), on every seed.
+    for s in $seeds; do
+        run "cnn-clean-T1-a0.9-s$s" Configs/fashion-cnn-clean-kd.yaml --seed "$s" --temperature 1 --alpha 0.9 \
+            --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
     done
 fi
 python3 scripts/results_table.py "$out"
