@@ -2,7 +2,8 @@
 # Runs every experiment of docs/RESULTS.md over seeds 0 1 2 (release build) into results/
 # (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
 #   scripts/results.sh mlp | cnn | sweep | divergences | born-again-mlp | born-again-cnn | self
-#                      | cnn-augment | cnn-clean
+#                      | cnn-augment | cnn-clean | cnn-mid | mlp-clean | mlp-augment
+#                      | mlp-long | cnn-long
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # KD=path runs a kd built elsewhere (e.g. a copy, so rebuilding does not change a sweep midway).
@@ -75,7 +76,10 @@ fi
 # cached for 4 views. cnn-clean: on clean images with cached teacher outputs, the clean baseline
 # and KD at T = 4, alpha = 0.9, the (T, alpha) candidates on the validation split (seed 0), DKD,
 # DIST, KD on standardised logits.
-if [[ $what == all || $what == cnn-augment || $what == cnn-clean ]]; then
+# cnn-mid: the 105.9k mid-size CNN student, DIST and its baseline. mlp-clean / mlp-augment: the
+# MLP student as cnn-clean / cnn-augment, from the same CNN teachers. mlp-long / cnn-long: the
+# long schedule (100 / 50 epochs) of the validation-best recipe, with a baseline as long.
+if [[ $what == all || $what == cnn-* || $what == mlp-* ]]; then
     for s in $seeds; do teacher fashion-cnn-augment Configs/fashion-cnn-augment.yaml "$s"; done
 fi
 if [[ $what == all || $what == cnn-augment ]]; then
@@ -83,6 +87,7 @@ if [[ $what == all || $what == cnn-augment ]]; then
         t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
         run "cnn-aug-live-s$s" Configs/fashion-cnn-augment.yaml --seed "$s" --teacher "$t"
         run "cnn-aug-views4-s$s" Configs/fashion-cnn-views4.yaml --seed "$s" --teacher "$t"
+        run "cnn-aug-views16-s$s" Configs/fashion-cnn-views16.yaml --seed "$s" --teacher "$t"
     done
 fi
 if [[ $what == all || $what == cnn-clean ]]; then
@@ -99,6 +104,45 @@ if [[ $what == all || $what == cnn-clean ]]; then
     for s in $seeds; do
         run "cnn-clean-T1-a0.9-s$s" Configs/fashion-cnn-clean-kd.yaml --seed "$s" --temperature 1 --alpha 0.9 \
             --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == cnn-mid ]]; then
+    for s in $seeds; do
+        run "cnn-mid-dist-s$s" Configs/fashion-cnn-mid-dist.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == mlp-clean ]]; then
+    for s in $seeds; do
+        t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
+        run "mlp-clean-base-s$s" Configs/fashion-mlp-clean.yaml --seed "$s" --teacher "$t"
+        for row in dkd dist std; do run "mlp-clean-$row-s$s" "Configs/fashion-mlp-$row.yaml" --seed "$s" --teacher "$t"; done
+    done
+    for Ta in "1 0.5" "2 0.5" "1 0.9" "2 0.9" "4 0.5"; do
+        set -- $Ta
+        run "select-mlp-clean-T$1-a$2" Configs/fashion-mlp-clean.yaml --seed 0 --temperature "$1" --alpha "$2" \
+            --teacher "$out/teachers/fashion-cnn-augment-s0.safetensors"
+    done    # The candidate best on the validation split (seed 0: T = 1, alpha = 0.5), on every seed.
+    for s in $seeds; do
+        run "mlp-clean-T1-a0.5-s$s" Configs/fashion-mlp-clean.yaml --seed "$s" --temperature 1 --alpha 0.5 \
+            --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == mlp-long ]]; then
+    # At 100 epochs (seed 0, on validation) KD at T = 1, alpha = 0.5 came first, DIST second.
+    for s in $seeds; do
+        t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
+        run "mlp-long-kd-s$s" Configs/fashion-mlp-long.yaml --seed "$s" --teacher "$t"
+        run "mlp-long-dist-s$s" Configs/fashion-mlp-dist.yaml --epochs 100 --seed "$s" --teacher "$t"
+    done
+fi
+if [[ $what == all || $what == cnn-long ]]; then
+    for s in $seeds; do
+        run "cnn-long-dist-s$s" Configs/fashion-cnn-dist-long.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
+    done
+fi
+if [[ $what == all || $what == mlp-augment ]]; then
+    for s in $seeds; do
+        run "mlp-aug-views4-s$s" Configs/fashion-mlp-views4.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
     done
 fi
 python3 scripts/results_table.py "$out"
