@@ -179,7 +179,7 @@ final class InteropTests: XCTestCase {
     func randomCheckpoint(_ spec: ModelSpec, normalization: Normalization?, seed: UInt64) throws -> Checkpoint {
         var rng = SplitMix64(seed: seed)
         let model = try ModelBuilder.build(spec, rng: &rng)
-        for case let bn as BatchNorm in model.layers {
+        for case let bn as BatchNorm in model.leafLayers.map(\.layer) {
             for i in 0..<bn.numFeatures {
                 bn.weight.value.data[i] = rng.uniform(0.5, 1.5)
                 bn.bias.value.data[i] = rng.uniform(-0.5, 0.5)
