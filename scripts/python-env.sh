@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of a Python that has numpy and safetensors (for the interop tests), creating
-# a venv under .build/ (git-ignored) on first use. Extra package names may be passed; onnx and
-# onnxruntime are pinned to the versions the tests were written against.
+# a venv under .build/ (git-ignored) on first use. Extra package names may be passed; onnx,
+# onnxruntime and torch are pinned to the versions the tests (and fixtures) were written against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/python-venv
@@ -9,6 +9,7 @@ pinned() {
     case "$1" in
         onnx) echo "onnx==1.23.2" ;;
         onnxruntime) echo "onnxruntime==1.31.1" ;;
+        torch) echo "torch==2.15.0" ;;
         *) echo "$1" ;;
     esac
 }

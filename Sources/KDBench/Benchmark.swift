@@ -3,8 +3,9 @@ import Foundation
 
 /// `kd bench`: sgemm GFLOP/s at the shapes the models use, training samples/s and achieved
 /// GFLOP/s for the MLP and CNN teachers and students (hard labels, KD with cached teacher
-/// soft targets, KD with the teacher run every step), inference latency at batch 1 and 256, and
-/// the process's peak resident memory.
+/// soft targets, KD with the teacher run every step) and the ResNet-8 teacher and student (hard
+/// labels, KD with the teacher run every step: caching a ResNet teacher's targets costs minutes),
+/// inference latency at batch 1 and 256, and the process's peak resident memory.
 ///
 /// FLOP convention: forward FLOPs per sample come from the model (`Sequential.flopsPerSample`,
 /// a multiply-add counts 2); a training step counts 3 × forward (backward ≈ 2 × forward), plus
@@ -12,7 +13,7 @@ import Foundation
 /// gradient, so the true work is a little below that count (PyTorch skips it too).
 public struct Benchmark {
     public struct Options {
-        /// Folder holding mlp-teacher.yaml, mlp-student.yaml, cnn-torchref.yaml, cnn-student.yaml.
+        /// Folder holding the specs of `Benchmark.models` (mlp-teacher.yaml, ...).
         public var modelsDirectory = "Models"
         public var dataDirectory: String?
         /// Synthetic data of Fashion-MNIST's shape even when the real files are there.
@@ -52,9 +53,14 @@ public struct Benchmark {
         self.report = report
     }
 
+    /// The models benchmarked, by spec file stem.
+    public static let models = [
+        "mlp-teacher", "mlp-student", "cnn-torchref", "cnn-student", "resnet8-teacher", "resnet8-student",
+    ]
+
     /// Runs everything; returns the JSON document (also printed as tables through `report`).
     public func run() throws -> [String: Any] {
-        let specs = try ["mlp-teacher", "mlp-student", "cnn-torchref", "cnn-student"].reduce(
+        let specs = try Self.models.reduce(
             into: [String: ModelSpec]()
         ) {
             $0[$1] = try ModelSpec.load(path: "\(options.modelsDirectory)/\($1).yaml")
@@ -99,6 +105,9 @@ public struct Benchmark {
             TrainingCase(model: "cnn-student", mode: .hard, teacher: nil),
             TrainingCase(model: "cnn-student", mode: .kdCached, teacher: "cnn-torchref"),
             TrainingCase(model: "cnn-student", mode: .kdLive, teacher: "cnn-torchref"),
+            TrainingCase(model: "resnet8-teacher", mode: .hard, teacher: nil),
+            TrainingCase(model: "resnet8-student", mode: .hard, teacher: nil),
+            TrainingCase(model: "resnet8-student", mode: .kdLive, teacher: "resnet8-teacher"),
         ]
         // Cached views need the augmentation they cache.
         let viewCases =
@@ -109,7 +118,8 @@ public struct Benchmark {
             "\ntraining (Adam, batch \(batch); \(options.epochs.map { "median of \($0) full epochs" } ?? "\(options.steps) steps after 3 warm-up"))"
         )
         report(
-            "  model         mode       teacher       samples/s  epoch s  GFLOP/s  sgemm-bound samples/s  % of bound")
+            "  model           mode       teacher          samples/s  epoch s  GFLOP/s  sgemm-bound samples/s  % of bound"
+        )
         var trainRows: [[String: Any]] = []
         for c in cases {
             let r = try TrainingBench.run(
@@ -125,7 +135,7 @@ public struct Benchmark {
             row["cache_s"] = r.cacheSeconds
             trainRows.append(row)
             report(
-                "  " + pad(r.name, 13) + " " + pad(r.mode.rawValue, 10) + " " + pad(r.teacher ?? "-", 12)
+                "  " + pad(r.name, 15) + " " + pad(r.mode.rawValue, 10) + " " + pad(r.teacher ?? "-", 15)
                     + String(
                         format: " %10.0f %8.2f %8.1f %22.0f %10.0f%%", r.samplesPerSecond,
                         r.epochSeconds, r.gflops, r.gemmBoundSamplesPerSecond,
@@ -144,12 +154,12 @@ public struct Benchmark {
 
         report("\ninference (eval mode, ms per sample, median)")
         var inferenceRows: [[String: Any]] = []
-        for name in ["mlp-teacher", "mlp-student", "cnn-torchref", "cnn-student"] {
+        for name in Self.models {
             let one = try TrainingBench.latency(specs[name]!, data: data, batch: 1, minSeconds: options.latencySeconds)
             let many = try TrainingBench.latency(
                 specs[name]!, data: data, batch: 256, minSeconds: options.latencySeconds)
             inferenceRows.append(["model": name, "batch1_ms": one, "batch256_ms_per_sample": many])
-            report("  " + pad(name, 13) + String(format: " batch 1: %8.4f ms   batch 256: %8.5f ms/sample", one, many))
+            report("  " + pad(name, 15) + String(format: " batch 1: %8.4f ms   batch 256: %8.5f ms/sample", one, many))
         }
 
         let rss = peakResidentMegabytes()

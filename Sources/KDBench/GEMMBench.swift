@@ -45,13 +45,27 @@ enum GEMMBench {
     }
 
     /// The sgemm calls one training step of `model` makes at batch `batch` (forward, and the
-    /// two backward products per Linear/Conv2d layer; the first layer computes no input gradient).
+    /// two backward products per Linear/Conv2d layer, inside residual blocks too; the first layer
+    /// with parameters computes no input gradient unless it is a block).
     static func trainingShapes(of model: Sequential, batch: Int) -> [GEMMShape] {
         var shapes: [GEMMShape] = []
+        var seenParameters = false
+        addTrainingShapes(of: model, batch: batch, to: &shapes, seenParameters: &seenParameters)
+        return shapes
+    }
+
+    private static func addTrainingShapes(
+        of model: Sequential, batch: Int, to shapes: inout [GEMMShape], seenParameters: inout Bool
+    ) {
         for (index, layer) in model.layers.enumerated() {
             let input = model.layerInputShapes[index]
-            let first = !model.layers[..<index].contains { !$0.parameters.isEmpty }
-            if let dense = layer as? Dense {
+            let first = !seenParameters
+            seenParameters = seenParameters || !layer.parameters.isEmpty
+            if let block = layer as? Residual {
+                for part in [block.body] + (block.shortcut.map { [$0] } ?? []) {
+                    addTrainingShapes(of: part, batch: batch, to: &shapes, seenParameters: &seenParameters)
+                }
+            } else if let dense = layer as? Dense {
                 let (i, o) = (dense.inFeatures, dense.outFeatures)
                 shapes.append(GEMMShape(transA: false, transB: true, m: batch, n: o, k: i))
                 shapes.append(GEMMShape(transA: true, transB: false, m: o, n: i, k: batch))
@@ -66,7 +80,6 @@ enum GEMMBench {
                 }
             }
         }
-        return shapes
     }
 }
 

@@ -32,7 +32,10 @@ struct BenchCommand: ParsableCommand {
     )
     var augment = false
 
-    @Option(help: "Only these models (comma-separated: mlp-teacher, mlp-student, cnn-torchref, cnn-student).")
+    @Option(
+        help:
+            "Only these models' training cases (comma-separated: mlp-teacher, mlp-student, cnn-torchref, cnn-student, resnet8-teacher, resnet8-student)."
+    )
     var only: String?
 
     @Option(help: "Folder of the model specs.")

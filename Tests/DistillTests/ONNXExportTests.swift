@@ -67,6 +67,43 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertGreaterThan(data.count, 4 * model.stateDict.reduce(0) { $0 + $1.value.count })
     }
 
+    /// A residual block: its body's and shortcut's nodes named by state_dict prefix, then Add
+    /// (body, shortcut or the block's input) and Relu; global pooling is GlobalAveragePool + Flatten.
+    func testGraphOfAResidualModel() throws {
+        let spec = ModelSpec(
+            name: "r", input: [2, 8, 8],
+            layers: [
+                .conv2d(out: 4, kernel: 3, stride: 1, padding: 1, bias: false),
+                .residual(
+                    body: [.relu, .conv2d(out: 4, kernel: 3, stride: 1, padding: 1, bias: false)], shortcut: .identity,
+                    relu: false),
+                .residual(
+                    body: [
+                        .conv2d(out: 6, kernel: 3, stride: 2, padding: 1, bias: false),
+                        .batchNorm(eps: 1e-5, momentum: 0.1),
+                    ],
+                    shortcut: .projection(stride: 2, batchNorm: true), relu: true),
+                .globalAvgPool, .linear(out: 3, bias: true),
+            ])
+        var rng = SplitMix64(seed: 3)
+        let proto = try ONNXExport.graphModel(
+            model: try ModelBuilder.build(spec, rng: &rng), spec: spec, normalization: nil)
+        XCTAssertEqual(
+            proto.graph.nodes.map(\.name),
+            [
+                "0.Conv", "1.body.0.Relu", "1.body.1.Conv", "1.Add", "2.body.0.Conv", "2.body.1.BatchNormalization",
+                "2.shortcut.0.Conv", "2.shortcut.1.BatchNormalization", "2.Add", "2.Relu", "3.GlobalAveragePool",
+                "3.Flatten", "4.Gemm",
+            ])
+        XCTAssertEqual(proto.graph.nodes[3].inputs, ["1.body.1.Conv", "0.Conv"])
+        XCTAssertEqual(proto.graph.nodes[4].inputs, ["1.Add", "2.body.0.weight"])
+        XCTAssertEqual(proto.graph.nodes[6].inputs, ["1.Add", "2.shortcut.0.weight"])
+        XCTAssertEqual(proto.graph.nodes[6].attributes.count, 5)
+        XCTAssertEqual(proto.graph.nodes[8].inputs, ["2.body.1.BatchNormalization", "2.shortcut.1.BatchNormalization"])
+        XCTAssertEqual(proto.graph.nodes.last?.outputs, ["logits"])
+        XCTAssertEqual(proto.graph.initializers.map(\.name).first { $0.hasPrefix("2.shortcut") }, "2.shortcut.0.weight")
+    }
+
     /// A layer kd cannot write as ONNX fails with one line naming it and what is supported.
     func testUnsupportedLayerIsAOneLineError() throws {
         final class Swish: Layer {
@@ -80,7 +117,7 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertThrowsError(try ONNXExport.serialized(model: model, spec: spec, normalization: nil)) { error in
             XCTAssertEqual(
                 "\(error)",
-                "model 'custom': layer 2 (Swish) has no ONNX export (supported: Linear, Conv2d, ReLU, MaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout)"
+                "model 'custom': layer 2 (Swish) has no ONNX export (supported: Linear, Conv2d, ReLU, MaxPool2d, AvgPool2d, GlobalAvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout, Residual)"
             )
         }
     }

@@ -37,7 +37,10 @@ final class ShippedConfigsTests: XCTestCase {
     }
 
     func testShippedModelSizes() throws {
-        let expected = ["mlp-teacher": 2_395_210, "mlp-student": 50_890, "cnn-student": 26_698, "cnn-student-mid": 105_866]
+        let expected = [
+            "mlp-teacher": 2_395_210, "mlp-student": 50_890, "cnn-student": 26_698, "resnet8-teacher": 308_074,
+            "resnet8-student": 77_754, "cnn-student-mid": 105_866,
+        ]
         for (name, count) in expected {
             var rng = SplitMix64(seed: 0)
             let spec = try ModelSpec.load(path: Self.root.appendingPathComponent("Models/\(name).yaml").path)

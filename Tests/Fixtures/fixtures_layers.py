@@ -100,10 +100,11 @@ def generate(save):
     save_model(save, "model_cnn", cnn, torch.randn(3, 2, 8, 8))
 
 
-def save_model(save, name, model, x):
-    """Saves sd.<key> (state_dict before), x, logits, dy, dx, grad.<key>, after.<key> (buffers
-    after the training-mode forward) and the state_dict key list as metadata."""
-    model.train()
+def save_model(save, name, model, x, training=True):
+    """Saves sd.<key> (state_dict before), x, logits (the model's output), dy, dx, grad.<key>,
+    after.<key> (buffers after the forward, in training mode unless told) and the state_dict key
+    list as metadata."""
+    model.train(training)
     state = {f"sd.{k}": v.clone() for k, v in model.state_dict().items()}
     x = x.clone().requires_grad_(True)
     logits = model(x)

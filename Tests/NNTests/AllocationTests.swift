@@ -31,6 +31,18 @@ final class AllocationTests: XCTestCase {
             inputShape: [1, 28, 28])
     }
 
+    /// A ResNet-8-style network: stem, identity block, two projection blocks (stride 2).
+    private func resnet() throws -> Sequential {
+        try Sequential(
+            [
+                Conv2d(inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1, bias: false),
+                BatchNorm2d(numFeatures: 4), ReLU(), try resnetBlock(4, 4, stride: 1, size: 28),
+                try resnetBlock(4, 8, stride: 2, size: 28), try resnetBlock(8, 8, stride: 2, size: 14),
+                GlobalAvgPool2d(), Flatten(), Dense(inFeatures: 8, outFeatures: 10),
+            ],
+            inputShape: [1, 28, 28])
+    }
+
     private enum Loss { case crossEntropy, distillation }
 
     /// Heap allocations made by `steps` training steps after `warmup` steps, and the parallel
@@ -135,6 +147,14 @@ final class AllocationTests: XCTestCase {
             "CNN, KD loss, AdamW", model, AdamW(parameters: model.parameters), loss: .distillation)
     }
 
+    func testResNetStepWithAdamAndKDAllocatesNothing() throws {
+        try requireCounting()
+        let model = try resnet()
+        assertStepsAllocateNothing(
+            "ResNet (identity and projection blocks, global pooling), KD loss, Adam", model,
+            Adam(parameters: model.parameters), loss: .distillation)
+    }
+
     func testAugmentedCNNStepWithAdamAndKDAllocatesNothing() throws {
         try requireCounting()
         let model = try cnn()
@@ -159,7 +179,7 @@ final class AllocationTests: XCTestCase {
 
     /// `accumulateGradients` leaves exactly the parameter gradients `backward` leaves.
     func testAccumulateGradientsEqualsBackwardsParameterGradients() throws {
-        for build in [mlp, cnn] {
+        for build in [mlp, cnn, resnet] {
             let a = try build()
             let b = try build()
             var rng = SplitMix64(seed: 5)

@@ -12,7 +12,8 @@ func load(_ target: Tensor, from fixture: Fixture, _ key: String, file: StaticSt
     target.copy(from: source)
 }
 
-/// Loads the layer's parameters from fixture `name` (keys "weight", "bias"), runs x forward in
+/// Loads the layer's parameters from fixture `name` (keys "weight", "bias"; a block's
+/// "body.0.weight", ...), runs x forward in
 /// the given mode and dy backward, and compares y, dx and every "grad.<name>" with PyTorch.
 /// Also checks that the fixture has exactly the layer's parameters and that `outputShape`
 /// predicts PyTorch's per-sample output shape. Returns the fixture for further checks.
@@ -25,10 +26,10 @@ func assertLayerMatchesFixture(
     let label = label ?? name
     let expectedParameters = fixture.file.names.filter { $0.hasPrefix("grad.") }.map { String($0.dropFirst(5)) }
     XCTAssertEqual(
-        layer.parameters.map(\.name).sorted(), expectedParameters.sorted(), "\(label): parameters",
+        layer.namedParameters.map(\.key).sorted(), expectedParameters.sorted(), "\(label): parameters",
         file: file, line: line)
-    for p in layer.parameters {
-        try load(p.value, from: fixture, p.name, file: file, line: line)
+    for (key, p) in layer.namedParameters {
+        try load(p.value, from: fixture, key, file: file, line: line)
         p.zeroGrad()
     }
     let x = try fixture.tensor("x")
@@ -40,8 +41,8 @@ func assertLayerMatchesFixture(
     assertMatches(y, expectedY, "\(label)/y", file: file, line: line)
     let dx = layer.backward(try fixture.tensor("dy"))
     assertMatches(dx, try fixture.tensor("dx"), "\(label)/dx", file: file, line: line)
-    for p in layer.parameters {
-        assertMatches(p.grad, try fixture.tensor("grad.\(p.name)"), "\(label)/d\(p.name)", file: file, line: line)
+    for (key, p) in layer.namedParameters {
+        assertMatches(p.grad, try fixture.tensor("grad.\(key)"), "\(label)/d\(key)", file: file, line: line)
     }
     return fixture
 }

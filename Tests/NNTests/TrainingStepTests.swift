@@ -39,6 +39,19 @@ final class TrainingStepTests: XCTestCase {
             inputShape: [2, 8, 8])
     }
 
+    /// fixtures_residual.py's ResNet-8-style network: stem conv BN ReLU, an identity block, a
+    /// projection block with stride 2, global average pooling, flatten, linear.
+    private func makeResNet(_ fixture: Fixture) throws -> Sequential {
+        try Sequential(
+            [
+                Conv2d(inChannels: 2, outChannels: 4, kernelSize: 3, padding: 1, bias: false),
+                BatchNorm2d(numFeatures: 4), ReLU(),
+                try resnetBlock(4, 4, stride: 1, size: 8), try resnetBlock(4, 6, stride: 2, size: 8),
+                GlobalAvgPool2d(), Flatten(), Dense(inFeatures: 6, outFeatures: 5),
+            ],
+            inputShape: [2, 8, 8])
+    }
+
     /// Loads `init.*` into `model`, runs the fixture's steps with kd's engine and compares.
     private func checkTraining(_ name: String, _ recipe: Recipe, build: (Fixture) throws -> Sequential) throws {
         let label = "\(name)_\(recipe.rawValue)"
@@ -110,5 +123,13 @@ final class TrainingStepTests: XCTestCase {
 
     func testCNNDistillationAdamStepsMatchPyTorch() throws {
         try checkTraining("cnn", .adamKD, build: makeCNN)
+    }
+
+    func testResNetCrossEntropySGDStepsMatchPyTorch() throws {
+        try checkTraining("resnet", .sgdCE, build: makeResNet)
+    }
+
+    func testResNetDistillationAdamStepsMatchPyTorch() throws {
+        try checkTraining("resnet", .adamKD, build: makeResNet)
     }
 }

@@ -88,9 +88,32 @@ final class InteropTests: XCTestCase {
         XCTAssertGreaterThan(models.last?["accuracy"] as? Double ?? 0, 0.6)
     }
 
-    /// An MLP (BatchNorm1d, Linear without bias, Dropout) and a CNN (Conv with and without
-    /// bias, BatchNorm2d, padded MaxPool and AvgPool, normalised inputs) with random weights and
-    /// BatchNorm statistics, saved by kd, and the trained PyTorch teacher (a plain state_dict,
+    /// An MLP with BatchNorm1d, Linear without bias and Dropout.
+    static let mlp = ModelSpec(
+        name: "mlp-bn", input: [1, 28, 28],
+        layers: [
+            .flatten, .linear(out: 64, bias: false), .batchNorm(eps: 1e-5, momentum: 0.1), .relu, .dropout(p: 0.3),
+            .linear(out: 10, bias: true),
+        ])
+
+    /// A CNN with Conv with and without bias, BatchNorm2d, padded MaxPool and AvgPool.
+    static let cnn = ModelSpec(
+        name: "cnn-bn-avg", input: [1, 28, 28],
+        layers: [
+            .conv2d(out: 8, kernel: 3, stride: 1, padding: 1, bias: true), .batchNorm(eps: 1e-3, momentum: 0.1),
+            .relu,
+            .maxPool2d(kernel: 3, stride: 2, padding: 1),
+            .conv2d(out: 16, kernel: 3, stride: 1, padding: 0, bias: false), .relu,
+            .avgPool2d(kernel: 3, stride: 2, padding: 1), .flatten, .dropout(p: 0.2), .linear(out: 10, bias: true),
+        ])
+
+    /// The thin ResNet-8 of Models/ (identity and strided projection blocks, global pooling).
+    static func resnet() throws -> ModelSpec {
+        try ModelSpec.load(path: KDProcess.root.appendingPathComponent("Models/resnet8-thin.yaml").path)
+    }
+
+    /// The MLP, the CNN and the ResNet (normalised inputs for the last two) with random weights
+    /// and BatchNorm statistics, saved by kd, and the trained PyTorch teacher (a plain state_dict,
     /// exported with --spec), each exported with `kd export --format onnx`, checked by
     /// onnx.checker and run by onnxruntime on 256 Fashion-MNIST test images: logits equal kd's
     /// to 1e-4.
@@ -98,25 +121,13 @@ final class InteropTests: XCTestCase {
         try SmallData.requireFashionMNIST()
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let python = try pythonWithONNX()
-        let mlp = ModelSpec(
-            name: "mlp-bn", input: [1, 28, 28],
-            layers: [
-                .flatten, .linear(out: 64, bias: false), .batchNorm(eps: 1e-5, momentum: 0.1), .relu, .dropout(p: 0.3),
-                .linear(out: 10, bias: true),
-            ])
-        let cnn = ModelSpec(
-            name: "cnn-bn-avg", input: [1, 28, 28],
-            layers: [
-                .conv2d(out: 8, kernel: 3, stride: 1, padding: 1, bias: true), .batchNorm(eps: 1e-3, momentum: 0.1),
-                .relu,
-                .maxPool2d(kernel: 3, stride: 2, padding: 1),
-                .conv2d(out: 16, kernel: 3, stride: 1, padding: 0, bias: false), .relu,
-                .avgPool2d(kernel: 3, stride: 2, padding: 1), .flatten, .dropout(p: 0.2), .linear(out: 10, bias: true),
-            ])
+        let python = try pythonEnvironment(["onnx", "onnxruntime"])
         let normalization = Normalization(mean: [0.286], std: [0.353])
         var cases: [(name: String, model: String, spec: String?, normalization: Normalization?)] = []
-        for (spec, norm) in [(mlp, nil), (cnn, normalization)] as [(ModelSpec, Normalization?)] {
+        let specs: [(ModelSpec, Normalization?)] = [
+            (Self.mlp, nil), (Self.cnn, normalization), (try Self.resnet(), normalization),
+        ]
+        for (spec, norm) in specs {
             let saved = folder.appendingPathComponent("\(spec.name).safetensors")
             try randomCheckpoint(spec, normalization: norm, seed: 11).save(to: saved)
             cases.append((spec.name, saved.path, nil, norm))
@@ -158,6 +169,39 @@ final class InteropTests: XCTestCase {
         }
     }
 
+    /// python/kd_torch.py: `kd_torch.load` of the MLP, the CNN and the ResNet saved by kd builds
+    /// the nn.Module of the embedded spec, loads the state_dict strictly, and its eval-mode
+    /// logits on 64 random images equal kd's to 1e-4 (pinned torch from scripts/python-env.sh).
+    func testPyTorchLoaderReproducesKDLogits() throws {
+        let folder = try KDProcess.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let python = try pythonEnvironment(["torch"])
+        for spec in [Self.mlp, Self.cnn, try Self.resnet()] {
+            let saved = folder.appendingPathComponent("\(spec.name).safetensors")
+            let checkpoint = try randomCheckpoint(spec, normalization: nil, seed: 12)
+            try checkpoint.save(to: saved)
+            let input = Tensor(shape: [64] + spec.input)
+            var rng = SplitMix64(seed: 13)
+            for i in input.data.indices { input.data[i] = rng.nextUnit() }
+            let logits = checkpoint.model.forward(input, training: false)
+            var writer = SafeTensorsWriter()
+            writer.add("x", shape: input.shape, floats: input.data)
+            try writer.write(to: folder.appendingPathComponent("inputs.safetensors"))
+
+            let script = KDProcess.root.appendingPathComponent("Tests/kdTests/python/torch_run.py").path
+            let run = try KDProcess.runTool(
+                python, [script, saved.path, "inputs.safetensors", "torch.safetensors"], in: folder)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            print("[interop] \(spec.name): \(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
+            let torch = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("torch.safetensors"))
+                .floats("logits")
+            XCTAssertEqual(torch.count, logits.count)
+            let worst = zip(torch, logits.data).map { abs($0 - $1) }.max() ?? .infinity
+            print("[interop] kd_torch vs kd logits, \(spec.name): max abs \(worst)")
+            XCTAssertLessThanOrEqual(worst, 1e-4, spec.name)
+        }
+    }
+
     func testONNXExportFailureIsOneLineAndLeavesNoFile() throws {
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -179,7 +223,7 @@ final class InteropTests: XCTestCase {
     func randomCheckpoint(_ spec: ModelSpec, normalization: Normalization?, seed: UInt64) throws -> Checkpoint {
         var rng = SplitMix64(seed: seed)
         let model = try ModelBuilder.build(spec, rng: &rng)
-        for case let bn as BatchNorm in model.layers {
+        for case let bn as BatchNorm in model.leafLayers.map(\.layer) {
             for i in 0..<bn.numFeatures {
                 bn.weight.value.data[i] = rng.uniform(0.5, 1.5)
                 bn.bias.value.data[i] = rng.uniform(-0.5, 0.5)
@@ -190,11 +234,12 @@ final class InteropTests: XCTestCase {
         return Checkpoint(model: model, spec: spec, normalization: normalization)
     }
 
-    /// A Python with onnx and onnxruntime from PyPI, in a venv under .build (scripts/python-env.sh).
-    func pythonWithONNX() throws -> URL {
+    /// A Python with numpy, safetensors and `packages` from PyPI (versions pinned), in a venv
+    /// under .build (scripts/python-env.sh).
+    func pythonEnvironment(_ packages: [String]) throws -> URL {
         let result = try KDProcess.runTool(
             URL(fileURLWithPath: "/bin/bash"),
-            [KDProcess.root.appendingPathComponent("scripts/python-env.sh").path, "onnx", "onnxruntime"],
+            [KDProcess.root.appendingPathComponent("scripts/python-env.sh").path] + packages,
             in: KDProcess.root)
         XCTAssertEqual(result.status, 0, result.stderr)
         return URL(fileURLWithPath: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))

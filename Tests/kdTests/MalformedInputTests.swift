@@ -195,6 +195,21 @@ final class MalformedInputTests: XCTestCase {
         Case(
             name: "spec-unknown-layer", args: spec("spec-unknown-layer.yaml"),
             fragments: ["spec-unknown-layer.yaml:2", "unknown layer 'lstm'"]),
+        Case(
+            name: "spec-residual-mismatch", args: spec("spec-residual-mismatch.yaml"),
+            fragments: [
+                "spec-residual-mismatch.yaml:4", "'layers[1].residual'",
+                "body[0] conv2d makes [4, 8, 8] into [8, 4, 4]",
+                "identity shortcut gives [4, 8, 8]",
+            ]),
+        Case(
+            name: "spec-residual-empty-body", args: spec("spec-residual-empty-body.yaml"),
+            fragments: ["spec-residual-empty-body.yaml:4", "'layers[0].residual.body' must list at least one layer"]),
+        Case(
+            name: "spec-global-pool-flat", args: spec("spec-global-pool-flat.yaml"),
+            fragments: [
+                "spec-global-pool-flat.yaml:3", "'layers[0]': GlobalAvgPool2d expects a per-sample shape [C, H, W]",
+            ]),
         // run configs
         Case(
             name: "config-alpha", args: config("config-alpha.yaml"),

@@ -16,6 +16,10 @@ public enum LayerSpec: Equatable, Codable, Sendable {
     /// Dropout with drop probability p in [0, 1).
     case dropout(p: Float)
     case flatten
+    /// Global average pooling, [C, H, W] -> [C].
+    case globalAvgPool
+    /// relu(body(x) + shortcut(x)) (the ReLU when `relu`); the body holds no residual block.
+    case residual(body: [LayerSpec], shortcut: ShortcutSpec, relu: Bool)
 
     /// The YAML name of the layer kind.
     public var kind: String {
@@ -28,11 +32,16 @@ public enum LayerSpec: Equatable, Codable, Sendable {
         case .relu: return "relu"
         case .dropout: return "dropout"
         case .flatten: return "flatten"
+        case .globalAvgPool: return "global_avgpool"
+        case .residual: return "residual"
         }
     }
 
     /// Every YAML layer name, for messages.
-    public static let kinds = ["linear", "conv2d", "maxpool2d", "avgpool2d", "batchnorm", "relu", "dropout", "flatten"]
+    public static let kinds = [
+        "linear", "conv2d", "maxpool2d", "avgpool2d", "batchnorm", "relu", "dropout", "flatten", "global_avgpool",
+        "residual",
+    ]
 }
 
 /// A model architecture (Models/*.yaml):
@@ -50,7 +59,14 @@ public enum LayerSpec: Equatable, Codable, Sendable {
 ///   - flatten
 ///   - dropout: {p: 0.2}                           # default 0.5
 ///   - linear: {out: 10}                           # in-features inferred; optional bias (true)
+///   - global_avgpool                              # [C, H, W] -> [C]
+///   - residual:                                   # relu(body(x) + shortcut(x)), see ShortcutSpec
+///       body: [{conv2d: {out: 8, kernel: 3, stride: 2, padding: 1, bias: false}}, batchnorm]
+///       shortcut: {projection: {stride: 2}}       # default identity
+///       relu: true                                # the final ReLU (default true)
 /// ```
+/// Shapes are checked when the spec is read (`ModelBuilder.checkShapes`): the error names the
+/// file, line and layer ("layers[3].residual.body[0]").
 public struct ModelSpec: Equatable, Codable, Sendable {
     public var name: String
     /// Per-sample input shape, e.g. [1, 28, 28] or [784].
@@ -108,6 +124,11 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         }
         if !Self.initSchemes.contains(initScheme) { return "unknown init '\(initScheme)'" }
         if layers.isEmpty { return "no layers" }
+        return Self.problem(in: layers, at: "layers", inBlock: false)
+    }
+
+    /// The first out-of-range value among `layers` (listed at `path`), or nil.
+    private static func problem(in layers: [LayerSpec], at path: String, inBlock: Bool) -> String? {
         if layers.count > Self.maxLayers {
             return "\(layers.count) layers, more than the \(Self.maxLayers) a spec may have"
         }
@@ -122,9 +143,14 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             case .batchNorm(let eps, let momentum):
                 ok = SpecRule.eps.test(Double(eps)) && SpecRule.momentum.test(Double(momentum))
             case .dropout(let p): ok = SpecRule.dropout.test(Double(p))
-            case .relu, .flatten: ok = true
+            case .relu, .flatten, .globalAvgPool: ok = true
+            case .residual(let body, let shortcut, _):
+                if inBlock { return "\(path)[\(i)]: a residual block cannot sit inside another block's body" }
+                if body.isEmpty { return "\(path)[\(i)].residual.body is empty" }
+                if let problem = problem(in: body, at: "\(path)[\(i)].residual.body", inBlock: true) { return problem }
+                if case .projection(let stride, _) = shortcut { ok = SpecRule.size.test(stride) } else { ok = true }
             }
-            if !ok { return "layers[\(i)] (\(layer.kind)) has a value out of range: \(layer)" }
+            if !ok { return "\(path)[\(i)] (\(layer.kind)) has a value out of range: \(layer)" }
         }
         return nil
     }
@@ -170,13 +196,28 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         guard items.count <= maxLayers else {
             throw layersValue.error("'layers' lists \(items.count) layers, more than the \(maxLayers) a spec may have")
         }
-        let layers = try items.map(parseLayer)
+        var lines: [String: Int] = [:]
+        let layers = try items.map { try parseLayer($0, lines: &lines) }
         try m.finish()
-        return ModelSpec(name: name, input: input, initScheme: initScheme, layers: layers)
+        let spec = ModelSpec(name: name, input: input, initScheme: initScheme, layers: layers)
+        do {
+            try ModelBuilder.checkShapes(spec)
+        } catch ModelError.layer(_, let path, let reason) {
+            // The line of the layer at fault, or of the nearest enclosing entry recorded.
+            var key = Substring(path)
+            while lines[String(key)] == nil, let cut = key.lastIndex(where: { $0 == "." || $0 == "[" }) {
+                key = key[..<cut]
+            }
+            throw ConfigError(
+                file: root.file, line: lines[String(key)] ?? 0, key: path, message: "'\(path)': \(reason)")
+        }
+        return spec
     }
 
-    /// `- relu`, `- relu: {}`, `- relu:` or `- conv2d: {out: 8, kernel: 3}`.
-    static func parseLayer(_ item: YAMLValue) throws -> LayerSpec {
+    /// `- relu`, `- relu: {}`, `- relu:` or `- conv2d: {out: 8, kernel: 3}`; records the line of
+    /// each layer (and block part) by its path in `lines`.
+    static func parseLayer(_ item: YAMLValue, lines: inout [String: Int]) throws -> LayerSpec {
+        lines[item.path] = item.line
         let kind: String
         let args: YAMLMapping
         let kindValue: YAMLValue
@@ -206,7 +247,8 @@ public struct ModelSpec: Equatable, Codable, Sendable {
         let allowed: [String: [String]] = [
             "linear": ["out", "bias"], "conv2d": ["out", "kernel", "stride", "padding", "bias"],
             "maxpool2d": ["kernel", "stride", "padding"], "avgpool2d": ["kernel", "stride", "padding"],
-            "batchnorm": ["eps", "momentum"], "dropout": ["p"], "relu": [], "flatten": [],
+            "batchnorm": ["eps", "momentum"], "dropout": ["p"], "relu": [], "flatten": [], "global_avgpool": [],
+            "residual": ["body", "shortcut", "relu"],
         ]
         try args.expect(allowed[kind] ?? [])
         func positive(_ key: String) throws -> Int? {
@@ -252,6 +294,10 @@ public struct ModelSpec: Equatable, Codable, Sendable {
             layer = .dropout(p: try args.value("p")?.float(SpecRule.dropout.text, where: SpecRule.dropout.test) ?? 0.5)
         case "relu":
             layer = .relu
+        case "global_avgpool":
+            layer = .globalAvgPool
+        case "residual":
+            layer = try parseResidual(args, lines: &lines)
         default:
             layer = .flatten
         }

@@ -1,29 +1,15 @@
 import NN
 
 /// Builds a `Sequential` from a model spec: infers each layer's input size from the previous
-/// layer's output shape, picks BatchNorm1d or BatchNorm2d by the input's rank, and initialises
-/// weights with the spec's scheme from the run's generator.
+/// layer's output shape, picks BatchNorm1d or BatchNorm2d by the input's rank, builds residual
+/// blocks (body, shortcut) with the same rules, and initialises weights with the spec's scheme
+/// from the run's generator.
 public enum ModelBuilder {
     /// The network described by `spec`, initialised from `rng`. Errors name the layer at fault.
     public static func build(_ spec: ModelSpec, rng: inout SplitMix64) throws -> Sequential {
-        var layers: [Layer] = []
-        var shape = spec.input
-        var weights = 0
-        for (index, layerSpec) in spec.layers.enumerated() {
-            do {
-                weights += try checkSize(layerSpec, inputShape: shape)
-                guard weights <= maxElements else {
-                    throw ShapeError("the model's weights up to here number more than \(maxElements) in all")
-                }
-                let layer = try makeLayer(layerSpec, inputShape: shape, rng: &rng)
-                shape = try layer.outputShape(for: shape)
-                try checkSize(.relu, inputShape: shape)
-                layers.append(layer)
-            } catch let error as ShapeError {
-                throw ModelError.layer(model: spec.name, index: index, reason: error.description)
-            }
-        }
-        let model = try Sequential(layers, inputShape: spec.input)
+        var builder = Builder(model: spec.name, rng: rng)
+        let model = try builder.sequential(spec.layers, inputShape: spec.input, path: "layers")
+        rng = builder.rng
         guard let scheme = WeightInit(rawValue: spec.initScheme) else {
             throw ModelError.unknownInit(model: spec.name, scheme: spec.initScheme)
         }
@@ -31,14 +17,105 @@ public enum ModelBuilder {
         return model
     }
 
+    /// Checks every layer's shapes (and sizes) without drawing weights: the `ModelError` that
+    /// `build` would throw, or nothing.
+    public static func checkShapes(_ spec: ModelSpec) throws {
+        var builder = Builder(model: spec.name, rng: SplitMix64(seed: 0))
+        _ = try builder.sequential(spec.layers, inputShape: spec.input, path: "layers")
+    }
+
     /// Largest number of values in one sample's activations, and in all the weights of a model
     /// together (1 GiB of Float32).
     public static let maxElements = 1 << 28
+}
+
+/// One build: the model's name for messages, the weights counted so far, the generator that
+/// seeds dropout layers.
+private struct Builder {
+    let model: String
+    var rng: SplitMix64
+    var weights = 0
+
+    init(model: String, rng: SplitMix64) {
+        self.model = model
+        self.rng = rng
+    }
+
+    /// The layers of `specs` at `path` ("layers", "layers[3].residual.body") on `inputShape`.
+    mutating func sequential(_ specs: [LayerSpec], inputShape: [Int], path: String) throws -> Sequential {
+        var layers: [Layer] = []
+        var shape = inputShape
+        for (index, layerSpec) in specs.enumerated() {
+            let at = "\(path)[\(index)]"
+            do {
+                let layer = try makeLayer(layerSpec, inputShape: shape, path: at)
+                shape = try layer.outputShape(for: shape)
+                try Self.checkSize(.relu, inputShape: shape)
+                layers.append(layer)
+            } catch let error as ShapeError {
+                throw ModelError.layer(model: model, path: at, reason: error.description)
+            }
+        }
+        return try Sequential(layers, inputShape: inputShape)
+    }
+
+    /// relu(body + shortcut) on [C, H, W]; a shortcut that disagrees with the body names the
+    /// body layer that changed the shape.
+    private mutating func residual(
+        _ body: [LayerSpec], _ shortcut: ShortcutSpec, relu: Bool, inputShape: [Int], path: String
+    ) throws -> Residual {
+        guard inputShape.count == 3 else {
+            throw ShapeError("a residual block needs [C, H, W] input, got \(inputShape)")
+        }
+        let bodyModel = try sequential(body, inputShape: inputShape, path: "\(path).body")
+        let out = bodyModel.outputShape
+        var shortcutModel: Sequential?
+        switch shortcut {
+        case .identity:
+            guard out == inputShape else {
+                let shapes = bodyModel.layerInputShapes + [out]
+                let i = shapes.indices.dropFirst().first { shapes[$0] != inputShape }.map { $0 - 1 } ?? 0
+                throw ModelError.layer(
+                    model: model, path: path,
+                    reason:
+                        "the body gives \(out) (body[\(i)] \(body[i].kind) makes \(shapes[i]) into \(shapes[i + 1])) "
+                        + "but the identity shortcut gives \(inputShape)"
+                        + (out.count == 3 ? "; use a projection shortcut" : ""))
+            }
+        case .projection(let stride, let batchNorm):
+            guard out.count == 3 else {
+                throw ModelError.layer(
+                    model: model, path: path, reason: "the body gives \(out); a projection shortcut needs [C, H, W]")
+            }
+            let conv = LayerSpec.conv2d(out: out[0], kernel: 1, stride: stride, padding: 0, bias: false)
+            var layers = [try makeLayer(conv, inputShape: inputShape, path: "\(path).shortcut")]
+            if batchNorm { layers.append(BatchNorm2d(numFeatures: out[0])) }
+            let projection = try Sequential(layers, inputShape: inputShape)
+            guard projection.outputShape == out else {
+                throw ModelError.layer(
+                    model: model, path: "\(path).shortcut",
+                    reason:
+                        "the body gives \(out) but the projection shortcut (1x1 conv, stride \(stride)) gives \(projection.outputShape)"
+                )
+            }
+            shortcutModel = projection
+        }
+        return try Residual(body: bodyModel, shortcut: shortcutModel, relu: relu)
+    }
+
+    /// Adds the layer's weights to the model's count; refuses more than `maxElements`.
+    private mutating func count(_ spec: LayerSpec, inputShape: [Int]) throws {
+        weights += try Self.checkSize(spec, inputShape: inputShape)
+        guard weights <= ModelBuilder.maxElements else {
+            throw ShapeError("the model's weights up to here number more than \(ModelBuilder.maxElements) in all")
+        }
+    }
 
     /// Refuses a layer whose weights or input would not fit in memory (checked before
     /// allocating); returns the number of weights the layer will have.
     @discardableResult
     private static func checkSize(_ spec: LayerSpec, inputShape: [Int]) throws -> Int {
+        let maxElements = ModelBuilder.maxElements
         func product(_ xs: [Int]) -> Int? {
             var p = 1
             for x in xs {
@@ -63,7 +140,9 @@ public enum ModelBuilder {
         return weights.isEmpty ? 0 : count
     }
 
-    private static func makeLayer(_ spec: LayerSpec, inputShape: [Int], rng: inout SplitMix64) throws -> Layer {
+    /// The layer of `spec` at `path` on `inputShape`, its weights counted.
+    private mutating func makeLayer(_ spec: LayerSpec, inputShape: [Int], path: String) throws -> Layer {
+        try count(spec, inputShape: inputShape)
         switch spec {
         case .linear(let out, let bias):
             guard inputShape.count == 1 else {
@@ -79,6 +158,8 @@ public enum ModelBuilder {
             return MaxPool2d(kernelSize: kernel, stride: stride, padding: padding)
         case .avgPool2d(let kernel, let stride, let padding):
             return AvgPool2d(kernelSize: kernel, stride: stride, padding: padding)
+        case .globalAvgPool:
+            return GlobalAvgPool2d()
         case .batchNorm(let eps, let momentum):
             switch inputShape.count {
             case 1: return BatchNorm1d(numFeatures: inputShape[0], eps: eps, momentum: momentum)
@@ -91,6 +172,8 @@ public enum ModelBuilder {
             return Dropout(p: p, rng: rng.split())
         case .flatten:
             return Flatten()
+        case .residual(let body, let shortcut, let relu):
+            return try residual(body, shortcut, relu: relu, inputShape: inputShape, path: "\(path).residual")
         }
     }
 }

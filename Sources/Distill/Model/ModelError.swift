@@ -3,8 +3,9 @@ import NN
 /// A model that cannot be built from its spec, or that does not fit the data it is given.
 /// Each case renders as one line naming the model (spec name or file) at fault.
 public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// Layer `index` of model `model` cannot take its input (`reason`: the engine's shape rule).
-    case layer(model: String, index: Int, reason: String)
+    /// The layer at `path` of model `model` ("layers[2]", "layers[3].residual.body[0]") cannot
+    /// take its input (`reason`: the engine's shape rule).
+    case layer(model: String, path: String, reason: String)
     /// The spec names an init scheme the engine does not have.
     case unknownInit(model: String, scheme: String)
     /// `file` takes per-sample input `expects`; the samples of `data` are `has`.
@@ -16,8 +17,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case .layer(let model, let index, let reason):
-            return "model '\(model)': layers[\(index)]: \(reason)"
+        case .layer(let model, let path, let reason):
+            return "model '\(model)': \(path): \(reason)"
         case .unknownInit(let model, let scheme):
             return "model '\(model)': unknown init '\(scheme)'"
         case .inputMismatch(let file, let expects, let data, let has):

@@ -88,7 +88,7 @@ public struct TrainingState {
         self.order = batch > 0 ? order : []
     }
 
-    static func dropouts(of model: Sequential) -> [Dropout] { model.layers.compactMap { $0 as? Dropout } }
+    static func dropouts(of model: Sequential) -> [Dropout] { model.leafLayers.compactMap { $0.layer as? Dropout } }
 
     /// Writes the state atomically (temporary name, flush, rename).
     func save(to url: URL) throws {

@@ -19,14 +19,14 @@ public struct WeightInitError: Error, CustomStringConvertible {
 }
 
 /// Re-initialises every parameter and buffer of `model` by `scheme`, drawing from `rng` layer by
-/// layer in state_dict order (same seed, same bits).
+/// layer in state_dict order, inside blocks too (same seed, same bits).
 ///
 /// Dispatches on `layer.kind` ("Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d") and parameter
 /// names ("weight", "bias"); layers without parameters are left alone.
 /// - Throws: `WeightInitError` for a layer kind or parameter name with no rule, or a LAPACK failure.
 public func initialize(_ model: Sequential, scheme: WeightInit, rng: inout SplitMix64) throws {
-    for (index, layer) in model.layers.enumerated() {
-        let context = "layer \(index) (\(layer.kind))"
+    for (key, layer) in model.leafLayers {
+        let context = "layer \(key) (\(layer.kind))"
         switch layer.kind {
         case "Linear", "Conv2d":
             guard let weight = layer.parameters.first(where: { $0.name == "weight" })?.value,

@@ -31,6 +31,15 @@ public protocol Layer: AnyObject {
     var parameters: [Parameter] { get }
     /// Non-trainable state in state_dict order.
     var buffers: [Buffer] { get }
+    /// Parameters with keys relative to this layer, in state_dict order: "weight", "bias"; a
+    /// block prefixes its inner layers' keys ("body.0.weight").
+    var namedParameters: [(key: String, parameter: Parameter)] { get }
+    /// Every state_dict entry (parameters, then buffers, module by module), keys relative to
+    /// this layer.
+    var stateDict: [(key: String, value: Tensor, isInteger: Bool)] { get }
+    /// The layers inside a block with their relative keys ("body.0", "shortcut.1"); [] for a
+    /// plain layer.
+    var sublayers: [(key: String, layer: Layer)] { get }
     /// Per-sample output shape for a per-sample input shape, e.g. [1, 28, 28] -> [8, 28, 28].
     func outputShape(for inputShape: [Int]) throws -> [Int]
     /// Floating-point operations per sample for a per-sample input shape (a multiply-add is 2).
@@ -45,6 +54,17 @@ extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [Buffer] { [] }
     public func flops(for inputShape: [Int]) -> Int { 0 }
+    public var namedParameters: [(key: String, parameter: Parameter)] { parameters.map { ($0.name, $0) } }
+    public var stateDict: [(key: String, value: Tensor, isInteger: Bool)] {
+        parameters.map { ($0.name, $0.value, false) } + buffers.map { ($0.name, $0.value, $0.isInteger) }
+    }
+    public var sublayers: [(key: String, layer: Layer)] { [] }
+
+    /// This layer if it is plain, else the plain layers inside it (recursively), each with its
+    /// key: `key` for a plain layer, "\(key).body.0" inside a block.
+    func leaves(key: String) -> [(key: String, layer: Layer)] {
+        sublayers.isEmpty ? [(key, self)] : sublayers.flatMap { $0.layer.leaves(key: "\(key).\($0.key)") }
+    }
 }
 
 /// A layer that can add its parameter gradients without computing dL/dx (the first layer of a

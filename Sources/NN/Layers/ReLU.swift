@@ -67,7 +67,7 @@ private struct Rectify: RangeJob {
 }
 
 /// dx[i] = dy[i] where y[i] > 0, else 0, eight lanes at a time.
-private struct RectifyGradient: RangeJob {
+struct RectifyGradient: RangeJob {
     let dy: UnsafePointer<Float>
     let y: UnsafePointer<Float>
     let dx: UnsafeMutablePointer<Float>

@@ -60,7 +60,8 @@ public final class Sequential {
     @discardableResult
     public func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for index in layers.indices.reversed() { g = backward(layer: index, g) }
+        // A stride: `indices.reversed()` allocated once per call (AllocationTests, debug build).
+        for index in stride(from: layers.count - 1, through: 0, by: -1) { g = backward(layer: index, g) }
         return g
     }
 
@@ -91,15 +92,20 @@ public final class Sequential {
 
     /// Parameters with their state_dict keys ("0.weight", ...), in state_dict order.
     public var namedParameters: [(key: String, parameter: Parameter)] {
-        layers.enumerated().flatMap { i, layer in layer.parameters.map { ("\(i).\($0.name)", $0) } }
+        layers.enumerated().flatMap { i, layer in layer.namedParameters.map { ("\(i).\($0.key)", $0.parameter) } }
     }
 
-    /// Every state_dict entry (parameters, then buffers, layer by layer), as PyTorch orders them.
+    /// Every state_dict entry (parameters, then buffers, layer by layer; inside a block, its
+    /// inner layers in order), as PyTorch orders them: "0.weight", "3.body.1.running_mean".
     public var stateDict: [(key: String, value: Tensor, isInteger: Bool)] {
         layers.enumerated().flatMap { i, layer in
-            layer.parameters.map { ("\(i).\($0.name)", $0.value, false) }
-                + layer.buffers.map { ("\(i).\($0.name)", $0.value, $0.isInteger) }
+            layer.stateDict.map { ("\(i).\($0.key)", $0.value, $0.isInteger) }
         }
+    }
+
+    /// Every plain layer with its key, blocks opened: ("0", conv), ("3.body.0", conv), ...
+    public var leafLayers: [(key: String, layer: Layer)] {
+        layers.enumerated().flatMap { i, layer in layer.leaves(key: "\(i)") }
     }
 
     /// Number of trainable scalars.
