@@ -18,7 +18,7 @@ final class LearningCurvesTests: XCTestCase {
         let single = try LearningCurves(runFolders: [dir.url.appendingPathComponent("a").path])
         XCTAssertEqual(single.metric, "test_acc")
         XCTAssertEqual(single.series.map(\.name), ["teacher", "student"])
-        XCTAssertEqual(single.series[0].points.map(\.accuracy), [0.8, 0.85])
+        XCTAssertEqual(single.series[0].points.map(\.value), [0.8, 0.85])
         let svg = single.svg(title: "t & <x>")
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2)
         XCTAssertTrue(svg.contains("teacher 85.00%"))

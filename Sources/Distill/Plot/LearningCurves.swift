@@ -1,16 +1,11 @@
 import FileSupport
 import Foundation
 
-/// Accuracy-per-epoch curves read from one or more run folders' metrics.jsonl.
+/// Accuracy-per-epoch curves read from one or more run folders' metrics.jsonl: `kd plot`'s
+/// chart, and the report's chart of every phase.
 public struct LearningCurves {
-    /// One line on the chart: a phase of a run ("student", or "run/student" for several runs).
-    public struct Series {
-        public let name: String
-        /// (epoch, accuracy in [0, 1]) in epoch order.
-        public let points: [(epoch: Int, accuracy: Double)]
-    }
-
-    public let series: [Series]
+    /// One line per phase of a run ("student", or "run/student" for several runs).
+    public let series: [SVGChart.Series]
     /// Which accuracy was plotted: "test_acc", or "val_acc" when runs have no test split.
     public let metric: String
 
@@ -30,6 +25,12 @@ public struct LearningCurves {
                 rows.append((URL(fileURLWithPath: folder).lastPathComponent, object))
             }
         }
+        try self.init(rows: rows, prefixingRuns: runFolders.count > 1, folders: runFolders)
+    }
+
+    /// Curves of metrics lines already read (`run` names each line's folder); `folders` are
+    /// named in the error when no line has an accuracy.
+    public init(rows: [(run: String, entry: [String: Any])], prefixingRuns: Bool, folders: [String]) throws {
         let metric = rows.contains { $0.entry["test_acc"] is Double } ? "test_acc" : "val_acc"
         var order: [String] = []
         var points: [String: [(Int, Double)]] = [:]
@@ -37,22 +38,23 @@ public struct LearningCurves {
             guard let phase = entry["phase"] as? String, let epoch = entry["epoch"] as? Int,
                 let accuracy = entry[metric] as? Double
             else { continue }
-            let name = runFolders.count > 1 ? "\(run)/\(phase)" : phase
+            let name = prefixingRuns ? "\(run)/\(phase)" : phase
             if points[name] == nil { order.append(name) }
             points[name, default: []].append((epoch, accuracy))
         }
-        guard !order.isEmpty else { throw MetricsFileError.noEpochs(metric: metric, folders: runFolders) }
+        guard !order.isEmpty else { throw MetricsFileError.noEpochs(metric: metric, folders: folders) }
         self.metric = metric
         series = order.map {
-            Series(name: $0, points: points[$0]!.sorted { $0.0 < $1.0 }.map { (epoch: $0.0, accuracy: $0.1) })
+            SVGChart.Series(name: $0, points: points[$0]!.sorted { $0.0 < $1.0 }.map { (epoch: $0.0, value: $0.1) })
         }
     }
 
+    /// The y-axis label of `metric`.
+    public var yLabel: String { metric == "test_acc" ? "test accuracy (%)" : "validation accuracy (%)" }
+
     /// The chart as a standalone SVG document.
     public func svg(title: String) -> String {
-        SVGChart(
-            series: series, title: title, yLabel: metric == "test_acc" ? "test accuracy (%)" : "validation accuracy (%)"
-        ).render()
+        SVGChart(series: series, title: title, yLabel: yLabel).render()
     }
 
     /// Writes the chart to `path` atomically.
