@@ -19,6 +19,12 @@ public struct ModelReport {
     /// Milliseconds per sample at batch 1 and at batch 256; nil when latency was not measured.
     public let latencyBatch1: Double?
     public let latencyBatch256: Double?
+    /// Mean cross-entropy on the test set (finite outputs only; see `ClassificationMetrics`).
+    public let loss: Double
+    /// Test accuracy per class (NaN, written as null, for a class with no test samples).
+    public let perClassAccuracy: [Double]
+    /// confusion[label][predicted] = count on the test set.
+    public let confusion: [[Int]]
 
     /// The row as a JSON-ready dictionary (an unmeasured latency is null).
     var json: [String: Any] {
@@ -29,6 +35,7 @@ public struct ModelReport {
             "ece": expectedCalibrationError, "non_finite_outputs": nonFiniteOutputs,
             "latency_ms_batch1": latencyBatch1.map { $0 as Any } ?? NSNull(),
             "latency_ms_per_sample_batch256": latencyBatch256.map { $0 as Any } ?? NSNull(),
+            "loss": loss, "per_class_accuracy": perClassAccuracy, "confusion": confusion,
         ]
     }
 }
@@ -74,7 +81,8 @@ public struct Comparison {
                 agreement: hasTeacher ? Double(agree) / Double(max(dataset.count, 1)) : nil,
                 klFromTeacher: hasTeacher ? max(0, Double(kl)) : nil,
                 expectedCalibrationError: metrics.expectedCalibrationError, nonFiniteOutputs: metrics.nonFiniteSamples,
-                latencyBatch1: latency?.0, latencyBatch256: latency?.1)
+                latencyBatch1: latency?.0, latencyBatch256: latency?.1, loss: metrics.loss,
+                perClassAccuracy: metrics.perClassAccuracy, confusion: metrics.confusion)
         }
         dataName = dataset.name
         samples = dataset.count

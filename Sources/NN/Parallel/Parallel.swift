@@ -23,6 +23,8 @@ protocol RangeJob {
 public enum Parallel {
     /// Cores available to this process.
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads kd computes on: the caller and one worker per further core.
+    public static var threads: Int { cores }
 
     private static let pool = WorkerPool(helpers: cores - 1)
 
