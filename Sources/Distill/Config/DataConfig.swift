@@ -42,11 +42,14 @@ public struct DataConfig: Equatable, Sendable {
     public var csv: CSVOptions
     /// Training-time augmentation of the train split; nil: none.
     public var augment: AugmentConfig?
+    /// `data.classes`: a name per class, in label order, for the report; nil: the data set's own
+    /// (Fashion-MNIST's) or the indices.
+    public var classes: [String]?
 
     public init(
         source: DataSource = .fashionMNIST, validation: ValidationSplit? = nil, limit: Int? = nil,
         testLimit: Int? = nil, normalize: Normalization? = nil, csv: CSVOptions = CSVOptions(),
-        augment: AugmentConfig? = nil
+        augment: AugmentConfig? = nil, classes: [String]? = nil
     ) {
         self.source = source
         self.validation = validation
@@ -55,5 +58,6 @@ public struct DataConfig: Equatable, Sendable {
         self.normalize = normalize
         self.csv = csv
         self.augment = augment
+        self.classes = classes
     }
 }

@@ -126,7 +126,7 @@ struct RunConfigParser {
 
     func parseData(_ v: YAMLValue) throws -> DataConfig {
         let m = try v.mapping()
-        try m.expect(["source", "validation", "limit", "test_limit", "normalize", "csv", "augment"])
+        try m.expect(["source", "validation", "limit", "test_limit", "normalize", "csv", "augment", "classes"])
         var config = DataConfig()
         if let s = m.value("source") {
             let text = try s.string()
@@ -174,6 +174,13 @@ struct RunConfigParser {
             config.csv = o
         }
         config.augment = try m.value("augment").map(parseAugment)
+        if let cv = m.value("classes") {
+            let names = try cv.sequence().map { try $0.string() }
+            guard !names.isEmpty, Set(names).count == names.count else {
+                throw cv.error("'\(cv.path)' must be a non-empty list of distinct class names")
+            }
+            config.classes = names
+        }
         try m.finish()
         return config
     }

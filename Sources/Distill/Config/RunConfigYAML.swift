@@ -49,6 +49,9 @@ extension RunConfig {
         if let s = c.shape { csv.append(("shape", Self.list(s.map(Self.i)))) }
         d.append(("csv", Node(csv)))
         if let a = data.augment { d.append(("augment", Self.augmentNode(a))) }
+        if let names = data.classes {
+            d.append(("classes", Self.list(names.map { Node($0, .implicit, .doubleQuoted) })))
+        }
         return Node(d)
     }
 
