@@ -11,7 +11,7 @@ struct KD: ParsableCommand {
         abstract: "Knowledge distillation on the CPU: train a teacher, distill a student, compare, export.",
         subcommands: [
             TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, ExportCommand.self,
-            PlotCommand.self, BenchCommand.self,
+            PlotCommand.self, ReportCommand.self, BenchCommand.self,
         ])
 
     /// Like ArgumentParser's `main`, but a bad argument is one line (`kd: error: ...`) with the

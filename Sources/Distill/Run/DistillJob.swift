@@ -79,12 +79,28 @@ public final class DistillJob {
         progress.message("data: \(splits.summary)")
     }
 
-    /// Runs the job's task.
+    /// Runs the job's task, then writes report.html, also when the task stops early (Ctrl-C,
+    /// a non-finite loss): the report then shows what exists so far. A report that cannot be
+    /// written never hides the task's own error.
     public func run() throws {
-        switch task {
-        case .trainTeacher: try trainTeacher()
-        case .distill: try distill()
+        do {
+            switch task {
+            case .trainTeacher: try trainTeacher()
+            case .distill: try distill()
+            }
+        } catch {
+            _ = try? writeReport()
+            throw error
         }
+        let path = try writeReport()
+        progress.message("report: \(path)")
+    }
+
+    /// Renders the run folder's report.html (atomically); returns its path.
+    func writeReport() throws -> String {
+        let page = RunReport(runs: [try RunRecord(folder: runFolder.url.path)]).html
+        try runFolder.write(page, to: "report.html")
+        return runFolder.file("report.html").path
     }
 
     /// The whole distillation job in the config's mode; returns the final comparison.
@@ -184,6 +200,10 @@ public final class DistillJob {
             teacherLogitsFile: teacherLogitsFile)
         var summary = comparison.jsonObject
         summary["mode"] = config.distillation.mode.rawValue
+        summary["machine"] = [
+            "cpus": ProcessInfo.processInfo.activeProcessorCount, "threads": Parallel.threads,
+            "os": ProcessInfo.processInfo.operatingSystemVersionString,
+        ]
         summary.merge(extra) { $1 }
         try runFolder.write(JSONText.encode(summary, pretty: true) + "\n", to: "summary.json")
         progress.message("\n" + comparison.table)
