@@ -88,6 +88,17 @@ final class ReportTests: XCTestCase {
                 #"id="side-by-side""#))
     }
 
+    /// kd train's report: the teacher alone, finished, with its confusion matrix.
+    func testTrainWritesTheTeachersReport() throws {
+        let train = try KDProcess.run(["train", "--config", "tiny.yaml", "--out", "runs/t"], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let models = try XCTUnwrap(try json("runs/t/summary.json")["models"] as? [[String: Any]])
+        XCTAssertEqual(models.map { $0["name"] as? String }, ["teacher"])
+        let page = try String(contentsOf: folder.appendingPathComponent("runs/t/report.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains(#"<span class="status finished">"#))
+        XCTAssertTrue(page.contains("<title>Ankle boot as Ankle boot: "))
+    }
+
     /// A run stopped after its first epoch: the report says so and shows that epoch.
     func testInterruptedRunAndNoRunFolder() throws {
         let stopped = try KDProcess.run(

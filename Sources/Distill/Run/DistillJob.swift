@@ -79,13 +79,15 @@ public final class DistillJob {
         progress.message("data: \(splits.summary)")
     }
 
-    /// Runs the job's task, then writes report.html, also when the task stops early (Ctrl-C,
+    /// Runs the job's task (a trained teacher is evaluated alone into summary.json), then writes report.html, also when the task stops early (Ctrl-C,
     /// a non-finite loss): the report then shows what exists so far. A report that cannot be
     /// written never hides the task's own error.
     public func run() throws {
         do {
             switch task {
-            case .trainTeacher: try trainTeacher()
+            case .trainTeacher:
+                // The teacher's own row (per-class accuracy, confusion) in summary.json, for the report.
+                try finish([ComparedModel(name: "teacher", model: try trainTeacher().model)])
             case .distill: try distill()
             }
         } catch {
