@@ -72,6 +72,22 @@ final class RunReportTests: XCTestCase {
         XCTAssertTrue(page.contains("machine: 2 CPUs, 2 compute threads, TestOS 1"))
     }
 
+    func testBornAgainEnsembleRow() throws {
+        let dir = try TempDir()
+        try writeRun(dir)
+        try dir.write(
+            "run/summary.json",
+            summary().replacingOccurrences(
+                of: #""mode": "standard","#,
+                with: #""mode": "born-again", "ensemble": {"members": ["student"], "accuracy": 0.85},"#))
+        let page = try html([dir.url.appendingPathComponent("run").path])
+        XCTAssertTrue(
+            page.contains(
+                #"<tr><td><abbr title="mean softmax of student">ensemble</abbr></td><td></td><td></td><td></td><td>85.00%</td><td></td><td></td><td></td><td></td><td></td><td>-5.00 pp</td>"#
+            ), page)
+        XCTAssertTrue(page.contains("mode born-again"))
+    }
+
     func testIndicesWithoutClassNamesAndSideBySide() throws {
         let dir = try TempDir()
         try writeRun(dir, "a")

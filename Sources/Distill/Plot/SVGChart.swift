@@ -29,10 +29,9 @@ public struct SVGChart {
     let plotWidth: Double
     let height: Double
 
-    private let left = 64.0, top = 40.0, bottom = 52.0
+    private let top = 40.0, bottom = 52.0
     /// Legend column: swatch, then the longest label (series name + final value) at ~7 px a character.
     private var right: Double { 48 + 7 * Double(series.map { $0.name.count + 9 }.max() ?? 12) }
-    private var width: Double { left + plotWidth + right }
     private static let colors = [
         "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
     ]
@@ -59,6 +58,12 @@ public struct SVGChart {
         let maxEpoch = max(epochs.max() ?? 1, 2)
         let (yLow, yHigh) = range(of: values)
         let plotHeight = height - top - bottom
+        let yTicks = ticks(low: yLow, high: yHigh, count: 6)
+        let step = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1
+        let tickLabels = yTicks.map { label($0, step: step) }
+        // Room for the axis title and the widest tick label (~7 px a character).
+        let left = 36 + 7 * Double(tickLabels.map(\.count).max() ?? 3)
+        let width = left + plotWidth + right
         func x(_ epoch: Int) -> Double { left + plotWidth * Double(epoch - 1) / Double(maxEpoch - 1) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - (value - yLow) / max(yHigh - yLow, 1e-12)) }
 
@@ -67,14 +72,12 @@ public struct SVGChart {
         ]
         out.append(#"<rect width="100%" height="100%" fill="white"/>"#)
         out.append(#"<text x="\#(left)" y="24" font-size="15" font-weight="bold">\#(SVGText.escape(title))</text>"#)
-        let yTicks = ticks(low: yLow, high: yHigh, count: 6)
-        let step = yTicks.count > 1 ? yTicks[1] - yTicks[0] : 1
-        for tick in yTicks {
+        for (tick, tickLabel) in zip(yTicks, tickLabels) {
             out.append(
                 #"<line x1="\#(left)" x2="\#(left + plotWidth)" y1="\#(f(y(tick)))" y2="\#(f(y(tick)))" stroke="rgb(229,229,229)"/>"#
             )
             out.append(
-                #"<text x="\#(left - 8)" y="\#(f(y(tick) + 4))" text-anchor="end">\#(label(tick, step: step))</text>"#)
+                #"<text x="\#(left - 8)" y="\#(f(y(tick) + 4))" text-anchor="end">\#(tickLabel)</text>"#)
         }
         for epoch in stride(from: 1, through: maxEpoch, by: max(1, maxEpoch / 10)) {
             out.append(

@@ -39,7 +39,9 @@ struct ComparisonSection {
         if let ensemble = run.summary?["ensemble"] as? [String: Any] {
             let members = (ensemble["members"] as? [String] ?? []).joined(separator: ", ")
             let accuracy = ensemble["accuracy"] as? Double
-            var row = ["ensemble of \(SVGText.escape(members)) (mean softmax)"] + Array(repeating: "", count: 12)
+            var row =
+                [#"<abbr title="mean softmax of \#(SVGText.escape(members))">ensemble</abbr>"#]
+                + Array(repeating: "", count: 12)
             row[4] = ReportNumber.percent(accuracy)
             row[10] = ReportNumber.points(accuracy.flatMap { a in (teacher?["accuracy"] as? Double).map { a - $0 } })
             rows.append(row)
@@ -61,7 +63,10 @@ struct ComparisonSection {
             return
                 "; \(SVGText.escape(model["name"] as? String ?? "?")): \(count) samples had NaN or infinite outputs (counted as wrong)"
         }
-        return "\(samples) test samples of \(data); \(reference)" + broken.joined()
+        let ensemble = ((run.summary?["ensemble"] as? [String: Any])?["members"] as? [String]).map {
+            "; ensemble: the mean softmax of \(SVGText.escape($0.joined(separator: ", ")))"
+        }
+        return "\(samples) test samples of \(data); \(reference)" + (ensemble ?? "") + broken.joined()
     }
 
     /// `model[key]` minus the teacher's (nil without a teacher row or the value).
@@ -128,9 +133,10 @@ struct ComparisonSection {
         let header = ["class", SVGText.escape(name), "baseline", "difference"]
         let gained = Array(deltas.prefix(3).filter { $0.1 > 0 })
         let lost = Array(deltas.reversed().prefix(3).filter { $0.1 < 0 })
-        return "<h4>gained most</h4>"
+        return #"<div class="row"><div><h4>gained most</h4>"#
             + (gained.isEmpty ? "<p>no class gained</p>" : HTMLTable(header: header, rows: rows(gained)).html)
-            + "<h4>lost most</h4>"
+            + "</div><div><h4>lost most</h4>"
             + (lost.isEmpty ? "<p>no class lost</p>" : HTMLTable(header: header, rows: rows(lost)).html)
+            + "</div></div>"
     }
 }

@@ -23,6 +23,7 @@ enum ReportStyle {
         .note { color: #555; font-size: 13px; margin: 0 0 8px; }
         .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
         .charts.wide { grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); }
+        .row { display: flex; flex-wrap: wrap; gap: 8px 40px; align-items: flex-start; }
         figure { margin: 0; }
         svg { max-width: 100%; height: auto; display: block; }
         pre { background: #f6f8fa; padding: 10px 14px; font-size: 12.5px; overflow-x: auto; max-height: 480px; }

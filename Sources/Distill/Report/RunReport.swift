@@ -109,7 +109,7 @@ public struct RunReport {
         var out = [#"<h3 id="\#(id)-curves">learning curves</h3>"#]
         let rows = run.metrics.map { (run: run.name, entry: $0) }
         if let curves = try? LearningCurves(rows: rows, prefixingRuns: false, folders: [run.folder]) {
-            let chart = SVGChart(series: curves.series, title: "every phase", yLabel: curves.yLabel)
+            let chart = SVGChart(series: curves.series, title: "every phase", yLabel: curves.yLabel, height: 320)
             out.append(#"<figure class="overview">\#(chart.render())</figure>"#)
         }
         for phase in run.phases {
@@ -125,11 +125,15 @@ public struct RunReport {
         guard let table = tables.perClassTable else {
             return "<p class=\"note\">summary.json has no per-class results (written by an older kd)</p>"
         }
-        var out = [#"<h3 id="\#(id)-per-class">per-class test accuracy</h3><div class="scroll">"#, table, "</div>"]
+        var out = [
+            #"<div class="row"><div><h3 id="\#(id)-per-class">per-class test accuracy</h3><div class="scroll">"#, table,
+            "</div></div>",
+        ]
         if let changes = tables.gainedAndLost {
-            out.append(#"<h3 id="\#(id)-gained-lost">\#(tables.distilledName ?? "") against the baseline</h3>"#)
-            out.append(changes)
+            out.append(#"<div><h3 id="\#(id)-gained-lost">\#(tables.distilledName ?? "") against the baseline</h3>"#)
+            out.append(changes + "</div>")
         }
+        out.append("</div>")
         out.append(#"<h3 id="\#(id)-confusion">confusion matrices (test set)</h3><div class="charts wide">"#)
         for (name, counts) in tables.confusions where name != "baseline" {
             let map = HeatMap(title: name, counts: counts, classNames: run.classNames(count: counts.count))
