@@ -2,7 +2,7 @@
 SWIFT ?= swift
 CONFIG ?= Configs/demo.yaml
 
-.PHONY: bootstrap build release test lint format demo fixtures fuzz clean
+.PHONY: bootstrap build release test report-check lint format demo fixtures fuzz clean
 FUZZ_SECONDS ?= 600
 
 bootstrap:
@@ -14,9 +14,15 @@ build: bootstrap
 release: bootstrap
 	$(SWIFT) build -c release
 
-## Runs the whole test suite (what CI runs).
+## Runs the whole test suite (what CI runs), then the report's check in a real browser.
 test: bootstrap
 	$(SWIFT) test
+	@scripts/report-check.sh
+
+## Renders a small run's report.html, opens it in headless Chromium and fails on a console
+## message or a blank screenshot (.build/report-check/report.png); see scripts/report-check.sh.
+report-check: bootstrap
+	@scripts/report-check.sh
 
 ## Lint: the toolchain's `swift format` in strict mode with .swift-format, over every Swift file.
 ## The rules (see .swift-format): 4-space indents and 120 columns (the width the code was written
@@ -33,7 +39,8 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive --parallel $(LINT_PATHS)
 
-## Trains the demo teacher, distills the student on Fashion-MNIST and prints the comparison.
+## Trains the demo teacher, distills the student on Fashion-MNIST, prints the comparison and
+## ends with the path of the run's report.html.
 demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kd distill --config $(CONFIG) --force
 
