@@ -97,6 +97,12 @@ final class RunReportTests: XCTestCase {
         XCTAssertTrue(page.contains("<tr><td>student</td><td>80.00%</td><td>80.00%</td></tr>"))
         XCTAssertTrue(page.contains("a/student 75.00%"))
         XCTAssertTrue(page.contains("<tr><td>1</td><td>90.00%</td><td>50.00%</td><td>70.00%</td></tr>"))
+
+        // data.classes with the wrong count: indices, and a line saying why.
+        try writeRun(dir, "c", config: "data:\n  source: csv:toy.csv\n  classes: [cat, dog]\n")
+        let wrong = try html([dir.url.appendingPathComponent("c").path])
+        XCTAssertTrue(wrong.contains("data.classes has 2 names for 3 classes: classes are shown by index"))
+        XCTAssertTrue(wrong.contains("<tr><td>1</td><td>90.00%</td>"))
     }
 
     func testPartialFoldersSayWhatIsMissing() throws {

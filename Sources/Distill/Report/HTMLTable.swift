@@ -3,12 +3,10 @@
 struct HTMLTable {
     let header: [String]
     let rows: [[String]]
-    /// A CSS class for the `<table>`.
-    var style = "numbers"
 
     var html: String {
         var out = [
-            #"<table class="\#(style)"><thead><tr>"# + header.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
+            #"<table class="numbers"><thead><tr>"# + header.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
         ]
         for row in rows { out.append("<tr>" + row.map { "<td>\($0)</td>" }.joined() + "</tr>") }
         out.append("</tbody></table>")

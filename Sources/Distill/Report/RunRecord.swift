@@ -63,6 +63,10 @@ public struct RunRecord {
             problems.append(
                 "summary.json is missing: the run is in progress or was interrupted; what exists so far is shown")
         }
+        let classes = ((summary?["models"] as? [[String: Any]])?.first?["confusion"] as? [Any])?.count
+        if let names = configuredClasses, let classes, names.count != classes {
+            problems.append("data.classes has \(names.count) names for \(classes) classes: classes are shown by index")
+        }
         for phase in Self.phases(of: metrics)
         where !FileManager.default.fileExists(atPath: url.appendingPathComponent("\(phase).safetensors").path) {
             problems.append("\(phase).safetensors is missing: the \(phase) model cannot be reloaded")
