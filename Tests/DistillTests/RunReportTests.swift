@@ -67,7 +67,7 @@ final class RunReportTests: XCTestCase {
         XCTAssertTrue(page.contains("<title>dog as cat: 5</title>"))
         // Curves: the last test accuracy and the soft part of the loss, as metrics.jsonl has them.
         XCTAssertTrue(page.contains("test 75.00%"))
-        XCTAssertTrue(page.contains("soft 0.2<"))
+        XCTAssertTrue(page.contains("train soft 0.2<"))
         XCTAssertTrue(page.contains("student: learning rate"))
         XCTAssertTrue(page.contains("machine: 2 CPUs, 2 compute threads, TestOS 1"))
     }

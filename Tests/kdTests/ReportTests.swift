@@ -71,7 +71,8 @@ final class ReportTests: XCTestCase {
         for phase in ["teacher", "student", "baseline"] {
             let last = try XCTUnwrap(lines.last { $0["phase"] as? String == phase })
             XCTAssertTrue(page.contains(String(format: "test %.2f%%", 100 * (last["test_acc"] as! Double))), phase)
-            XCTAssertTrue(page.contains("\(phase): training loss"))
+            XCTAssertTrue(page.contains(String(format: "test CE %.4g<", last["test_loss"] as! Double)), phase)
+            XCTAssertNotNil(last["val_loss"] as? Double)
         }
 
         // kd report rebuilds the same page; two runs side by side.

@@ -1,5 +1,6 @@
 /// The learning curves of one phase from metrics.jsonl: accuracy (train, validation, test),
-/// loss (total, and the soft and hard parts where the objective has them) and learning rate.
+/// loss (the training objective, its soft and hard parts where it has them, and the
+/// validation and test cross-entropy) and learning rate.
 struct PhaseCharts {
     let phase: String
     /// The phase's metrics lines.
@@ -10,8 +11,11 @@ struct PhaseCharts {
         let charts: [(title: String, yLabel: String, scale: SVGChart.Scale, fields: [(String, String)])] = [
             ("accuracy", "accuracy (%)", .percent, [("train_acc", "train"), ("val_acc", "val"), ("test_acc", "test")]),
             (
-                "training loss", "loss (cross-entropy, nats)", .plain,
-                [("loss", "total"), ("loss_soft", "soft"), ("loss_hard", "hard")]
+                "loss", "loss (nats per sample)", .plain,
+                [
+                    ("loss", "train"), ("loss_soft", "train soft"), ("loss_hard", "train hard"),
+                    ("val_loss", "val CE"), ("test_loss", "test CE"),
+                ]
             ),
             ("learning rate", "learning rate", .plain, [("lr", "lr")]),
         ]

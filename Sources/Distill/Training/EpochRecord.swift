@@ -12,6 +12,9 @@ public struct EpochRecord {
     public let validationAccuracy: Double?
     /// Nil when the data has no test split (one-file sources).
     public let testAccuracy: Double?
+    /// Mean cross-entropy on the validation and test splits (nil without the split).
+    public let validationLoss: Double?
+    public let testLoss: Double?
     public let learningRate: Float
     public let seconds: Double
     public let samplesPerSecond: Double
@@ -26,6 +29,8 @@ public struct EpochRecord {
         entry["loss_hard"] = hardLoss
         entry["val_acc"] = validationAccuracy
         entry["test_acc"] = testAccuracy
+        entry["val_loss"] = validationLoss
+        entry["test_loss"] = testLoss
         return entry
     }
 

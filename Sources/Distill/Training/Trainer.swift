@@ -124,11 +124,13 @@ public final class Trainer {
             let seconds = MonotonicClock.seconds - start
             try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
             let seen = Double(max(sums.seen, 1))
+            let validation = splits.validation.map { metrics(model, on: $0) }
+            let test = splits.test.map { metrics(model, on: $0) }
             let record = EpochRecord(
                 phase: phase, epoch: epoch + 1, loss: sums.loss / seen, softLoss: sums.sawSoft ? sums.soft / seen : nil,
                 hardLoss: sums.sawHard ? sums.hard / seen : nil, trainAccuracy: Double(sums.correct) / seen,
-                validationAccuracy: splits.validation.map { accuracy(model, on: $0) },
-                testAccuracy: splits.test.map { accuracy(model, on: $0) }, learningRate: learningRate, seconds: seconds,
+                validationAccuracy: validation?.accuracy, testAccuracy: test?.accuracy,
+                validationLoss: validation?.loss, testLoss: test?.loss, learningRate: learningRate, seconds: seconds,
                 samplesPerSecond: Double(sums.seen) / max(seconds, 1e-9))
             records.append(record)
             try log.append(record.json)
@@ -219,9 +221,9 @@ public final class Trainer {
         return true
     }
 
-    /// Top-1 accuracy of `model` (eval mode) on `dataset`.
-    public func accuracy(_ model: Sequential, on dataset: Dataset) -> Double {
-        ClassificationMetrics(logits: Inference.logits(of: model, on: dataset), labels: dataset.labels).accuracy
+    /// Accuracy and cross-entropy of `model` (eval mode) on `dataset`.
+    public func metrics(_ model: Sequential, on dataset: Dataset) -> ClassificationMetrics {
+        ClassificationMetrics(logits: Inference.logits(of: model, on: dataset), labels: dataset.labels)
     }
 
     private func checkFinite(_ model: Sequential, phase: String, epoch: Int, batch: Int) throws {
