@@ -284,6 +284,13 @@ final class CLIParseTests: XCTestCase {
         XCTAssertEqual(set.title, "T")
     }
 
+    func testReport() throws {
+        let one = try parse(ReportCommand.self, ["report", "runs/a"])
+        XCTAssertEqual(one.runs, ["runs/a"])
+        XCTAssertNil(one.out)
+        XCTAssertEqual(try parse(ReportCommand.self, ["report", "runs/a", "runs/b", "--out", "r.html"]).out, "r.html")
+    }
+
     func testBench() throws {
         let bench = try parse(BenchCommand.self, ["bench"])
         XCTAssertFalse(bench.quick || bench.profile || bench.synthetic)
