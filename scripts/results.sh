@@ -90,45 +90,42 @@ if [[ $what == all || $what == cnn-augment ]]; then
         run "cnn-aug-views16-s$s" Configs/fashion-cnn-views16.yaml --seed "$s" --teacher "$t"
     done
 fi
-if [[ $what == all || $what == cnn-clean ]]; then
+clean_rows() { # arch kd_config best_T best_alpha: the rows on clean images of cnn-clean / mlp-clean
+    local arch=$1 kd_config=$2 best_t=$3 best_a=$4
     for s in $seeds; do
         t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
-        run "cnn-clean-base-s$s" Configs/fashion-cnn-clean.yaml --seed "$s" --teacher "$t"
-        for row in dkd dist std; do run "cnn-clean-$row-s$s" "Configs/fashion-cnn-$row.yaml" --seed "$s" --teacher "$t"; done
+        run "$arch-clean-base-s$s" "Configs/fashion-$arch-clean.yaml" --seed "$s" --teacher "$t"
+        for row in dkd dist std; do run "$arch-clean-$row-s$s" "Configs/fashion-$arch-$row.yaml" --seed "$s" --teacher "$t"; done
     done
     for Ta in "1 0.5" "2 0.5" "1 0.9" "2 0.9" "4 0.5"; do
         set -- $Ta
-        run "select-cnn-clean-T$1-a$2" Configs/fashion-cnn-clean-kd.yaml --seed 0 --temperature "$1" --alpha "$2" \
+        run "select-$arch-clean-T$1-a$2" "$kd_config" --seed 0 --temperature "$1" --alpha "$2" \
             --teacher "$out/teachers/fashion-cnn-augment-s0.safetensors"
-    done    # The candidate best on the validation split (seed 0: T = 1, alpha = 0.9), on every seed.
+    done    # The candidate best on the validation split (seed 0), on every seed.
     for s in $seeds; do
-        run "cnn-clean-T1-a0.9-s$s" Configs/fashion-cnn-clean-kd.yaml --seed "$s" --temperature 1 --alpha 0.9 \
+        run "$arch-clean-T$best_t-a$best_a-s$s" "$kd_config" --seed "$s" --temperature "$best_t" --alpha "$best_a" \
             --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
     done
-fi
+}
+# Best on validation at seed 0: CNN T = 1, alpha = 0.9; MLP T = 1, alpha = 0.5.
+[[ $what == all || $what == cnn-clean ]] && clean_rows cnn Configs/fashion-cnn-clean-kd.yaml 1 0.9
 if [[ $what == all || $what == cnn-mid ]]; then
     for s in $seeds; do
         run "cnn-mid-dist-s$s" Configs/fashion-cnn-mid-dist.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
     done
 fi
-if [[ $what == all || $what == mlp-clean ]]; then
-    for s in $seeds; do
-        t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
-        run "mlp-clean-base-s$s" Configs/fashion-mlp-clean.yaml --seed "$s" --teacher "$t"
-        for row in dkd dist std; do run "mlp-clean-$row-s$s" "Configs/fashion-mlp-$row.yaml" --seed "$s" --teacher "$t"; done
-    done
-    for Ta in "1 0.5" "2 0.5" "1 0.9" "2 0.9" "4 0.5"; do
-        set -- $Ta
-        run "select-mlp-clean-T$1-a$2" Configs/fashion-mlp-clean.yaml --seed 0 --temperature "$1" --alpha "$2" \
-            --teacher "$out/teachers/fashion-cnn-augment-s0.safetensors"
-    done    # The candidate best on the validation split (seed 0: T = 1, alpha = 0.5), on every seed.
-    for s in $seeds; do
-        run "mlp-clean-T1-a0.5-s$s" Configs/fashion-mlp-clean.yaml --seed "$s" --temperature 1 --alpha 0.5 \
-            --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
-    done
-fi
+[[ $what == all || $what == mlp-clean ]] && clean_rows mlp Configs/fashion-mlp-clean.yaml 1 0.5
 if [[ $what == all || $what == mlp-long ]]; then
-    # At 100 epochs (seed 0, on validation) KD at T = 1, alpha = 0.5 came first, DIST second.
+    # The candidates at 100 epochs on the validation split (seed 0): KD at T = 1, alpha = 0.5 came
+    # first, DIST second; both on every seed.
+    t0="$out/teachers/fashion-cnn-augment-s0.safetensors"
+    for row in "base-T4-a0.9 Configs/fashion-mlp-clean.yaml" "T1-a0.5 Configs/fashion-mlp-clean.yaml --temperature 1 --alpha 0.5" \
+        "T2-a0.5 Configs/fashion-mlp-clean.yaml --temperature 2 --alpha 0.5" "dist Configs/fashion-mlp-dist.yaml" \
+        "std Configs/fashion-mlp-std.yaml"; do
+        set -- $row
+        name=$1 config=$2; shift 2
+        run "long-select-mlp-$name" "$config" --epochs 100 --seed 0 --teacher "$t0" "$@"
+    done
     for s in $seeds; do
         t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
         run "mlp-long-kd-s$s" Configs/fashion-mlp-long.yaml --seed "$s" --teacher "$t"

@@ -13,26 +13,18 @@ train_resnet_<recipe>: fixtures_training.train on stem conv3x3(2 -> 4) BN ReLU, 
 (4), projection block (4 -> 6, stride 2), AdaptiveAvgPool2d(1), Flatten, Linear(6 -> 5): the
 layout (and state_dict names) of torch_kd.py's resnet8 with one block fewer.
 """
+import sys
+from pathlib import Path
+
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from fixtures_layers import randomize_batchnorm, run, save_model
 from fixtures_training import train
 
-
-class Residual(nn.Module):
-    """relu(body(x) + shortcut(x)), the ReLU when `relu`; an empty shortcut is the identity."""
-
-    def __init__(self, body, shortcut, relu=True):
-        super().__init__()
-        self.body = body
-        self.shortcut = shortcut
-        self.relu = relu
-
-    def forward(self, x):
-        y = self.body(x) + self.shortcut(x)
-        return F.relu(y) if self.relu else y
+# The block module of python/kd_torch.py (what users load kd models with): 3 lines of torch.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from kd_torch import Residual  # noqa: E402
 
 
 def block(cin, cout, stride, batchnorm=True, relu=True):
