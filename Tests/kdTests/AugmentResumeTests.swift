@@ -29,12 +29,35 @@ extension ResumeTests {
         XCTAssertTrue(String(decoding: try data("v-full/config.yaml"), as: UTF8.self).contains("cache_views: 2"))
         try assertStoppedAndKilledRunsResume("v")
 
-        // The same teacher live: the first two epochs see the same views, the third does not.
+        // The same teacher live: the third epoch sees view 0 again with 2 views, not live.
         try writeConfig("l", teacherEpochs: 2, augment: augment)
         XCTAssertEqual(try kd(["distill", "-c", "l.yaml", "--out", "live"]).status, 0)
         XCTAssertEqual(try data("v-full/teacher.safetensors"), try data("live/teacher.safetensors"))
         XCTAssertEqual(try data("v-full/baseline.safetensors"), try data("live/baseline.safetensors"))
         XCTAssertNotEqual(try data("v-full/student.safetensors"), try data("live/student.safetensors"))
+    }
+
+    /// As many views as student epochs (3) is the live teacher: every cached row is the
+    /// teacher's output on the very view the student trained on, so the students' losses agree
+    /// up to the float summation order of the teacher's batches (500 cached, 50 live); a cache
+    /// keyed unlike the student's augmentation teaches other crops and is off from epoch 1.
+    func testAsManyCachedViewsAsEpochsIsTheLiveTeacher() throws {
+        let augment = "{crop: {padding: 2}, flip: {p: 0.5}}"
+        try writeConfig("v3", teacherEpochs: 1, augment: augment, cacheViews: 3)
+        try writeConfig("l3", teacherEpochs: 1, augment: augment)
+        for (config, out) in [("v3", "views"), ("l3", "live")] {
+            let run = try kd(["distill", "-c", "\(config).yaml", "--out", out])
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        XCTAssertEqual(try data("views/teacher.safetensors"), try data("live/teacher.safetensors"))
+        let (views, live) = (try metrics("views"), try metrics("live"))
+        XCTAssertEqual(views.count, live.count)
+        for (v, l) in zip(views, live) where v["phase"] as? String == "student" {
+            for key in ["loss", "loss_soft", "loss_hard"] {
+                let (a, b) = (v[key] as! Double, l[key] as! Double)
+                XCTAssertEqual(a, b, accuracy: 1e-6 * abs(b), "epoch \(v["epoch"]!) \(key)")
+            }
+        }
     }
 
     /// Runs `augment` whole, stopped mid-epoch then resumed, killed then resumed: the three end

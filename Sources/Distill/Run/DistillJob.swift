@@ -147,7 +147,8 @@ public final class DistillJob {
         return TeacherCheckpoint(checkpoint: try trainTeacher(), input: nil)
     }
 
-    /// A fresh model of `spec` trained with `objective`. The model's init and the data order
+    /// A fresh model of `spec` trained with `objective`. The model's init, the data order and
+    /// the augmentation (keyed by `seed` itself, as `distillationObjective`'s cached views are)
     /// come from `seed` alone, so phases given the same seed (student and baseline) start from
     /// the same weights and see the same batches. Saved as `<phase>.safetensors` after every
     /// epoch, and as `<phase>.best.safetensors` whenever validation accuracy beats every earlier
@@ -164,7 +165,9 @@ public final class DistillJob {
             metadata: metadata.merging(["kd.role": phase]) { $1 })
         let bestFile = runFolder.file("\(phase).best.safetensors")
         var best = resuming ? Self.validationAccuracy(of: bestFile) : -Double.infinity
-        try trainer.train(model, phase: phase, config: training, objective: objective, seed: rng.next()) { record in
+        try trainer.train(
+            model, phase: phase, config: training, objective: objective, seed: rng.next(), augmentationPhase: seed
+        ) { record in
             try checkpoint.save(to: self.runFolder.file("\(phase).safetensors"))
             if let accuracy = record.validationAccuracy, accuracy > best {
                 best = accuracy

@@ -54,16 +54,17 @@ public final class Trainer {
         self.augment = augment
     }
 
-    /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`,
-    /// which also keys the augmentation (with the run seed, the epoch and each sample's index;
-    /// epoch e mod V when the objective's teacher outputs are cached for V views), applied to
-    /// every batch before the model and the objective (a live teacher) see it.
+    /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`.
+    /// The augmentation is keyed by `augmentationPhase` (the phase's seed, the one its cached
+    /// teacher views were keyed by), with the run seed, the epoch (e mod V when the objective's
+    /// teacher outputs are cached for V views) and each sample's index, and applied to every
+    /// batch before the model and the objective (a live teacher) see it.
     /// `afterEpoch` is called with each record (e.g. to save a checkpoint). When resuming a
     /// phase that already finished, restores its final weights and returns no records.
     @discardableResult
     public func train(
         _ model: Sequential, phase: String, config: TrainingConfig, objective: Objective, seed: UInt64,
-        afterEpoch: (EpochRecord) throws -> Void = { _ in }
+        augmentationPhase: UInt64, afterEpoch: (EpochRecord) throws -> Void = { _ in }
     ) throws -> [EpochRecord] {
         let step = TrainingStep(
             model: model, objective: objective,
@@ -92,7 +93,7 @@ public final class Trainer {
             var batchIndex = batches.batchIndex
             let augmentEpoch = objective.augmentationViews.map { epoch % $0 } ?? epoch
             step.augmentation = augment.map {
-                ($0.kernel, AugmentKey(seed: $0.runSeed, phase: seed, epoch: augmentEpoch))
+                ($0.kernel, AugmentKey(seed: $0.runSeed, phase: augmentationPhase, epoch: augmentEpoch))
             }
             while batches.next() {
                 batchIndex += 1
