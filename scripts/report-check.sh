@@ -9,13 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.build/report-check
 kd=${KD:-.build/debug/kd}
-[ -x "$kd" ] || nice -n 19 swift build --product kd
+[ -x "$kd" ] || swift build --product kd
 rm -rf "$out" && mkdir -p "$out"
 
 # Opens file $1 in headless Chromium, screenshot to $2; prints each console message and fails if any.
 browse() {
     local log="$out/$(basename "$2" .png).log"
-    nice -n 19 chromium --headless --disable-gpu --no-sandbox --enable-logging=stderr --v=0 \
+    chromium --headless --disable-gpu --no-sandbox --enable-logging=stderr --v=0 \
         --screenshot="$2" --window-size=1280,2000 "file://$(realpath "$1")" >"$log" 2>&1 || true
     [ -s "$2" ] || { echo "report-check: chromium wrote no screenshot of $1 (see $log)" >&2; return 1; }
     if grep -F ':CONSOLE' "$log"; then
@@ -43,7 +43,7 @@ teacher: {model: $PWD/$out/small.yaml}
 student: {model: $PWD/$out/small.yaml}
 distillation: {temperature: 3, alpha: 0.7, baseline: true}
 YAML
-nice -n 19 "$kd" distill --config "$out/check.yaml" --out "$out/run" --quiet
+"$kd" distill --config "$out/check.yaml" --out "$out/run" --quiet
 browse "$out/run/report.html" "$out/report.png"
-nice -n 19 python3 scripts/png_not_blank.py "$out/report.png"
+python3 scripts/png_not_blank.py "$out/report.png"
 echo "report-check: $out/run/report.html renders without console messages; screenshot $out/report.png"
