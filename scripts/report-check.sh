@@ -3,7 +3,8 @@
 # `chromium`, installed by the bootstrap when missing). Fails when the page logs anything to the
 # console (a script error, a resource that does not load) or its screenshot is blank. First
 # checks the check itself on a page with a script error, which must be caught. The screenshot is
-# left at .build/report-check/report.png.
+# left at .build/report-check/report.png; when `make demo` has run, the demo run's report is
+# checked the same way into .build/report-check/demo.png.
 #   KD: the kd binary (default: the debug build, built here when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,3 +48,9 @@ YAML
 browse "$out/run/report.html" "$out/report.png"
 python3 scripts/png_not_blank.py "$out/report.png"
 echo "report-check: $out/run/report.html renders without console messages; screenshot $out/report.png"
+demo=runs/demo/report.html
+if [ -f "$demo" ]; then
+    browse "$demo" "$out/demo.png"
+    python3 scripts/png_not_blank.py "$out/demo.png"
+    echo "report-check: $demo renders without console messages; screenshot $out/demo.png"
+fi
