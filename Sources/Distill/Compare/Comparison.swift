@@ -99,9 +99,14 @@ public struct Comparison {
     /// The comparison as one JSON object.
     public var json: String { JSONText.encode(jsonObject, pretty: true) }
 
+    /// The columns of `table` (and of the report's comparison, which adds its differences).
+    static let columns = [
+        "model", "params", "size", "MFLOPs", "accuracy", "agree", "KL(t||m)", "ECE", "ms@1", "ms/s@256",
+    ]
+
     /// A fixed-width table, one row per model.
     public var table: String {
-        let header = ["model", "params", "size", "MFLOPs", "accuracy", "agree", "KL(t||m)", "ECE", "ms@1", "ms/s@256"]
+        let header = Self.columns
         let rows = reports.map { r in
             [
                 r.name, "\(r.parameters)", ByteCount.format(r.bytes), String(format: "%.3f", r.megaFlopsPerSample),

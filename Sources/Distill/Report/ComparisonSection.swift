@@ -10,10 +10,7 @@ struct ComparisonSection {
 
     /// The comparison table, with the born-again ensemble as a last row.
     var comparisonTable: String {
-        let header = [
-            "model", "params", "size", "MFLOPs", "accuracy", "agree", "KL(t||m)", "ECE", "ms@1", "ms/s@256",
-            "Δ accuracy", "params ×", "ms@1 ×",
-        ]
+        let header = Comparison.columns + ["Δ accuracy", "params ×", "ms@1 ×"]
         var rows = models.enumerated().map { index, model -> [String] in
             let reference = teacher != nil && index == 0
             let params = model["parameters"] as? Int
