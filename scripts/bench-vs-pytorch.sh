@@ -5,6 +5,10 @@
 #
 #   scripts/bench-vs-pytorch.sh              # EPOCHS=3, ROUNDS=2 by default; results in .build/bench/
 #   EPOCHS=5 ROUNDS=3 scripts/bench-vs-pytorch.sh
+#   ARCHS="resnet8" RESNET_EPOCHS=1 scripts/bench-vs-pytorch.sh   # only some architectures
+#
+# ARCHS (default "mlp cnn resnet8") picks the architectures; the ResNet-8 cases time
+# RESNET_EPOCHS epochs (default 1: a ResNet-8 teacher epoch takes minutes on 2 cores).
 #   TORCH_PYTHON=/path/to/python scripts/bench-vs-pytorch.sh   # use an existing torch 2.15 install
 #
 # PyTorch: unless TORCH_PYTHON is set, the script creates a virtualenv in .build/torch-venv
@@ -16,6 +20,8 @@ cd "$(dirname "$0")/.."
 EPOCHS=${EPOCHS:-3}
 ROUNDS=${ROUNDS:-2}
 THREADS=${THREADS:-2}
+ARCHS=${ARCHS:-"mlp cnn resnet8"}
+RESNET_EPOCHS=${RESNET_EPOCHS:-1}
 OUT=${OUT:-.build/bench}
 # The PyTorch reference lives in the project's shared folder, beside every clone.
 TORCH_KD=${TORCH_KD:-../shared/bench/torch_kd.py}
@@ -41,17 +47,21 @@ if [[ -z "${REPORT_ONLY:-}" ]]; then
     fi
 
     echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    # Back to back, kd then PyTorch, MLP then CNN, ROUNDS times; each case keeps its fastest round
-    # on both sides, so a slow spell of a shared machine penalises neither.
+    # Back to back, kd then PyTorch, one architecture after another, ROUNDS times; each case keeps
+    # its fastest round on both sides, so a slow spell of a shared machine penalises neither.
     for round in $(seq "$ROUNDS"); do
-        echo "== round $round of $ROUNDS: kd bench, MLP ($EPOCHS epochs per case)"
-        "$KD" bench --epochs "$EPOCHS" --only mlp-teacher,mlp-student --json "$OUT/kd-mlp-$round.json" | tee "$OUT/kd-mlp-$round.txt"
-        echo "== round $round: PyTorch, MLP"
-        "$TORCH_PYTHON" "$TORCH_KD" --arch mlp --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-mlp-$round.jsonl"
-        echo "== round $round: kd bench, CNN"
-        "$KD" bench --epochs "$EPOCHS" --only cnn-torchref,cnn-student --json "$OUT/kd-cnn-$round.json" | tee "$OUT/kd-cnn-$round.txt"
-        echo "== round $round: PyTorch, CNN"
-        "$TORCH_PYTHON" "$TORCH_KD" --arch cnn --epochs "$EPOCHS" --threads "$THREADS" | tee "$OUT/torch-cnn-$round.jsonl"
+        for arch in $ARCHS; do
+            case $arch in
+                mlp) models=mlp-teacher,mlp-student epochs=$EPOCHS ;;
+                cnn) models=cnn-torchref,cnn-student epochs=$EPOCHS ;;
+                resnet8) models=resnet8-teacher,resnet8-student epochs=$RESNET_EPOCHS ;;
+                *) echo "bench-vs-pytorch: unknown architecture '$arch' in ARCHS (mlp, cnn, resnet8)" >&2; exit 1 ;;
+            esac
+            echo "== round $round of $ROUNDS: kd bench, $arch ($epochs epochs per case)"
+            "$KD" bench --epochs "$epochs" --only "$models" --json "$OUT/kd-$arch-$round.json" | tee "$OUT/kd-$arch-$round.txt"
+            echo "== round $round: PyTorch, $arch"
+            "$TORCH_PYTHON" "$TORCH_KD" --arch "$arch" --epochs "$epochs" --threads "$THREADS" | tee "$OUT/torch-$arch-$round.jsonl"
+        done
     done
     echo "== PyTorch eager inference latency"
     PYTHONPATH="$(dirname "$TORCH_KD")" "$TORCH_PYTHON" scripts/torch_latency.py "$THREADS" 1.0 | tee "$OUT/torch-latency.jsonl"
@@ -76,11 +86,11 @@ json.dump({'peak_rss_mb': rss}, open(f'{out}/kd-distill-memory.json', 'w'))
 PY
 fi
 
-python3 - "$OUT" "$ROUNDS" <<'PY'
+python3 - "$OUT" "$ROUNDS" $ARCHS <<'PY'
 import json, sys
-out, rounds = sys.argv[1], range(1, int(sys.argv[2]) + 1)
+out, rounds, parts = sys.argv[1], range(1, int(sys.argv[2]) + 1), sys.argv[3:]
 kd = {}
-for part in ('mlp', 'cnn'):
+for part in parts:
     runs = [json.load(open(f'{out}/kd-{part}-{r}.json')) for r in rounds]
     kd[part] = runs[0]
     kd[part]['training'] = [min((run['training'][i] for run in runs), key=lambda c: c['epoch_s'])
@@ -89,7 +99,7 @@ for part in ('mlp', 'cnn'):
                              for i in range(len(runs[0]['inference']))]
     kd[part]['sgemm_reference_gflops'] = max(run['sgemm_reference_gflops'] for run in runs)
 torch = {}
-for part in ('mlp', 'cnn'):
+for part in parts:
     for r in rounds:
         for line in open(f'{out}/torch-{part}-{r}.jsonl'):
             row = json.loads(line); key = (part, row['phase'])
@@ -102,31 +112,39 @@ def ratio(label, part, phase, model, mode, target):
     t = torch[(part, phase)]['epoch_s_median']; k = kd_case(part, model, mode)
     r = t / k['epoch_s']
     rows.append((label, f"{t:.2f} s", f"{k['epoch_s']:.2f} s", f"{r:.2f}x", target, 'yes' if target and r >= float(target.strip('x>= ')) else ('' if not target else 'NO')))
-ratio('MLP teacher 784-1200-1200-10', 'mlp', 'teacher', 'mlp-teacher', 'hard', '>= 1.0x')
-ratio('MLP student, hard labels', 'mlp', 'student_ce', 'mlp-student', 'hard', '')
-ratio('MLP student, KD (kd: cached teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-cached', '>= 4x')
-ratio('MLP student, KD (kd: live teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-live', '')
-ratio('CNN teacher conv32-conv64-fc256', 'cnn', 'teacher', 'cnn-torchref', 'hard', '>= 1.0x')
-ratio('CNN student, hard labels', 'cnn', 'student_ce', 'cnn-student', 'hard', '')
-ratio('CNN student, KD (kd: cached teacher)', 'cnn', 'student_kd', 'cnn-student', 'kd-cached', '>= 3x')
-ratio('CNN student, KD (kd: live teacher)', 'cnn', 'student_kd', 'cnn-student', 'kd-live', '')
+cases = [  # label, architecture, PyTorch phase, kd model, kd mode, target
+    ('MLP teacher 784-1200-1200-10', 'mlp', 'teacher', 'mlp-teacher', 'hard', '>= 1.0x'),
+    ('MLP student, hard labels', 'mlp', 'student_ce', 'mlp-student', 'hard', ''),
+    ('MLP student, KD (kd: cached teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-cached', '>= 4x'),
+    ('MLP student, KD (kd: live teacher)', 'mlp', 'student_kd', 'mlp-student', 'kd-live', ''),
+    ('CNN teacher conv32-conv64-fc256', 'cnn', 'teacher', 'cnn-torchref', 'hard', '>= 1.0x'),
+    ('CNN student, hard labels', 'cnn', 'student_ce', 'cnn-student', 'hard', ''),
+    ('CNN student, KD (kd: cached teacher)', 'cnn', 'student_kd', 'cnn-student', 'kd-cached', '>= 3x'),
+    ('CNN student, KD (kd: live teacher)', 'cnn', 'student_kd', 'cnn-student', 'kd-live', ''),
+    ('ResNet-8 teacher resnet8(32, 64, 128)', 'resnet8', 'teacher', 'resnet8-teacher', 'hard', '>= 1.0x'),
+    ('ResNet-8 student resnet8(16, 32, 64), hard labels', 'resnet8', 'student_ce', 'resnet8-student', 'hard', '>= 1.0x'),
+    ('ResNet-8 student, KD (both: live teacher)', 'resnet8', 'student_kd', 'resnet8-student', 'kd-live', ''),
+]
+for case in cases:
+    if case[1] in parts: ratio(*case)
 kdlat = {r['model']: r for part in kd.values() for r in part['inference']}
 for model, target in (('mlp-student', '>= 5x'), ('cnn-student', '>= 5x'), ('mlp-teacher', ''), ('cnn-torchref', '')):
     t, k = tlat[model]['batch1_ms'], kdlat[model]['batch1_ms']
     rows.append((f'{model} inference, batch 1', f'{t*1000:.1f} us', f'{k*1000:.1f} us', f'{t/k:.2f}x', target,
                  'yes' if target and t / k >= 5 else ('' if not target else 'NO')))
-sg = kd['mlp']['sgemm_reference_gflops']   # 1024^3 through OpenBLAS's own threads: the machine's sgemm
-sg_kd = next(r['gflops'] for r in kd['mlp']['sgemm'] if r['shape'].endswith('1024x1024x1024'))
-teacher = kd_case('mlp', 'mlp-teacher', 'hard')
 mem = json.load(open(f'{out}/kd-distill-memory.json'))['peak_rss_mb']
 budget = (60000 * 784 * 4 + (784 * 1200 + 1200 * 1200 + 1200 * 10 + 784 * 64 + 64 * 10) * 4 + 60000 * 10 * 4) / 2**20
 print('\n| work (Fashion-MNIST, batch 128, Adam) | PyTorch 2.15 | kd | PyTorch/kd | target | met |')
 print('|---|---|---|---|---|---|')
 for r in rows: print('| ' + ' | '.join(r) + ' |')
-print(f"\nMLP teacher training: {teacher['gflops']:.1f} GFLOP/s (3x forward convention) = "
-      f"{100 * teacher['gflops'] / sg:.0f}% of sgemm 1024^3 with OpenBLAS's own threads ({sg:.1f} GFLOP/s, same run; "
-      f"target >= 85%; kd's own split sgemm at 1024^3: {sg_kd:.1f}); "
-      f"{100 * teacher['samples_per_s'] / teacher['gemm_bound_samples_per_s']:.0f}% of the step's own sgemm-time bound")
+if 'mlp' in parts:
+    sg = kd['mlp']['sgemm_reference_gflops']   # 1024^3 through OpenBLAS's own threads: the machine's sgemm
+    sg_kd = next(r['gflops'] for r in kd['mlp']['sgemm'] if r['shape'].endswith('1024x1024x1024'))
+    teacher = kd_case('mlp', 'mlp-teacher', 'hard')
+    print(f"\nMLP teacher training: {teacher['gflops']:.1f} GFLOP/s (3x forward convention) = "
+          f"{100 * teacher['gflops'] / sg:.0f}% of sgemm 1024^3 with OpenBLAS's own threads ({sg:.1f} GFLOP/s, same run; "
+          f"target >= 85%; kd's own split sgemm at 1024^3: {sg_kd:.1f}); "
+          f"{100 * teacher['samples_per_s'] / teacher['gemm_bound_samples_per_s']:.0f}% of the step's own sgemm-time bound")
 print(f"kd distill peak RSS: {mem:.0f} MB; budget 2 x (train set Float32 + models + logit cache) = 2 x {budget:.0f} MB = "
       f"{2 * budget:.0f} MB -> {'within' if mem <= 2 * budget else 'OVER'}")
 PY

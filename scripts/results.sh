@@ -3,7 +3,7 @@
 # (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
 #   scripts/results.sh mlp | cnn | sweep | divergences | born-again-mlp | born-again-cnn | self
 #                      | cnn-augment | cnn-clean | cnn-mid | mlp-clean | mlp-augment
-#                      | mlp-long | cnn-long
+#                      | mlp-long | cnn-long | clean-teacher
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # KD=path runs a kd built elsewhere (e.g. a copy, so rebuilding does not change a sweep midway).
@@ -140,6 +140,20 @@ fi
 if [[ $what == all || $what == mlp-augment ]]; then
     for s in $seeds; do
         run "mlp-aug-views4-s$s" Configs/fashion-mlp-views4.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
+    done
+fi
+# clean-teacher: the cnn-teacher trained on clean images (Configs/fashion-cnn-clean.yaml, the same
+# validation split) as a stronger teacher than the augmented one; DIST from it for the CNN, the
+# mid-size CNN and the MLP students (their baselines are the cnn-clean / cnn-mid / mlp-clean rows).
+if [[ $what == all || $what == clean-teacher ]]; then
+    for s in $seeds; do
+        teacher fashion-cnn-clean Configs/fashion-cnn-clean.yaml "$s"
+        t="$out/teachers/fashion-cnn-clean-s$s.safetensors"
+        run "cnn-cleanT-dist-s$s" Configs/fashion-cnn-dist.yaml --seed "$s" --teacher "$t"
+        run "mlp-cleanT-dist-s$s" Configs/fashion-mlp-dist.yaml --seed "$s" --teacher "$t"
+    done
+    for s in $seeds; do   # the mid-size student runs its baseline again (same bits as cnn-mid's)
+        run "cnn-mid-cleanT-dist-s$s" Configs/fashion-cnn-mid-dist.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-clean-s$s.safetensors"
     done
 fi
 python3 scripts/results_table.py "$out"
