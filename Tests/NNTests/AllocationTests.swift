@@ -51,7 +51,7 @@ final class AllocationTests: XCTestCase {
     /// mixes) going to the loss.
     private func allocations(
         _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: BatchAugmentation? = nil, batch: Int = 64,
-        warmup: Int = 3, steps: Int = 5
+        warmup: Int = 3, steps: Int = 5, features: (() -> Void)? = nil
     ) -> (count: Int, jobs: Int) {
         kd_malloc_exclude_library("libopenblas")
         var rng = SplitMix64(seed: 9)
@@ -92,6 +92,7 @@ final class AllocationTests: XCTestCase {
                     studentLogits: logits, teacherTarget: teacherTarget, labels: labels,
                     temperature: 4, alpha: 0.9, mix: mix, gradient: gradient)
             }
+            features?()
             model.accumulateGradients(gradient)
             optimizer.step(learningRate: 1e-3)
         }
@@ -116,9 +117,10 @@ final class AllocationTests: XCTestCase {
 
     /// Asserts that 5 steps of `model` allocate nothing and hand work to the worker threads.
     private func assertStepsAllocateNothing(
-        _ label: String, _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: BatchAugmentation? = nil
+        _ label: String, _ model: Sequential, _ optimizer: Optimizer, loss: Loss, augment: BatchAugmentation? = nil,
+        features: (() -> Void)? = nil
     ) {
-        let (count, jobs) = allocations(model, optimizer, loss: loss, augment: augment)
+        let (count, jobs) = allocations(model, optimizer, loss: loss, augment: augment, features: features)
         print("[alloc] \(label): \(count) allocations, \(jobs) parallel jobs in 5 steps")
         XCTAssertEqual(count, 0, label)
         XCTAssertGreaterThan(jobs, 0, "\(label): the steps must have used the worker threads")
@@ -174,6 +176,36 @@ final class AllocationTests: XCTestCase {
                 "CNN, crop 2 + flip 0.5 + mixup 0.8 / cutmix 1, \(loss), Adam", model,
                 Adam(parameters: model.parameters),
                 loss: loss, augment: augment)
+        }
+    }
+
+    /// Feature taps cost no allocation: a hint through a trained 1x1 conv regressor at the
+    /// ResNet's first block and attention transfer (student pooled 7x7 -> 4x4) at its last, both
+    /// against fixed teacher features, their gradients added into the tapped outputs.
+    func testResNetStepWithHintAndAttentionTapsAllocatesNothing() throws {
+        try requireCounting()
+        let model = try resnet()
+        let (hintTap, attentionTap) = (model.tap(layer: 3), model.tap(layer: 5))
+        let regressor = try Sequential([Conv2d(inChannels: 4, outChannels: 6, kernelSize: 1)], inputShape: [4, 28, 28])
+        let attention = try AttentionTransfer(student: attentionTap.shape, teacher: [5, 4, 4])
+        var rng = SplitMix64(seed: 12)
+        let hintTeacher = Tensor(shape: [64, 6, 28, 28])
+        let attentionTeacher = Tensor(shape: [64, 5, 4, 4])
+        for t in [hintTeacher, attentionTeacher] { for i in t.data.indices { t.data[i] = rng.nextUnit() } }
+        let regressed = Tensor(shape: [0])
+        assertStepsAllocateNothing(
+            "ResNet, KD loss + hint (conv1x1) + attention (pooled), Adam", model,
+            Adam(parameters: model.parameters + regressor.parameters), loss: .distillation
+        ) {
+            regressor.zeroGrad()
+            guard let hinted = hintTap.feature, let attended = attentionTap.feature else { return }
+            _ = hintLoss(
+                regressed: regressor.forward(hinted, training: true), teacher: hintTeacher, weight: 0.5,
+                gradient: regressed)
+            hintTap.gradient.copy(from: regressor.backward(regressed))
+            hintTap.markGradient()
+            _ = attention.loss(student: attended, teacher: attentionTeacher, weight: 2, gradient: attentionTap.gradient)
+            attentionTap.markGradient()
         }
     }
 

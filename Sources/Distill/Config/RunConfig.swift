@@ -145,6 +145,9 @@ public struct DistillationConfig: Equatable, Sendable {
     public var standardizeLogits = false
     public var dkd = DKDConfig()
     public var dist = DISTConfig()
+    /// Feature pairs (FitNets hints, attention transfer) added to the logit objective, their
+    /// shapes filled in from the specs.
+    public var features: [FeaturePair] = []
 
     public init(
         temperature: Float = 4, alpha: Float = 0.9, divergence: Divergence = .kl, baseline: Bool = true,

@@ -7,7 +7,7 @@ extension RunConfigParser {
         let m = try v.mapping()
         try m.expect([
             "temperature", "alpha", "divergence", "baseline", "cache_teacher_logits", "mode", "generations", "teachers",
-            "loss", "standardize_logits", "dkd", "dist", "cache_views",
+            "loss", "standardize_logits", "dkd", "dist", "cache_views", "features",
         ])
         var d = DistillationConfig()
         d.temperature = try m.value("temperature")?.float("a number > 0", where: { $0 > 0 }) ?? d.temperature
@@ -37,6 +37,7 @@ extension RunConfigParser {
             d.teachers = try items.map { resolver.resolve(try $0.string()) }
         }
         try parseLogitLoss(m, into: &d)
+        d.features = try m.value("features").map(parseFeatures) ?? []
         try m.finish()
         return d
     }

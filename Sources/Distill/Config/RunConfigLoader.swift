@@ -60,7 +60,11 @@ struct RunConfigParser {
         let student = try studentValue.map {
             try parseRole($0, shared: shared, keys: ["model", "checkpoint", "training"])
         }
-        let distillation = try distillValue.map(parseDistillation) ?? DistillationConfig()
+        var distillation = try distillValue.map(parseDistillation) ?? DistillationConfig()
+        if let distillValue, let featuresValue = try distillValue.mapping().value("features") {
+            try checkFeatures(
+                featuresValue, distillValue: distillValue, &distillation, teacher: teacher, student: student)
+        }
 
         if let logitsValue = teacherValue.flatMap({ try? $0.mapping().value("logits") }) {
             try checkTeacherLogits(logitsValue, data: data, distillation: distillation, hasStudent: student != nil)

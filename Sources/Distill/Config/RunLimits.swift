@@ -10,6 +10,8 @@ public enum RunLimits {
     public static let generations = 100
     /// Teachers averaged by `distillation.teachers` (each is held in memory).
     public static let teachers = 16
+    /// Pairs of `distillation.features` (each taps two layers and may train a regressor).
+    public static let featurePairs = 64
     /// Views of `distillation.cache_views` (each is one teacher pass over the training set).
     public static let cacheViews = 1024
     /// Floats the teacher-output caches may hold (views x samples x classes): 16 GiB.

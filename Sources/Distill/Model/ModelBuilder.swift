@@ -19,9 +19,14 @@ public enum ModelBuilder {
 
     /// Checks every layer's shapes (and sizes) without drawing weights: the `ModelError` that
     /// `build` would throw, or nothing.
-    public static func checkShapes(_ spec: ModelSpec) throws {
+    public static func checkShapes(_ spec: ModelSpec) throws { _ = try layerShapes(spec) }
+
+    /// Per-sample output shape of each top-level layer of `spec` (a residual block is one) and the
+    /// index of the first layer with parameters (nil: none); throws as `build` would.
+    public static func layerShapes(_ spec: ModelSpec) throws -> (outputs: [[Int]], firstTrainable: Int?) {
         var builder = Builder(model: spec.name, rng: SplitMix64(seed: 0))
-        _ = try builder.sequential(spec.layers, inputShape: spec.input, path: "layers")
+        let model = try builder.sequential(spec.layers, inputShape: spec.input, path: "layers")
+        return (Array(model.layerInputShapes.dropFirst()) + [model.outputShape], model.firstTrainableLayer)
     }
 
     /// Largest number of values in one sample's activations, and in all the weights of a model

@@ -16,9 +16,20 @@ extension DistillJob {
         progress.message(
             "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(caching)"
         )
-        let objective = distillationObjective(
+        var objective = distillationObjective(
             from: teachers.map(\.loaded.teacher), labelSmoothing: student.training.labelSmoothing,
             phaseSeed: studentSeed)
+        var extra: [String: Any] = [:]
+        if !d.features.isEmpty, let teacher = teachers.first {
+            let features = try FeatureObjective(
+                inner: objective, teacher: teacher.loaded.teacher.model, pairs: d.features, seed: studentSeed &+ 2)
+            progress.message(
+                "features: \(d.features.map { "\($0.name) x\($0.weight)" }.joined(separator: ", ")), teacher live, \(features.regressorParameterCount) regressor parameters (trained, not exported)"
+            )
+            extra["features"] = FeatureObjective.summary(
+                d.features, regressorParameters: features.regressorParameterCount)
+            objective = features
+        }
         let distilled = try trainModel(
             student.model.spec, training: student.training, phase: "student",
             seed: studentSeed, objective: objective)
@@ -27,7 +38,7 @@ extension DistillJob {
         }
         models.append(ComparedModel(name: "student", model: distilled.model))
         if d.baseline { models.append(ComparedModel(name: "baseline", model: try trainBaseline(student).model)) }
-        return try finish(models)
+        return try finish(models, extra: extra)
     }
 
     /// `teacher.logits`: the student distilled from a file of the teacher's logits (already

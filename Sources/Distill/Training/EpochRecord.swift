@@ -18,6 +18,8 @@ public struct EpochRecord {
     public let learningRate: Float
     public let seconds: Double
     public let samplesPerSecond: Double
+    /// Each feature term's mean over the epoch, unweighted, by name ("hint 3->4").
+    public var featureLosses: [(name: String, value: Double)] = []
 
     /// The metrics.jsonl object (absent values are left out).
     var json: [String: Any] {
@@ -31,6 +33,9 @@ public struct EpochRecord {
         entry["test_acc"] = testAccuracy
         entry["val_loss"] = validationLoss
         entry["test_loss"] = testLoss
+        if !featureLosses.isEmpty {
+            entry["loss_features"] = Dictionary(featureLosses.map { ($0.name, $0.value) }) { a, _ in a }
+        }
         return entry
     }
 
@@ -38,6 +43,10 @@ public struct EpochRecord {
     func line(epochs: Int) -> String {
         var line = String(format: "[%@] epoch %d/%d loss %.4f", phase, epoch, epochs, loss)
         if let soft = softLoss, let hard = hardLoss { line += String(format: " (soft %.4f, hard %.4f)", soft, hard) }
+        if !featureLosses.isEmpty {
+            line +=
+                " [" + featureLosses.map { String(format: "%@ %.4g", $0.name, $0.value) }.joined(separator: ", ") + "]"
+        }
         line += String(format: " train %.2f%%", 100 * trainAccuracy)
         if let val = validationAccuracy { line += String(format: " val %.2f%%", 100 * val) }
         if let test = testAccuracy { line += String(format: " test %.2f%%", 100 * test) }

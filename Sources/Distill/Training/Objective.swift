@@ -38,6 +38,14 @@ public protocol Objective: AnyObject {
     /// then augments epoch e as epoch e mod V, the view the targets hold. nil: every epoch is
     /// augmented afresh.
     var augmentationViews: Int? { get }
+    /// Trainable parameters the objective owns (feature regressors), trained by the phase's
+    /// optimizer after the model's; never part of the model or its exports.
+    var parameters: [Parameter] { get }
+    /// Called once before training `model` (feature objectives tap its layers).
+    func attach(to model: Sequential)
+    /// The last batch's feature terms, unweighted, named as `featureTermNames` (empty: none).
+    var featureTermLosses: [Float] { get }
+    var featureTermNames: [String] { get }
 }
 
 /// An objective fed by `TeacherTargets`: it reads the view of the epoch (cached views) and
@@ -58,6 +66,10 @@ extension Objective {
     public var needsTwoSamplesPerBatch: Bool { false }
     public var augmentationViews: Int? { nil }
     public var acceptsLabelMix: Bool { true }
+    public var parameters: [Parameter] { [] }
+    public func attach(to model: Sequential) {}
+    public var featureTermLosses: [Float] { [] }
+    public var featureTermNames: [String] { [] }
     public func restoreState(_ tensors: [String: Tensor]) throws {
         if let name = tensors.keys.sorted().first {
             throw ObjectiveStateError(tensor: name, "is not state of this objective")

@@ -66,9 +66,10 @@ public final class Trainer {
         _ model: Sequential, phase: String, config: TrainingConfig, objective: Objective, seed: UInt64,
         augmentationPhase: UInt64, afterEpoch: (EpochRecord) throws -> Void = { _ in }
     ) throws -> [EpochRecord] {
+        objective.attach(to: model)
         let step = TrainingStep(
             model: model, objective: objective,
-            optimizer: OptimizerFactory.make(config.optimizer, parameters: model.parameters))
+            optimizer: OptimizerFactory.make(config.optimizer, parameters: model.parameters + objective.parameters))
         let schedule = OptimizerFactory.schedule(config.schedule, epochs: config.epochs)
         let dropLast = try dropsSingleSample(model, objective: objective, batchSize: config.batchSize, phase: phase)
         let batches = try BatchIterator(
@@ -105,6 +106,7 @@ public final class Trainer {
                 }
                 step.apply(learningRate: learningRate)
                 sums.add(parts, correct: correct, samples: batches.labels.count)
+                sums.addFeatures(objective.featureTermLosses, samples: batches.labels.count)
                 let elapsed = MonotonicClock.seconds - start
                 let rate = Double(sums.seen) / max(elapsed, 1e-9)
                 let remaining =
@@ -132,7 +134,8 @@ public final class Trainer {
                 hardLoss: sums.sawHard ? sums.hard / seen : nil, trainAccuracy: Double(sums.correct) / seen,
                 validationAccuracy: validation?.accuracy, testAccuracy: test?.accuracy,
                 validationLoss: validation?.loss, testLoss: test?.loss, learningRate: learningRate, seconds: seconds,
-                samplesPerSecond: Double(sums.seen) / max(seconds, 1e-9))
+                samplesPerSecond: Double(sums.seen) / max(seconds, 1e-9),
+                featureLosses: zip(objective.featureTermNames, sums.features ?? []).map { ($0, $1 / seen) })
             records.append(record)
             try log.append(record.json)
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .metrics)

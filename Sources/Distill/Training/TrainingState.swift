@@ -20,7 +20,16 @@ public struct TrainingState {
         public var loss = 0.0, soft = 0.0, hard = 0.0
         public var correct = 0, seen = 0
         public var sawSoft = false, sawHard = false
+        /// Sums of each feature term (nil: the objective has none).
+        public var features: [Double]?
         public init() {}
+
+        /// Adds one batch's feature terms (`Objective.featureTermLosses`), weighted by `samples`.
+        mutating func addFeatures(_ values: [Float], samples: Int) {
+            guard !values.isEmpty else { return }
+            if features == nil { features = [Double](repeating: 0, count: values.count) }
+            for i in values.indices { features![i] += Double(values[i]) * Double(samples) }
+        }
 
         /// Adds one batch of `samples` samples, `correct` of them classified right.
         mutating func add(_ parts: LossParts, correct: Int, samples: Int) {

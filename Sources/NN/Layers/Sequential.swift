@@ -28,11 +28,28 @@ public final class Sequential {
         self.layerInputShapes = shapes
         self.allParameters = layers.flatMap(\.parameters)
         self.firstParameterLayer = layers.firstIndex { !$0.parameters.isEmpty }
+        self.tapAt = Array(repeating: nil, count: layers.count)
     }
+
+    /// The tap of each layer (nil: untapped), indexed like `layers`.
+    private var tapAt: [FeatureTap?]
+
+    /// The tap on layer `index`'s output (the one already there, or a new one). A tap before the
+    /// first layer with parameters gets no gradient from `accumulateGradients` (nothing upstream
+    /// trains).
+    public func tap(layer index: Int) -> FeatureTap {
+        precondition(layers.indices.contains(index), "Sequential: no layer \(index) to tap")
+        if let tap = tapAt[index] { return tap }
+        let tap = FeatureTap(layer: index, shape: index + 1 < layers.count ? layerInputShapes[index + 1] : outputShape)
+        tapAt[index] = tap
+        return tap
+    }
+
+    /// Index of the first layer with parameters (nil: none).
+    public var firstTrainableLayer: Int? { firstParameterLayer }
 
     /// `parameters`, gathered once (a layer's parameter objects never change).
     private let allParameters: [Parameter]
-    /// Index of the first layer with parameters (nil: none).
     private let firstParameterLayer: Int?
 
     /// When set, every layer's forward and backward time is added to it.
@@ -44,16 +61,18 @@ public final class Sequential {
         for index in layers.indices {
             let start = profile.map { _ in MonotonicClock.seconds }
             h = layers[index].forward(h, training: training)
+            if let tap = tapAt[index] { tap.feature = h }
             if let start { profile?.addForward(index, since: start) }
         }
         return h
     }
 
-    /// `layers[index].backward(dy)`, timed when profiling.
+    /// `layers[index].backward(dy)` (dy plus the tap's gradient when the layer is tapped), timed
+    /// when profiling.
     private func backward(layer index: Int, _ dy: Tensor) -> Tensor {
         let start = profile.map { _ in MonotonicClock.seconds }
         defer { if let start { profile?.addBackward(index, since: start) } }
-        return layers[index].backward(dy)
+        return layers[index].backward(tapAt[index]?.adding(into: dy) ?? dy)
     }
 
     /// dy: [N, ...outputShape] -> dx; adds every parameter's gradient.
@@ -75,7 +94,7 @@ public final class Sequential {
         for index in stride(from: layers.count - 1, to: first, by: -1) { g = backward(layer: index, g) }
         if let layer = layers[first] as? ParameterGradientLayer {
             let start = profile.map { _ in MonotonicClock.seconds }
-            layer.backwardParameters(g)
+            layer.backwardParameters(tapAt[first]?.adding(into: g) ?? g)
             if let start { profile?.addBackward(first, since: start) }
         } else {
             _ = backward(layer: first, g)
