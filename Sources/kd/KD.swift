@@ -24,8 +24,7 @@ struct KD: ParsableCommand {
     /// naming the rank, and `MPI_Abort` ends every rank with it.
     static func main() {
         Subnormals.flushToZero()
-        let world = World.launchedSize == nil ? nil : World.collective
-        AtomicFile.writesFiles = world?.isRoot ?? true
+        AtomicFile.writesFiles = World.launchedSize == nil || World.collective.isRoot
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -37,16 +36,7 @@ struct KD: ParsableCommand {
             let code = exitCode(for: error)
             let text = message(for: error)
             guard code != .success, !text.isEmpty else { self.exit(withError: error) }
-            let line = String(text.split(separator: "\n").first ?? "")
-            guard let world, world.size > 1 else {
-                FileHandle.standardError.write(Data("kd: error: \(line)\n".utf8))
-                Foundation.exit(code.rawValue)
-            }
-            // An error every rank meets (bad input) is told once, by rank 0: the others wait a
-            // moment, in which rank 0's abort ends them.
-            if !world.isRoot { sleep(2) }
-            FileHandle.standardError.write(Data("kd: error: rank \(world.rank) of \(world.size): \(line)\n".utf8))
-            World.abort(code: code.rawValue)
+            fail(String(text.split(separator: "\n").first ?? ""), code: code.rawValue)
         }
     }
 }
