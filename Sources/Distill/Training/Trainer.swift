@@ -44,8 +44,6 @@ public final class Trainer {
     public let augment: (kernel: BatchAugmentation, runSeed: UInt64)?
     /// The ranks sharing every batch (data parallelism under mpirun; one process otherwise).
     public let collective: Collective
-    /// Seconds and bytes of the last phase's gradient allreduce (nil on one process).
-    public private(set) var lastReducer: GradientAllreduce?
 
     public init(
         splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none,
@@ -82,7 +80,6 @@ public final class Trainer {
         let parallel =
             collective.size > 1
             ? DataParallel(collective: collective, step: step, syncBatchnorm: config.syncBatchnorm) : nil
-        lastReducer = parallel?.reducer
         var records: [EpochRecord] = []
         var resumed = try continuation(of: phase, step: step, config: config, batches: batches)
         try parallel?.broadcastState()
@@ -159,6 +156,7 @@ public final class Trainer {
             try log.append(record.json)
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .metrics)
             progress.epochLine(record.line(epochs: config.epochs))
+            if let reducer = parallel?.reducer, reducer.steps > 0 { progress.message(reducer.summary) }
             try afterEpoch(record)
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .checkpoint)
             let state = TrainingState(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sums the parameter gradients of a data-parallel step over the ranks, as Horovod's tensor
 /// fusion does: every gradient is copied, in the fixed order of `parameters`, into one flat
 /// buffer followed by `extras` scalars (the step's loss sums), the buffer is summed with one
@@ -19,6 +21,8 @@ public final class GradientAllreduce {
     /// Bytes this rank handed to `allreduceSum` so far, and the calls it took.
     public private(set) var bytesReduced = 0
     public private(set) var calls = 0
+    /// `reduce` calls (training steps) so far.
+    public private(set) var steps = 0
     /// Seconds spent packing, reducing and unpacking so far.
     public private(set) var seconds = 0.0
     private var flat: [Float]
@@ -29,6 +33,15 @@ public final class GradientAllreduce {
         self.extras = [Float](repeating: 0, count: extras)
         gradientCount = parameters.reduce(0) { $0 + $1.grad.count }
         flat = [Float](repeating: 0, count: gradientCount + extras)
+    }
+
+    /// One line: bytes and calls per step (this rank's, what the ring model counts) and the
+    /// seconds per step, over the steps so far.
+    public var summary: String {
+        let n = Double(max(steps, 1))
+        return String(
+            format: "allreduce: %d bytes/step in %d calls (%d gradient floats + %d sums), %.3f ms/step",
+            bytesReduced / max(steps, 1), calls / max(steps, 1), gradientCount, extras.count, seconds / n * 1000)
     }
 
     /// Sums every parameter's `grad` and `extras` over the ranks, in place.
@@ -61,5 +74,6 @@ public final class GradientAllreduce {
             for k in extras.indices { extras[k] = buffer[offset + k] }
         }
         seconds += MonotonicClock.seconds - start
+        steps += 1
     }
 }
