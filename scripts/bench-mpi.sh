@@ -30,7 +30,7 @@ YAML
     line=$(grep '^allreduce:' "$OUT/$model-2.log" | tail -1)
     bytes=$(sed -E 's/allreduce: ([0-9]+) bytes.*/\1/' <<<"$line")
     floats=$(sed -E 's/.*\(([0-9]+) gradient floats \+ ([0-9]+) sums\).*/\1 \2/' <<<"$line")
-    params=$(grep -o '"parameters":[0-9]*' "$OUT/$model-1/summary.json" | head -1 | cut -d: -f2)
+    params=$(grep -oE '"parameters" *: *[0-9]+' "$OUT/$model-1/summary.json" | head -1 | grep -oE '[0-9]+$')
     expected=$(( 4 * (params + 6) ))
     [ "$bytes" = "$expected" ] || { echo "bench-mpi: $model sent $bytes bytes/step, expected $expected" >&2; exit 1; }
     printf '%-12s 1 process x 2 threads %8.0f samples/s | 2 ranks x 1 thread %8.0f samples/s | ratio %.2f\n' \
