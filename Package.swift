@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// kd: knowledge distillation on the CPU, every matmul through BLAS.
-/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE; Distill -> DataFormats, SafeTensors, FileSupport.
+/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE/CMPI (Open MPI, used only under mpirun); Distill -> DataFormats, SafeTensors, FileSupport.
 /// DataFormats (IDX, CSV, gzip parsers) needs only Foundation and CZlib; SafeTensors -> FileSupport (atomic writes).
 let package = Package(
     name: "kd",
@@ -22,7 +22,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE"]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE", "CMPI"]),
         .target(name: "FileSupport"),
         .target(name: "SafeTensors", dependencies: ["FileSupport"]),
         .target(name: "DataFormats", dependencies: ["CZlib"]),
@@ -33,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "kd",
             dependencies: [
-                "Distill", "KDBench", "NN", "SafeTensors",
+                "Distill", "KDBench", "NN", "SafeTensors", "FileSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["NN", "SafeTensors"], path: "Tests/TestSupport"),

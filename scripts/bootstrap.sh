@@ -6,10 +6,12 @@
 #   dataset-fashion-mnist        the real data set (IDX .gz files under /usr/share/datasets)
 #   chromium                     headless browser of `make report-check` (opens report.html,
 #                                fails on a console message or a blank screenshot)
+#   libopenmpi-dev, openmpi-bin  Open MPI (mpi.h, libmpi, mpirun) for `mpirun -np N kd distill`;
+#                                plain `kd` never initialises MPI
 #   python3-venv                 only when python3 cannot make venvs: the interop tests create
 #                                one under .build/ for numpy, safetensors, onnx, onnxruntime
 set -euo pipefail
-packages=(libblas-dev liblapacke-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist chromium)
+packages=(libblas-dev liblapacke-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist chromium libopenmpi-dev openmpi-bin)
 command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || packages+=(python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do

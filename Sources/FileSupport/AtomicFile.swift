@@ -2,10 +2,15 @@ import Foundation
 
 /// Writing that never leaves a half file: temp name in the same folder, flush, rename.
 public enum AtomicFile {
+    /// False in the ranks of a data-parallel job other than rank 0 (set once at start-up):
+    /// `write` then writes nothing, so only rank 0 ever writes a file.
+    nonisolated(unsafe) public static var writesFiles = true
+
     /// Writes `data` to `.<name>.tmp-<pid>` beside `url`, flushes it to disk and renames it over `url`.
     /// Temporaries of `url` left by an interrupted write of a process that no longer runs are
     /// removed first.
     public static func write(_ data: Data, to url: URL) throws(FileWriteError) {
+        guard writesFiles else { return }
         let folder = url.deletingLastPathComponent()
         let prefix = ".\(url.lastPathComponent).tmp-"
         removeStaleTemporaries(in: folder, prefix: prefix)

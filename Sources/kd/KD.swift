@@ -1,5 +1,6 @@
 import ArgumentParser
 import Distill
+import FileSupport
 import Foundation
 import NN
 
@@ -18,19 +19,24 @@ struct KD: ParsableCommand {
     /// usage error's exit status, not the usage block; `--help` still prints help.
     /// Subnormal floats are flushed to zero first, before any worker thread exists, so every
     /// thread kd starts inherits it (`Subnormals`).
+    ///
+    /// Under `mpirun` (see `World`) only rank 0 writes files; an error on any rank is one line
+    /// naming the rank, and `MPI_Abort` ends every rank with it.
     static func main() {
         Subnormals.flushToZero()
+        AtomicFile.writesFiles = World.launchedSize == nil || World.collective.isRoot
         do {
             var command = try parseAsRoot()
             try command.run()
+            World.finish()
         } catch let exit as ExitCode {
+            if exit == .success { World.finish() }
             Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             let text = message(for: error)
             guard code != .success, !text.isEmpty else { self.exit(withError: error) }
-            FileHandle.standardError.write(Data("kd: error: \(text.split(separator: "\n").first ?? "")\n".utf8))
-            Foundation.exit(code.rawValue)
+            fail(String(text.split(separator: "\n").first ?? ""), code: code.rawValue)
         }
     }
 }

@@ -63,6 +63,9 @@ public struct TrainingConfig: Equatable, Sendable {
     public var schedule: ScheduleConfig
     /// Label smoothing of the hard cross-entropy term, in [0, 1).
     public var labelSmoothing: Float
+    /// `sync_batchnorm`: under mpirun, batch-norm statistics over every rank's share of the
+    /// global batch (default false: each rank's own share). No effect on one process.
+    public var syncBatchnorm = false
 
     public init(
         epochs: Int = 10, batchSize: Int = 128, optimizer: OptimizerConfig = OptimizerConfig(),

@@ -246,7 +246,7 @@ struct RunConfigParser {
     /// for each key the last mapping that sets it wins; optimizer and schedule merge key by key.
     func parseTraining(_ layers: [YAMLMapping]) throws -> TrainingConfig {
         let l = Layers(layers)
-        try l.expect(["epochs", "batch_size", "optimizer", "schedule", "label_smoothing"])
+        try l.expect(["epochs", "batch_size", "optimizer", "schedule", "label_smoothing", "sync_batchnorm"])
         var t = TrainingConfig()
         t.epochs =
             try l.value("epochs")?.int(
@@ -257,6 +257,7 @@ struct RunConfigParser {
             ?? t.batchSize
         t.labelSmoothing =
             try l.value("label_smoothing")?.float("a number in [0, 1)", where: { $0 >= 0 && $0 < 1 }) ?? 0
+        t.syncBatchnorm = try l.value("sync_batchnorm")?.bool() ?? false
         t.optimizer = try parseOptimizer(try l.sub("optimizer"))
         t.schedule = try parseSchedule(try l.sub("schedule"))
         for m in layers { try m.finish() }

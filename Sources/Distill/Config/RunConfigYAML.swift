@@ -86,6 +86,7 @@ extension RunConfig {
             ),
             ("schedule", Node(schedule)),
             ("label_smoothing", f(t.labelSmoothing)),
+            ("sync_batchnorm", b(t.syncBatchnorm)),
         ])
     }
 

@@ -17,6 +17,12 @@ import NN
 /// }
 /// ```
 /// Read `labels` and `indices` in place; a copy kept across `next()` forces a reallocation.
+///
+/// Data-parallel (`shard`: rank r of N): the epoch's permutation and its global batches of
+/// `batchSize` are those of one process; rank r takes positions r, r + N, r + 2N ... of each
+/// global batch (strided, as `DistributedSampler`). Nothing is dropped or padded: a last short
+/// global batch of b samples gives the first b mod N ranks one sample more (a rank may get
+/// none), so the N ranks together see exactly the samples one process sees, batch by batch.
 public final class BatchIterator {
     public let dataset: Dataset
     public let batchSize: Int
@@ -36,13 +42,21 @@ public final class BatchIterator {
     public private(set) var epoch = 0
     /// Batches handed out in the current epoch.
     public private(set) var batchIndex = 0
+    /// Samples in the current global batch (all ranks together; `labels.count` on one process).
+    public private(set) var globalBatch = 0
+    /// This process's rank and the number of ranks sharing each batch.
+    public let shard: (rank: Int, size: Int)
 
     private var order: [Int]
     private var position = 0
 
     /// `seed` seeds the shuffling generator (pass the run seed; the data splits use a derived stream).
-    public init(dataset: Dataset, batchSize: Int, seed: UInt64, shuffle: Bool = true, dropLast: Bool = false) throws {
+    public init(
+        dataset: Dataset, batchSize: Int, seed: UInt64, shuffle: Bool = true, dropLast: Bool = false,
+        shard: (rank: Int, size: Int) = (0, 1)
+    ) throws {
         guard batchSize >= 1 else { throw DataError(dataset.name, "batch size must be >= 1, got \(batchSize)") }
+        self.shard = shard
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -94,7 +108,8 @@ public final class BatchIterator {
         let n = dataset.count
         let remaining = n - position
         guard remaining > 0, !(dropLast && remaining < batchSize) else { return false }
-        let b = min(batchSize, remaining)
+        globalBatch = min(batchSize, remaining)
+        let b = (globalBatch - shard.rank + shard.size - 1) / shard.size
         let size = dataset.sampleSize
         if inputs.batch != b || inputs.count != b * size {
             inputs.resize(to: [b] + dataset.sampleShape)
@@ -112,14 +127,14 @@ public final class BatchIterator {
         ds.samples.withUnsafeBufferPointer { src in
             inputs.data.withUnsafeMutableBufferPointer { dst in
                 for k in 0..<b {
-                    let i = order[position + k]
+                    let i = order[position + shard.rank + k * shard.size]
                     (dst.baseAddress! + k * size).update(from: src.baseAddress! + i * size, count: size)
                     labels[k] = ds.labels[i]
                     indices[k] = i
                 }
             }
         }
-        position += b
+        position += globalBatch
         batchIndex += 1
         return true
     }

@@ -44,22 +44,29 @@ public final class DistillJob {
     let resuming: Bool
     /// The checked inputs: teacher checkpoints already loaded, by path.
     let inputs: RunInputs
+    /// The ranks running this job (one process unless started by mpirun).
+    let collective: Collective
 
     /// What `run()` does.
     public let task: JobTask
 
     /// Loads and checks everything `task` needs, then creates (or reopens, when resuming) the
     /// run folder.
-    public init(plan: RunPlan, options: RunOptions, task: JobTask) throws {
+    /// Under mpirun every rank checks the inputs before rank 0 alone creates the folder, and
+    /// every rank has read the folder before any rank goes on.
+    public init(plan: RunPlan, options: RunOptions, task: JobTask, collective: Collective = World.collective) throws {
         config = plan.config
         self.task = task
+        self.collective = collective
         resuming = plan.resuming
-        progress = Progress(quiet: options.quiet)
+        progress = Progress(quiet: options.quiet || !collective.isRoot)
         force = options.force
+        try DataParallelError.check(config, ranks: collective.size)
         splits = try DataSplits.load(config.data, seed: config.seed, dataDir: options.dataDirectory)
         if !resuming { try RunDirectory.checkUsable(path: config.output, force: options.force) }
         inputs = try RunInputs(config: config, splits: splits, task: task, replacingTeacher: force || resuming)
-        if resuming {
+        collective.barrier()
+        if resuming || !collective.isRoot {
             runFolder = RunDirectory(existing: config.output)
         } else {
             runFolder = try RunDirectory(path: config.output, force: options.force)
@@ -74,7 +81,8 @@ public final class DistillJob {
             resume: ResumePolicy(
                 folder: runFolder.url, resuming: resuming, stopAfter: options.stopAfter,
                 crashAt: options.crashAt),
-            augment: augment)
+            augment: augment, collective: collective)
+        collective.barrier()
         StopRequest.installSignalHandler()
         progress.message("data: \(splits.summary)")
     }
@@ -91,9 +99,10 @@ public final class DistillJob {
             case .distill: try distill()
             }
         } catch {
-            _ = try? writeReport()
+            if collective.isRoot { _ = try? writeReport() }
             throw error
         }
+        guard collective.isRoot else { return }
         let path = try writeReport()
         progress.message("report: \(path)")
     }
@@ -125,7 +134,7 @@ public final class DistillJob {
         let checkpoint = try trainModel(
             role.model.spec, training: role.training, phase: "teacher", seed: config.seed,
             objective: HardLabelObjective(labelSmoothing: role.training.labelSmoothing))
-        if let path = role.checkpoint {
+        if let path = role.checkpoint, collective.isRoot {
             try makeFolder(for: path)
             try checkpoint.save(to: URL(fileURLWithPath: path))
             progress.message("teacher saved to \(path)")
@@ -207,6 +216,7 @@ public final class DistillJob {
         summary["mode"] = config.distillation.mode.rawValue
         summary["machine"] = [
             "cpus": ProcessInfo.processInfo.activeProcessorCount, "threads": Parallel.threads,
+            "ranks": collective.size,
             "os": ProcessInfo.processInfo.operatingSystemVersionString,
         ]
         summary.merge(extra) { $1 }

@@ -42,16 +42,19 @@ public final class Trainer {
     public let resume: ResumePolicy
     /// The augmentation of training batches and the run seed keying it; nil: none.
     public let augment: (kernel: BatchAugmentation, runSeed: UInt64)?
+    /// The ranks sharing every batch (data parallelism under mpirun; one process otherwise).
+    public let collective: Collective
 
     public init(
         splits: DataSplits, progress: Progress, log: MetricsLog, resume: ResumePolicy = .none,
-        augment: (kernel: BatchAugmentation, runSeed: UInt64)? = nil
+        augment: (kernel: BatchAugmentation, runSeed: UInt64)? = nil, collective: Collective = SingleProcess()
     ) {
         self.splits = splits
         self.progress = progress
         self.log = log
         self.resume = resume
         self.augment = augment
+        self.collective = collective
     }
 
     /// Runs `config.epochs` epochs of `objective` on `model`; data order is drawn from `seed`.
@@ -73,10 +76,16 @@ public final class Trainer {
         let schedule = OptimizerFactory.schedule(config.schedule, epochs: config.epochs)
         let dropLast = try dropsSingleSample(model, objective: objective, batchSize: config.batchSize, phase: phase)
         let batches = try BatchIterator(
-            dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast)
+            dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast,
+            shard: (collective.rank, collective.size))
+        let parallel =
+            collective.size > 1
+            ? DataParallel(collective: collective, step: step, syncBatchnorm: config.syncBatchnorm) : nil
         var records: [EpochRecord] = []
         var resumed = try continuation(of: phase, step: step, config: config, batches: batches)
+        try parallel?.broadcastState()
         if resumed?.isComplete == true { return [] }
+        var stopRequested = false
         for epoch in (resumed?.epoch ?? 0)..<config.epochs {
             let learningRate = schedule.learningRate(base: config.optimizer.lr, epoch: epoch)
             objective.beginEpoch(epoch, of: config.epochs)
@@ -98,15 +107,22 @@ public final class Trainer {
             }
             while batches.next() {
                 batchIndex += 1
-                let (parts, correct) = step.loss(on: batches)
+                parallel?.place(batches)
+                var (parts, correct) = step.loss(on: batches)
+                stopRequested = StopRequest.requested
+                if let parallel {
+                    (parts, correct, stopRequested) = parallel.reduce(
+                        parts, correct: correct, batches: batches, stopRequested: stopRequested)
+                }
                 guard parts.total.isFinite else {
                     throw TrainingError.nonFiniteLoss(
                         phase: phase, loss: parts.total, epoch: epoch + 1, batch: batchIndex,
                         learningRate: learningRate, cause: objective.nonFiniteCause())
                 }
-                step.apply(learningRate: learningRate)
-                sums.add(parts, correct: correct, samples: batches.labels.count)
-                sums.addFeatures(objective.featureTermLosses, samples: batches.labels.count)
+                if parallel == nil { step.backward() }
+                step.update(learningRate: learningRate)
+                sums.add(parts, correct: correct, samples: batches.globalBatch)
+                sums.addFeatures(objective.featureTermLosses, samples: batches.globalBatch)
                 let elapsed = MonotonicClock.seconds - start
                 let rate = Double(sums.seen) / max(elapsed, 1e-9)
                 let remaining =
@@ -115,7 +131,9 @@ public final class Trainer {
                 progress.batch(
                     phase: phase, epoch: epoch + 1, epochs: config.epochs, batch: batchIndex,
                     batches: batchCount, loss: parts.total, samplesPerSecond: rate, secondsLeft: remaining)
-                if batchIndex < batchCount, shouldStop(phase: phase, epoch: epoch + 1, batch: batchIndex) {
+                if batchIndex < batchCount,
+                    shouldStop(phase: phase, epoch: epoch + 1, batch: batchIndex, requested: stopRequested)
+                {
                     try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
                     try stop(
                         phase: phase, epoch: epoch + 1, batch: batchIndex,
@@ -127,6 +145,7 @@ public final class Trainer {
             let seconds = MonotonicClock.seconds - start
             try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
             let seen = Double(max(sums.seen, 1))
+            parallel?.broadcastBuffers()
             let validation = splits.validation.map { metrics(model, on: $0) }
             let test = splits.test.map { metrics(model, on: $0) }
             let record = EpochRecord(
@@ -140,6 +159,7 @@ public final class Trainer {
             try log.append(record.json)
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .metrics)
             progress.epochLine(record.line(epochs: config.epochs))
+            if let reducer = parallel?.reducer, reducer.steps > 0 { progress.message(reducer.summary) }
             try afterEpoch(record)
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .checkpoint)
             let state = TrainingState(
@@ -147,7 +167,11 @@ public final class Trainer {
                 batchRNG: batches.rng, order: [], sums: TrainingState.Sums(), metricsLines: log.count)
             if let url = resume.file(for: phase) { try state.save(to: url) }
             resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .resume)
-            if epoch + 1 < config.epochs, shouldStop(phase: phase, epoch: epoch + 1, batch: nil) {
+            if epoch + 1 < config.epochs,
+                shouldStop(
+                    phase: phase, epoch: epoch + 1, batch: nil,
+                    requested: parallel == nil ? StopRequest.requested : stopRequested)
+            {
                 try stop(phase: phase, epoch: epoch + 1, batch: nil, state: state)
             }
         }
@@ -181,9 +205,10 @@ public final class Trainer {
         return state
     }
 
-    /// Ctrl-C was pressed, or the test stop point is here.
-    private func shouldStop(phase: String, epoch: Int, batch: Int?) -> Bool {
-        if StopRequest.requested { return true }
+    /// Ctrl-C was pressed (`requested`: on any rank, as of the last step), or the test stop
+    /// point is here.
+    private func shouldStop(phase: String, epoch: Int, batch: Int?, requested: Bool) -> Bool {
+        if requested { return true }
         guard let point = resume.stopAfter, point.phase == phase, point.epoch == epoch else { return false }
         return point.batch == batch
     }
@@ -225,9 +250,10 @@ public final class Trainer {
         return true
     }
 
-    /// Accuracy and cross-entropy of `model` (eval mode) on `dataset`.
+    /// Accuracy and cross-entropy of `model` (eval mode) on `dataset`, split over the ranks.
     public func metrics(_ model: Sequential, on dataset: Dataset) -> ClassificationMetrics {
-        ClassificationMetrics(logits: Inference.logits(of: model, on: dataset), labels: dataset.labels)
+        ClassificationMetrics(
+            logits: Inference.logits(of: model, on: dataset, across: collective), labels: dataset.labels)
     }
 
     private func checkFinite(_ model: Sequential, phase: String, epoch: Int, batch: Int) throws {

@@ -65,7 +65,19 @@ public final class TrainingStep {
 
     /// Backward from the gradient `loss(on:)` left, then one optimizer step at `learningRate`.
     public func apply(learningRate: Float) {
+        backward()
+        update(learningRate: learningRate)
+    }
+
+    /// Backward from the gradient `loss(on:)` left, times `scale` (a rank's share of the global
+    /// batch, b / B, so that the ranks' summed gradients are the global batch mean's).
+    public func backward(scale: Float = 1) {
+        if scale != 1 { gradient.data.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] *= scale } } }
         model.accumulateGradients(gradient)
+    }
+
+    /// One optimizer step at `learningRate` from the parameters' gradients.
+    public func update(learningRate: Float) {
         let start = timings.map { _ in MonotonicClock.seconds }
         optimizer.step(learningRate: learningRate)
         if let start { timings?.optimizerSeconds += MonotonicClock.seconds - start }

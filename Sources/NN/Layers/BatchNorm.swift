@@ -39,6 +39,14 @@ public class BatchNorm: Layer {
     /// 1/sqrt(var + eps) per channel used by the last forward.
     private var invStd: [Float]
     private var usedBatchStatistics = false
+    /// Per channel: the batch mean, then the biased variance ([2C]); in backward the sums of dy
+    /// and dy * x-hat. One slot more for the value count reduced with the means.
+    private var statistics: [Double]
+    /// Values per channel in the last training batch, over all ranks when synchronised.
+    private var batchValues = 0.0
+    /// Set: batch statistics over every rank of this collective (sync batch norm, forward and
+    /// backward); nil: over this process's batch only.
+    public var synchronization: Collective?
     private var spatial = 1
     private let output = Tensor(shape: [0])
     private let inputGrad = Tensor(shape: [0])
@@ -59,6 +67,7 @@ public class BatchNorm: Layer {
         runningVar = Tensor(shape: [numFeatures], value: 1)
         numBatchesTracked = Tensor(shape: [])
         invStd = [Float](repeating: 0, count: numFeatures)
+        statistics = [Double](repeating: 0, count: 2 * numFeatures + 1)
     }
 
     /// weight, bias.
@@ -99,28 +108,12 @@ public class BatchNorm: Layer {
         normalized.resize(to: x.shape)
         output.resize(to: x.shape)
         x.data.withUnsafeBufferPointer { xp in
+            if training { batchStatistics(xp, n: n, s: s, m: m) }
             normalized.data.withUnsafeMutableBufferPointer { xh in
                 output.data.withUnsafeMutableBufferPointer { yp in
                     for ch in 0..<c {
-                        var mean = runningMean.data[ch]
-                        var variance = runningVar.data[ch]
-                        if training {
-                            var sum = 0.0
-                            forEachRun(n, ch, s) { base in for j in 0..<s { sum += Double(xp[base + j]) } }
-                            let mu = sum / Double(m)
-                            var squares = 0.0
-                            forEachRun(n, ch, s) { base in
-                                for j in 0..<s { squares += (Double(xp[base + j]) - mu) * (Double(xp[base + j]) - mu) }
-                            }
-                            mean = Float(mu)
-                            variance = Float(squares / Double(m))
-                            if m > 1 {
-                                runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * mean
-                                runningVar.data[ch] =
-                                    (1 - momentum) * runningVar.data[ch]
-                                    + momentum * Float(squares / Double(m - 1))
-                            }
-                        }
+                        let mean = training ? Float(statistics[ch]) : runningMean.data[ch]
+                        let variance = training ? Float(statistics[c + ch]) : runningVar.data[ch]
                         let inv = 1 / (variance + eps).squareRoot()
                         invStd[ch] = inv
                         let (gamma, beta) = (weight.value.data[ch], bias.value.data[ch])
@@ -135,21 +128,58 @@ public class BatchNorm: Layer {
                 }
             }
         }
-        if training && m > 1 { numBatchesTracked.data[0] += 1 }
+        if training && batchValues > 1 { numBatchesTracked.data[0] += 1 }
         return output
     }
 
+    /// The batch mean (statistics[ch]) and biased variance (statistics[C + ch]) per channel of x
+    /// ([N, C, S], m = N*S values a channel), over every rank's batch when `synchronization` is
+    /// set (an allreduce of the per-channel sums and value count, then of the squared deviations
+    /// from the global mean); updates the running statistics from them when there are m > 1 values.
+    private func batchStatistics(_ xp: UnsafeBufferPointer<Float>, n: Int, s: Int, m: Int) {
+        let c = numFeatures
+        statistics.withUnsafeMutableBufferPointer { stats in
+            for ch in 0..<c {
+                var sum = 0.0
+                forEachRun(n, ch, s) { base in for j in 0..<s { sum += Double(xp[base + j]) } }
+                stats[ch] = sum
+            }
+            stats[c] = Double(m)
+            synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[0...c]))
+            batchValues = stats[c]
+            for ch in 0..<c { stats[ch] /= batchValues }
+            for ch in 0..<c {
+                let mu = stats[ch]
+                var squares = 0.0
+                forEachRun(n, ch, s) { base in
+                    for j in 0..<s { squares += (Double(xp[base + j]) - mu) * (Double(xp[base + j]) - mu) }
+                }
+                stats[c + ch] = squares
+            }
+            synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[c..<(2 * c)]))
+            for ch in 0..<c {
+                let squares = stats[c + ch]
+                stats[c + ch] = squares / batchValues
+                if batchValues > 1 {
+                    runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * Float(stats[ch])
+                    runningVar.data[ch] =
+                        (1 - momentum) * runningVar.data[ch] + momentum * Float(squares / (batchValues - 1))
+                }
+            }
+        }
+    }
+
     /// dy -> dx (same shape as x); adds dgamma += sum dy * x-hat, dbeta += sum dy.
-    /// Training: dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)).
+    /// Training: dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)), the means over
+    /// every rank's batch when synchronised (the parameter gradients stay this rank's sums).
     /// Eval: dx = gamma * invstd * dy (the running statistics are constants).
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.shape == normalized.shape, "BatchNorm: dy \(dy.shape), expected \(normalized.shape)")
         let (n, c, s) = (dy.batch, numFeatures, spatial)
-        let m = Double(n * s)
         inputGrad.resize(to: dy.shape)
         dy.data.withUnsafeBufferPointer { d in
             normalized.data.withUnsafeBufferPointer { xh in
-                inputGrad.data.withUnsafeMutableBufferPointer { dx in
+                statistics.withUnsafeMutableBufferPointer { sums in
                     for ch in 0..<c {
                         var sumDy = 0.0
                         var sumDyXhat = 0.0
@@ -161,9 +191,18 @@ public class BatchNorm: Layer {
                         }
                         weight.grad.data[ch] += Float(sumDyXhat)
                         bias.grad.data[ch] += Float(sumDy)
+                        (sums[ch], sums[c + ch]) = (sumDy, sumDyXhat)
+                    }
+                    if usedBatchStatistics, let synchronization {
+                        synchronization.allreduceSum(UnsafeMutableBufferPointer(rebasing: sums[0..<(2 * c)]))
+                    }
+                }
+                let m = usedBatchStatistics && synchronization != nil ? batchValues : Double(n * s)
+                inputGrad.data.withUnsafeMutableBufferPointer { dx in
+                    for ch in 0..<c {
                         let scale = weight.value.data[ch] * invStd[ch]
                         let (meanDy, meanDyXhat) =
-                            usedBatchStatistics ? (Float(sumDy / m), Float(sumDyXhat / m)) : (0, 0)
+                            usedBatchStatistics ? (Float(statistics[ch] / m), Float(statistics[c + ch] / m)) : (0, 0)
                         forEachRun(n, ch, s) { base in
                             for j in base..<(base + s) { dx[j] = scale * (d[j] - meanDy - xh[j] * meanDyXhat) }
                         }

@@ -4,12 +4,19 @@
 ///
 /// The mask is drawn from the layer's own `rng`, one `nextUnit()` per element in order
 /// (kept when the draw is >= p); save and restore `rng` to replay the same masks.
+///
+/// Data-parallel, `shard` says where this rank's samples sit in the global batch: local sample j
+/// is global sample `rank + j * size`, and its elements get the draws one process would give that
+/// sample; the generator then moves past the whole global batch. So every rank keeps the same
+/// generator state and the masks are those of one process.
 public final class Dropout: Layer {
     public let kind = "Dropout"
     /// Probability of zeroing an element, in [0, 1).
     public let p: Float
     /// The generator of the masks; its state is the layer's only state.
     public var rng: SplitMix64
+    /// This rank's place in the global batch of the next forwards; nil: the batch is all there is.
+    public var shard: BatchShard?
 
     /// Per element of the last training forward: 0 or 1/(1-p).
     private let mask = Tensor(shape: [0])
@@ -44,18 +51,20 @@ public final class Dropout: Layer {
         mask.resize(to: x.shape)
         output.resize(to: x.shape)
         let (scale, p, generator) = (1 / (1 - self.p), self.p, rng)
+        let perSample = x.batch == 0 ? 0 : x.count / x.batch
+        let place = shard ?? BatchShard(rank: 0, size: 1, globalBatch: x.batch)
         mask.data.withUnsafeMutableBufferPointer { m in
             output.data.withUnsafeMutableBufferPointer { y in
                 x.data.withUnsafeBufferPointer { xp in
                     Parallel.forRanges(
                         xp.count, minimumPerThread: Self.elementsPerThread,
                         DropoutMask(
-                            generator: generator, p: p, scale: scale, x: xp.baseAddress!,
-                            mask: m.baseAddress!, y: y.baseAddress!))
+                            generator: generator, p: p, scale: scale, perSample: perSample, shard: place,
+                            x: xp.baseAddress!, mask: m.baseAddress!, y: y.baseAddress!))
                 }
             }
         }
-        rng.advance(by: x.count)
+        rng.advance(by: place.globalBatch * perSample)
         return output
     }
 
@@ -77,19 +86,35 @@ public final class Dropout: Layer {
     }
 }
 
-/// Draws element i's mask from the generator's (i+1)-th draw: mask[i] = 1/(1-p) when the draw is
-/// >= p, else 0; y[i] = x[i] * mask[i].
+/// Where a rank's local batch sits in the global batch: local sample j is global sample
+/// `rank + j * size` of `globalBatch` (`BatchIterator`'s strided shards).
+public struct BatchShard: Sendable {
+    public var rank: Int
+    public var size: Int
+    public var globalBatch: Int
+
+    public init(rank: Int, size: Int, globalBatch: Int) {
+        (self.rank, self.size, self.globalBatch) = (rank, size, globalBatch)
+    }
+}
+
+/// Draws element i's mask from the generator's (g+1)-th draw, g being i's index in the global
+/// batch (i itself on one process): mask[i] = 1/(1-p) when the draw is >= p, else 0;
+/// y[i] = x[i] * mask[i].
 private struct DropoutMask: RangeJob {
     let generator: SplitMix64
     let p: Float
     let scale: Float
+    let perSample: Int
+    let shard: BatchShard
     let x: UnsafePointer<Float>
     let mask: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
         for i in range {
-            let keep: Float = generator.unit(at: i) >= p ? scale : 0
+            let g = shard.size == 1 ? i : (shard.rank + i / perSample * shard.size) * perSample + i % perSample
+            let keep: Float = generator.unit(at: g) >= p ? scale : 0
             mask[i] = keep
             y[i] = x[i] * keep
         }

@@ -21,8 +21,17 @@ protocol RangeJob {
 /// that stays on the caller's stack: the helpers get its address and its type, so handing out
 /// work allocates nothing (a closure would need a heap context to reach the other threads).
 public enum Parallel {
-    /// Cores available to this process.
-    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads this process computes on: `KD_THREADS` when set (a whole number >= 1), else the
+    /// cores divided among the ranks `mpirun` started on this machine (Open MPI's
+    /// `OMPI_COMM_WORLD_LOCAL_SIZE`; one rank per core gives each rank one thread), else every core.
+    static let cores = threadCount(environment: ProcessInfo.processInfo.environment)
+
+    /// `cores` from the given environment.
+    static func threadCount(environment: [String: String]) -> Int {
+        if let text = environment["KD_THREADS"], let threads = Int(text), threads >= 1 { return threads }
+        let ranks = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(ranks, 1))
+    }
     /// Threads kd computes on: the caller and one worker per further core.
     public static var threads: Int { cores }
 
