@@ -143,14 +143,17 @@ if [[ $what == all || $what == mlp-augment ]]; then
     done
 fi
 # clean-teacher: the cnn-teacher trained on clean images (Configs/fashion-cnn-clean.yaml, the same
-# validation split) as a stronger teacher than the augmented one; DIST from it for the CNN, the
-# mid-size CNN and the MLP students (their baselines are the cnn-clean / cnn-mid / mlp-clean rows).
+# validation split) as a stronger teacher than the augmented one. Per seed and student: the run
+# with the hard-label baseline (the same bits as cnn-clean's / mlp-clean's) and KD at T = 4,
+# alpha = 0.9, then DIST; the mid-size student's DIST run carries its own baseline.
 if [[ $what == all || $what == clean-teacher ]]; then
     for s in $seeds; do
         teacher fashion-cnn-clean Configs/fashion-cnn-clean.yaml "$s"
         t="$out/teachers/fashion-cnn-clean-s$s.safetensors"
-        run "cnn-cleanT-dist-s$s" Configs/fashion-cnn-dist.yaml --seed "$s" --teacher "$t"
-        run "mlp-cleanT-dist-s$s" Configs/fashion-mlp-dist.yaml --seed "$s" --teacher "$t"
+        for arch in cnn mlp; do
+            run "$arch-cleanT-base-s$s" "Configs/fashion-$arch-clean.yaml" --seed "$s" --teacher "$t"
+            run "$arch-cleanT-dist-s$s" "Configs/fashion-$arch-dist.yaml" --seed "$s" --teacher "$t"
+        done
     done
     for s in $seeds; do   # the mid-size student runs its baseline again (same bits as cnn-mid's)
         run "cnn-mid-cleanT-dist-s$s" Configs/fashion-cnn-mid-dist.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-clean-s$s.safetensors"

@@ -48,7 +48,7 @@ struct RunFlags: ParsableArguments {
         }
         if let crashAt, CrashPoint(crashAt) == nil {
             throw ValidationError(
-                "--crash-at takes PHASE:EPOCH:\(CrashPoint.Moment.allCases.map(\.rawValue).joined(separator: "|")), got '\(crashAt)'"
+                "--crash-at takes PHASE:EPOCH:\(CrashPoint.Moment.spellings)[@RANK], got '\(crashAt)'"
             )
         }
     }

@@ -42,8 +42,42 @@ struct KDProcess {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            status: shellStatus(process), stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `tool args` in `directory`, waits until the file `progress` (relative to
+    /// `directory`) has `lines` lines (at most 120 s), sends `signal` to the process, and returns
+    /// its status (128 + the signal when the signal ended it) and stderr once it has exited.
+    static func interrupt(
+        _ tool: URL, _ args: [String], in directory: URL, with signal: Int32, whenLinesOf progress: String,
+        reach lines: Int
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = args
+        process.currentDirectoryURL = directory
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let file = directory.appendingPathComponent(progress)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline,
+            ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").count < lines
+        {
+            usleep(2_000)
+        }
+        kill(process.processIdentifier, signal)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Result(status: shellStatus(process), stdout: "", stderr: stderr)
+    }
+
+    /// The exit status, or 128 + the signal for a process a signal ended, as a shell reports it
+    /// (137 for SIGKILL).
+    private static func shellStatus(_ process: Process) -> Int32 {
+        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     /// A fresh temporary folder.

@@ -5,8 +5,9 @@ import XCTest
 /// `mpirun -np N kd distill` against one process (README, "Scaling out"): the same global
 /// batch gives the same weights up to float summation order (per tensor, max |a - b| / max |a|
 /// below 1e-4) and test accuracy within 0.2 points, for an MLP, a CNN with batch norm
-/// (`sync_batchnorm`) and N = 2 and 3; the same N twice is bit-identical; a stopped and a
-/// crashed job resume bit-identical; only rank 0 writes into the run folder.
+/// (`sync_batchnorm`) and N = 2 and 3; the same N twice is bit-identical; a stopped job and
+/// one whose rank 1 was killed mid-epoch resume bit-identical, and so does one stopped by
+/// Ctrl-C to mpirun; only rank 0 writes into the run folder.
 /// 505 training samples in global batches of 60: the last batch of 25 splits unevenly.
 final class MPITests: XCTestCase {
     var folder: URL!
@@ -55,23 +56,29 @@ final class MPITests: XCTestCase {
 
     static let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")
 
+    /// mpirun's arguments up to kd's own: `ranks` processes of the kd binary, as root in a
+    /// container (shared-memory transport only).
+    static func launch(_ ranks: Int, quiet: Bool = true) -> [String] {
+        ["--allow-run-as-root", "--oversubscribe"] + (quiet ? ["--quiet"] : [])
+            + ["--mca", "btl", "self,vader", "-np", "\(ranks)", KDProcess.binary.path]
+    }
+
     func write(_ name: String, _ text: String) throws {
         try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
     /// `kd distill` of `config` into `out`, on one process (ranks 1) or under mpirun.
     @discardableResult
-    func distill(_ config: String, out: String, ranks: Int, extra: [String] = [], expectFailure: Bool = false) throws
-        -> KDProcess.Result
-    {
+    /// `quietMPI: false` leaves off mpirun's `--quiet`, so it says which rank died.
+    func distill(
+        _ config: String, out: String, ranks: Int, extra: [String] = [], expectFailure: Bool = false,
+        quietMPI: Bool = true
+    ) throws -> KDProcess.Result {
         let args = ["distill", "--config", config, "--out", out, "--force", "--quiet", "--data-dir", "data"] + extra
         let result =
             ranks == 1
             ? try KDProcess.run(args, in: folder)
-            : try KDProcess.runTool(
-                Self.mpirun,
-                ["--allow-run-as-root", "--oversubscribe", "--quiet", "--mca", "btl", "self,vader", "-np", "\(ranks)"]
-                    + [KDProcess.binary.path] + args, in: folder)
+            : try KDProcess.runTool(Self.mpirun, Self.launch(ranks, quiet: quietMPI) + args, in: folder)
         if !expectFailure { XCTAssertEqual(result.status, 0, result.stderr) }
         return result
     }
@@ -123,9 +130,7 @@ final class MPITests: XCTestCase {
     /// `kd distill --resume DIR` under mpirun.
     func resume(_ out: String, ranks: Int) throws {
         let result = try KDProcess.runTool(
-            Self.mpirun,
-            ["--allow-run-as-root", "--oversubscribe", "--quiet", "--mca", "btl", "self,vader", "-np", "\(ranks)"]
-                + [KDProcess.binary.path, "distill", "--resume", out, "--quiet", "--data-dir", "data"], in: folder)
+            Self.mpirun, Self.launch(ranks) + ["distill", "--resume", out, "--quiet", "--data-dir", "data"], in: folder)
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
@@ -141,12 +146,38 @@ final class MPITests: XCTestCase {
         XCTAssertEqual(stopped.stderr.components(separatedBy: "kd: interrupted:").count, 2, stopped.stderr)
         try resume("stopped", ranks: 2)
         XCTAssertEqual(try tensors("stopped/student.safetensors"), uninterrupted)
-        // Every rank ended as kill -9 ends a process at the start of the student's epoch 2.
+        // Rank 1 alone killed with SIGKILL after batch 3 of the student's epoch 2, while rank 0
+        // waits in the allreduce of batch 4: mpirun ends the job and names the rank.
         let crashed = try distill(
-            "cnn.run.yaml", out: "crashed", ranks: 2, extra: ["--crash-at", "student:2:start"], expectFailure: true)
+            "cnn.run.yaml", out: "crashed", ranks: 2, extra: ["--crash-at", "student:2:3@1"], expectFailure: true,
+            quietMPI: false)
         XCTAssertNotEqual(crashed.status, 0)
+        XCTAssertTrue(
+            crashed.stderr.contains("process rank 1") && crashed.stderr.contains("signal 9"), crashed.stderr)
         try resume("crashed", ranks: 2)
         XCTAssertEqual(try tensors("crashed/student.safetensors"), uninterrupted)
+    }
+
+    /// Ctrl-C to mpirun (it sends SIGTERM to every rank): the ranks stop after the same batch,
+    /// rank 0 saves the resume state and says so once, and the job resumes bit-identical.
+    func testCtrlCToMpirunStopsEveryRankAndResumes() throws {
+        try write(
+            "long.run.yaml",
+            try String(contentsOf: folder.appendingPathComponent("mlp.run.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "epochs: 2\n  batch_size", with: "epochs: 40\n  batch_size"))
+        try distill("long.run.yaml", out: "full", ranks: 2)
+        let stopped = try KDProcess.interrupt(
+            Self.mpirun,
+            Self.launch(2) + [
+                "distill", "--config", "long.run.yaml", "--out", "part", "--quiet", "--data-dir", "data",
+            ],
+            in: folder, with: SIGINT, whenLinesOf: "part/metrics.jsonl", reach: 5)
+        XCTAssertNotEqual(stopped.status, 0)
+        XCTAssertEqual(
+            stopped.stderr.components(separatedBy: "kd: interrupted: stopped during student epoch").count, 2,
+            stopped.stderr)
+        try resume("part", ranks: 2)
+        XCTAssertEqual(try tensors("part/student.safetensors"), try tensors("full/student.safetensors"))
     }
 
     func testBatchThatRanksDoNotDivideIsOneLine() throws {

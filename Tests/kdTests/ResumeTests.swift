@@ -161,40 +161,28 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(try metrics("full"), try metrics("part"))
     }
 
-    /// Ctrl-C: the process saves a resumable state between batches and exits 130; resuming gives
-    /// the same weights as a run never interrupted.
-    func testSIGINTThenResume() throws {
+    /// Ctrl-C (SIGINT) or SIGTERM (`kill`, a scheduler's time limit): the process saves a
+    /// resumable state between batches and exits 130; resuming gives the same weights as a run
+    /// never interrupted.
+    func testStopSignalThenResume() throws {
         try writeConfig("s", teacherEpochs: 12)
         XCTAssertEqual(try kd(["train", "-c", "s.yaml", "--out", "full"]).status, 0)
-        let process = Process()
-        process.executableURL = KDProcess.binary
-        process.arguments = ["train", "-c", "s.yaml", "--out", "part"]
-        process.currentDirectoryURL = folder
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let metricsFile = folder.appendingPathComponent("part/metrics.jsonl")
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline,
-            ((try? String(contentsOf: metricsFile, encoding: .utf8)) ?? "").split(separator: "\n").count < 2
-        {
-            usleep(2_000)
+        for (name, signal) in [("int", SIGINT), ("term", SIGTERM)] {
+            let part = "part-\(name)"
+            let stopped = try KDProcess.interrupt(
+                KDProcess.binary, ["train", "-c", "s.yaml", "--out", part], in: folder, with: signal,
+                whenLinesOf: "\(part)/metrics.jsonl", reach: 2)
+            XCTAssertEqual(stopped.status, 130, "\(name): \(stopped.stderr)")
+            XCTAssertTrue(stopped.stderr.hasPrefix("kd: interrupted: stopped during teacher epoch"), stopped.stderr)
+            XCTAssertTrue(
+                FileManager.default.fileExists(
+                    atPath: folder.appendingPathComponent("\(part)/teacher.resume.safetensors").path))
+            XCTAssertLessThan(try metrics(part).count, 12, "interrupted before the end")
+            let resumed = try kd(["train", "--resume", part])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertEqual(try data("full/teacher.safetensors"), try data("\(part)/teacher.safetensors"), name)
+            XCTAssertEqual(try metrics("full"), try metrics(part), name)
         }
-        kill(process.processIdentifier, SIGINT)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130, stderr)
-        XCTAssertTrue(stderr.hasPrefix("kd: interrupted: stopped during teacher epoch"), stderr)
-        XCTAssertTrue(
-            FileManager.default.fileExists(
-                atPath: folder.appendingPathComponent("part/teacher.resume.safetensors").path))
-        let linesAtStop = try metrics("part").count
-        XCTAssertLessThan(linesAtStop, 12, "interrupted before the end")
-        let resumed = try kd(["train", "--resume", "part"])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertEqual(try data("full/teacher.safetensors"), try data("part/teacher.safetensors"))
-        XCTAssertEqual(try metrics("full"), try metrics("part"))
     }
 
     /// An absurd learning rate from epoch 2 on (step schedule, gamma 1e30): the run stops naming

@@ -99,7 +99,7 @@ public final class Trainer {
                 batches.startEpoch()
             }
             resumed = nil
-            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .start)
+            crash(phase, epoch + 1, .start)
             var batchIndex = batches.batchIndex
             let augmentEpoch = objective.augmentationViews.map { epoch % $0 } ?? epoch
             step.augmentation = augment.map {
@@ -121,6 +121,7 @@ public final class Trainer {
                 }
                 if parallel == nil { step.backward() }
                 step.update(learningRate: learningRate)
+                crash(phase, epoch + 1, .batch(batchIndex))
                 sums.add(parts, correct: correct, samples: batches.globalBatch)
                 sums.addFeatures(objective.featureTermLosses, samples: batches.globalBatch)
                 let elapsed = MonotonicClock.seconds - start
@@ -157,16 +158,16 @@ public final class Trainer {
                 featureLosses: zip(objective.featureTermNames, sums.features ?? []).map { ($0, $1 / seen) })
             records.append(record)
             try log.append(record.json)
-            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .metrics)
+            crash(phase, epoch + 1, .metrics)
             progress.epochLine(record.line(epochs: config.epochs))
             if let reducer = parallel?.reducer, reducer.steps > 0 { progress.message(reducer.summary) }
             try afterEpoch(record)
-            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .checkpoint)
+            crash(phase, epoch + 1, .checkpoint)
             let state = TrainingState(
                 phase: phase, epochs: config.epochs, epoch: epoch + 1, batch: 0, step: step,
                 batchRNG: batches.rng, order: [], sums: TrainingState.Sums(), metricsLines: log.count)
             if let url = resume.file(for: phase) { try state.save(to: url) }
-            resume.crashAt?.crash(ifAt: phase, epoch: epoch + 1, .resume)
+            crash(phase, epoch + 1, .resume)
             if epoch + 1 < config.epochs,
                 shouldStop(
                     phase: phase, epoch: epoch + 1, batch: nil,
@@ -176,6 +177,11 @@ public final class Trainer {
             }
         }
         return records
+    }
+
+    /// The hidden `--crash-at`: SIGKILL here when it names this point (and this rank).
+    private func crash(_ phase: String, _ epoch: Int, _ moment: CrashPoint.Moment) {
+        resume.crashAt?.crash(ifAt: phase, epoch: epoch, moment, rank: collective.rank)
     }
 
     /// When resuming, the saved state of `phase` restored into `step` and `batches` (nil when
