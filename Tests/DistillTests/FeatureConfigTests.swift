@@ -52,6 +52,15 @@ final class FeatureConfigTests: XCTestCase {
         XCTAssertEqual(pairs.map(\.weight), [0.5, 1])
         XCTAssertEqual(pairs.map(\.regressor), [.conv1x1, .none])
         XCTAssertFalse(config.distillation.cacheTeacherLogits)
+
+        // The run folder's config.yaml (what `--resume` reads) holds the pairs: read back, the
+        // same config, so a resumed run trains the same terms and regressors.
+        let yaml = try config.resolvedYAML()
+        XCTAssertTrue(yaml.contains("features:"), yaml)
+        let path = try XCTUnwrap(dirs.last).write("Configs/again.yaml", yaml)
+        var back = try RunConfig.load(path: path)
+        back.configPath = config.configPath
+        XCTAssertEqual(back, config, yaml)
     }
 
     func testBadPairsAreOneLineErrors() {

@@ -86,7 +86,7 @@ extension ResumeTests {
 
     /// `name`.yaml stopped inside the student's second epoch and killed after its metrics line
     /// both resume to the results of the uninterrupted run folder `name`-full.
-    private func assertStoppedAndKilledRunsResume(
+    func assertStoppedAndKilledRunsResume(
         _ name: String, file: StaticString = #filePath, line: UInt = #line
     ) throws {
         let stopped = try kd(["distill", "-c", "\(name).yaml", "--out", "\(name)-mid", "--stop-after", "student:2:4"])

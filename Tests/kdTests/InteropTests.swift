@@ -121,7 +121,7 @@ final class InteropTests: XCTestCase {
         try SmallData.requireFashionMNIST()
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let python = try pythonEnvironment(["onnx", "onnxruntime"])
+        let python = try KDProcess.pythonEnvironment(["onnx", "onnxruntime"])
         let normalization = Normalization(mean: [0.286], std: [0.353])
         var cases: [(name: String, model: String, spec: String?, normalization: Normalization?)] = []
         let specs: [(ModelSpec, Normalization?)] = [
@@ -175,7 +175,7 @@ final class InteropTests: XCTestCase {
     func testPyTorchLoaderReproducesKDLogits() throws {
         let folder = try KDProcess.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let python = try pythonEnvironment(["torch"])
+        let python = try KDProcess.pythonEnvironment(["torch"])
         for spec in [Self.mlp, Self.cnn, try Self.resnet()] {
             let saved = folder.appendingPathComponent("\(spec.name).safetensors")
             let checkpoint = try randomCheckpoint(spec, normalization: nil, seed: 12)
@@ -234,16 +234,6 @@ final class InteropTests: XCTestCase {
         return Checkpoint(model: model, spec: spec, normalization: normalization)
     }
 
-    /// A Python with numpy, safetensors and `packages` from PyPI (versions pinned), in a venv
-    /// under .build (scripts/python-env.sh).
-    func pythonEnvironment(_ packages: [String]) throws -> URL {
-        let result = try KDProcess.runTool(
-            URL(fileURLWithPath: "/bin/bash"),
-            [KDProcess.root.appendingPathComponent("scripts/python-env.sh").path] + packages,
-            in: KDProcess.root)
-        XCTAssertEqual(result.status, 0, result.stderr)
-        return URL(fileURLWithPath: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
 }
 
 /// The Fashion-MNIST test images (normalised when asked).

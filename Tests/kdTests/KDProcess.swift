@@ -80,6 +80,16 @@ struct KDProcess {
         process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
+    /// A Python with numpy, safetensors and `packages` from PyPI (versions pinned), in a venv
+    /// under .build (scripts/python-env.sh).
+    static func pythonEnvironment(_ packages: [String]) throws -> URL {
+        let result = try runTool(
+            URL(fileURLWithPath: "/bin/bash"), [root.appendingPathComponent("scripts/python-env.sh").path] + packages,
+            in: root)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return URL(fileURLWithPath: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// A fresh temporary folder.
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kd-test-\(UUID().uuidString)")

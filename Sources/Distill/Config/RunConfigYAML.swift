@@ -127,6 +127,18 @@ extension RunConfig {
                 "dist",
                 Self.map([("beta", Self.f(d.dist.beta)), ("gamma", Self.f(d.dist.gamma)), ("tau", Self.f(d.dist.tau))])
             ))
+        if !d.features.isEmpty { pairs.append(("features", Node(d.features.map(Self.featureNode)))) }
         return Node(pairs)
+    }
+
+    /// One `features` entry as written (its shapes are filled in again when the file is read);
+    /// `regressor` only on hint pairs, where the reader accepts it.
+    static func featureNode(_ pair: FeaturePair) -> Node {
+        var entry: [(Node, Node)] = [
+            ("student", i(pair.student)), ("teacher", i(pair.teacher)), ("loss", Node(pair.loss.rawValue)),
+            ("weight", f(pair.weight)),
+        ]
+        if pair.loss == .hint { entry.append(("regressor", Node(pair.regressor.rawValue))) }
+        return map(entry)
     }
 }
