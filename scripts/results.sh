@@ -3,7 +3,7 @@
 # (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
 #   scripts/results.sh mlp | cnn | sweep | divergences | born-again-mlp | born-again-cnn | self
 #                      | cnn-augment | cnn-clean | cnn-mid | mlp-clean | mlp-augment
-#                      | mlp-long | cnn-long | clean-teacher
+#                      | mlp-long | cnn-long | clean-teacher | clean-features
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # KD=path runs a kd built elsewhere (e.g. a copy, so rebuilding does not change a sweep midway).
@@ -157,6 +157,16 @@ if [[ $what == all || $what == clean-teacher ]]; then
     done
     for s in $seeds; do   # the mid-size student runs its baseline again (same bits as cnn-mid's)
         run "cnn-mid-cleanT-dist-s$s" Configs/fashion-cnn-mid-dist.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-clean-s$s.safetensors"
+    done
+fi
+# clean-features: the CNN student's DIST from the clean teacher (cnn-cleanT-dist) plus a FitNets
+# hint or attention transfer (teacher live); baselines as clean-teacher's.
+if [[ $what == all || $what == clean-features ]]; then
+    for s in $seeds; do
+        t="$out/teachers/fashion-cnn-clean-s$s.safetensors"
+        for row in hint attention; do
+            run "cnn-cleanT-dist-$row-s$s" "Configs/fashion-cnn-dist-$row.yaml" --seed "$s" --teacher "$t"
+        done
     done
 fi
 python3 scripts/results_table.py "$out"
