@@ -80,22 +80,10 @@ extension ResumeTests {
             Set(exported.names), ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"],
             "the student's parameters only")
 
-        let checkpoint = try Checkpoint.load(from: folder.appendingPathComponent("exported.safetensors"))
-        let input = Tensor(shape: [16, 1, 28, 28])
-        var rng = SplitMix64(seed: 21)
-        for i in input.data.indices { input.data[i] = rng.nextUnit() }
-        let logits = checkpoint.model.forward(input, training: false)
-        var writer = SafeTensorsWriter()
-        writer.add("x", shape: input.shape, floats: input.data)
-        try writer.write(to: folder.appendingPathComponent("inputs.safetensors"))
-        let python = try KDProcess.pythonEnvironment(["torch"])
-        let script = KDProcess.root.appendingPathComponent("Tests/kdTests/python/torch_run.py").path
-        let run = try KDProcess.runTool(
-            python, [script, "exported.safetensors", "inputs.safetensors", "torch.safetensors"], in: folder)
-        XCTAssertEqual(run.status, 0, run.stderr)
-        let torch = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("torch.safetensors")).floats("logits")
-        XCTAssertEqual(torch.count, logits.count)
-        let worst = zip(torch, logits.data).map { abs($0 - $1) }.max() ?? .infinity
+        let saved = folder.appendingPathComponent("exported.safetensors")
+        let (worst, _) = try TorchLoader.maxLogitDifference(
+            try Checkpoint.load(from: saved), saved: saved, batch: 16, seed: 21,
+            python: try KDProcess.pythonEnvironment(["torch"]), in: folder)
         XCTAssertLessThanOrEqual(worst, 1e-4)
     }
 }

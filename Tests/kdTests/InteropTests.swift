@@ -180,23 +180,9 @@ final class InteropTests: XCTestCase {
             let saved = folder.appendingPathComponent("\(spec.name).safetensors")
             let checkpoint = try randomCheckpoint(spec, normalization: nil, seed: 12)
             try checkpoint.save(to: saved)
-            let input = Tensor(shape: [64] + spec.input)
-            var rng = SplitMix64(seed: 13)
-            for i in input.data.indices { input.data[i] = rng.nextUnit() }
-            let logits = checkpoint.model.forward(input, training: false)
-            var writer = SafeTensorsWriter()
-            writer.add("x", shape: input.shape, floats: input.data)
-            try writer.write(to: folder.appendingPathComponent("inputs.safetensors"))
-
-            let script = KDProcess.root.appendingPathComponent("Tests/kdTests/python/torch_run.py").path
-            let run = try KDProcess.runTool(
-                python, [script, saved.path, "inputs.safetensors", "torch.safetensors"], in: folder)
-            XCTAssertEqual(run.status, 0, run.stderr)
-            print("[interop] \(spec.name): \(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))")
-            let torch = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("torch.safetensors"))
-                .floats("logits")
-            XCTAssertEqual(torch.count, logits.count)
-            let worst = zip(torch, logits.data).map { abs($0 - $1) }.max() ?? .infinity
+            let (worst, summary) = try TorchLoader.maxLogitDifference(
+                checkpoint, saved: saved, batch: 64, seed: 13, python: python, in: folder)
+            print("[interop] \(spec.name): \(summary)")
             print("[interop] kd_torch vs kd logits, \(spec.name): max abs \(worst)")
             XCTAssertLessThanOrEqual(worst, 1e-4, spec.name)
         }
