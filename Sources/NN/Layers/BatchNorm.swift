@@ -36,8 +36,11 @@ public class BatchNorm: Layer {
 
     /// x-hat of the last forward, [N, C, S] flattened.
     private let normalized = Tensor(shape: [0])
-    /// 1/sqrt(var + eps) per channel used by the last forward.
-    private var invStd: [Float]
+    /// 1/sqrt(var + eps) per channel used by the last forward, [C].
+    private let invStd: Tensor
+    /// The last training batch's mean and biased variance per channel (Float), [C] each.
+    private let batchMean: Tensor
+    private let batchVariance: Tensor
     private var usedBatchStatistics = false
     /// Per channel: the batch mean, then the biased variance ([2C]); in backward the sums of dy
     /// and dy * x-hat. One slot more for the value count reduced with the means.
@@ -66,7 +69,9 @@ public class BatchNorm: Layer {
         runningMean = Tensor(shape: [numFeatures])
         runningVar = Tensor(shape: [numFeatures], value: 1)
         numBatchesTracked = Tensor(shape: [])
-        invStd = [Float](repeating: 0, count: numFeatures)
+        invStd = Tensor(shape: [numFeatures])
+        batchMean = Tensor(shape: [numFeatures])
+        batchVariance = Tensor(shape: [numFeatures])
         statistics = [Double](repeating: 0, count: 2 * numFeatures + 1)
     }
 
@@ -95,33 +100,35 @@ public class BatchNorm: Layer {
     public func flops(for inputShape: [Int]) -> Int { 4 * inputShape.reduce(1, *) }
 
     /// x [N, C] or [N, C, H, W] -> y, same shape; `training` selects batch statistics (and
-    /// updates the running ones).
+    /// updates the running ones). Channels are split across the cores (BatchNormKernels).
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(
             x.shape.count >= 2 && x.shape[1] == numFeatures,
             "BatchNorm: input \(x.shape), expected [N, \(numFeatures), ...]")
-        let (n, c) = (x.batch, numFeatures)
-        let s = x.featuresPerItem / c
-        let m = n * s
-        spatial = s
+        let shape = BatchNormShape(n: x.batch, c: numFeatures, s: x.featuresPerItem / numFeatures)
+        spatial = shape.s
         usedBatchStatistics = training
         normalized.resize(to: x.shape)
         output.resize(to: x.shape)
         x.data.withUnsafeBufferPointer { xp in
-            if training { batchStatistics(xp, n: n, s: s, m: m) }
-            normalized.data.withUnsafeMutableBufferPointer { xh in
-                output.data.withUnsafeMutableBufferPointer { yp in
-                    for ch in 0..<c {
-                        let mean = training ? Float(statistics[ch]) : runningMean.data[ch]
-                        let variance = training ? Float(statistics[c + ch]) : runningVar.data[ch]
-                        let inv = 1 / (variance + eps).squareRoot()
-                        invStd[ch] = inv
-                        let (gamma, beta) = (weight.value.data[ch], bias.value.data[ch])
-                        forEachRun(n, ch, s) { base in
-                            for j in base..<(base + s) {
-                                let v = (xp[j] - mean) * inv
-                                xh[j] = v
-                                yp[j] = gamma * v + beta
+            if training { batchStatistics(xp.baseAddress!, shape) }
+            let (means, variances) = training ? (batchMean, batchVariance) : (runningMean, runningVar)
+            means.data.withUnsafeBufferPointer { mean in
+                variances.data.withUnsafeBufferPointer { variance in
+                    weight.value.data.withUnsafeBufferPointer { gamma in
+                        bias.value.data.withUnsafeBufferPointer { beta in
+                            normalized.data.withUnsafeMutableBufferPointer { xh in
+                                output.data.withUnsafeMutableBufferPointer { yp in
+                                    invStd.data.withUnsafeMutableBufferPointer { inv in
+                                        Parallel.forRanges(
+                                            shape.c, minimumPerThread: shape.minimumChannelsPerThread, align: 1,
+                                            ChannelNormalize(
+                                                shape: shape, x: xp.baseAddress!, means: mean.baseAddress!,
+                                                variances: variance.baseAddress!, gamma: gamma.baseAddress!,
+                                                beta: beta.baseAddress!, eps: eps, invStd: inv.baseAddress!,
+                                                normalized: xh.baseAddress!, y: yp.baseAddress!))
+                                    }
+                                }
                             }
                         }
                     }
@@ -133,33 +140,28 @@ public class BatchNorm: Layer {
     }
 
     /// The batch mean (statistics[ch]) and biased variance (statistics[C + ch]) per channel of x
-    /// ([N, C, S], m = N*S values a channel), over every rank's batch when `synchronization` is
-    /// set (an allreduce of the per-channel sums and value count, then of the squared deviations
-    /// from the global mean); updates the running statistics from them when there are m > 1 values.
-    private func batchStatistics(_ xp: UnsafeBufferPointer<Float>, n: Int, s: Int, m: Int) {
+    /// ([N, C, S]), over every rank's batch when `synchronization` is set (an allreduce of the
+    /// per-channel sums and value count, then of the squared deviations from the global mean);
+    /// the same in Float in `batchMean` / `batchVariance`; updates the running statistics from them when there
+    /// are more than one value a channel.
+    private func batchStatistics(_ x: UnsafePointer<Float>, _ shape: BatchNormShape) {
         let c = numFeatures
+        let split = shape.minimumChannelsPerThread
         statistics.withUnsafeMutableBufferPointer { stats in
-            for ch in 0..<c {
-                var sum = 0.0
-                forEachRun(n, ch, s) { base in for j in 0..<s { sum += Double(xp[base + j]) } }
-                stats[ch] = sum
-            }
-            stats[c] = Double(m)
+            let p = stats.baseAddress!
+            Parallel.forRanges(c, minimumPerThread: split, align: 1, ChannelSums(shape: shape, x: x, sums: p))
+            stats[c] = Double(shape.n * shape.s)
             synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[0...c]))
             batchValues = stats[c]
             for ch in 0..<c { stats[ch] /= batchValues }
-            for ch in 0..<c {
-                let mu = stats[ch]
-                var squares = 0.0
-                forEachRun(n, ch, s) { base in
-                    for j in 0..<s { squares += (Double(xp[base + j]) - mu) * (Double(xp[base + j]) - mu) }
-                }
-                stats[c + ch] = squares
-            }
+            Parallel.forRanges(
+                c, minimumPerThread: split, align: 1,
+                ChannelSquaredDeviations(shape: shape, x: x, means: p, squares: p + c))
             synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[c..<(2 * c)]))
             for ch in 0..<c {
                 let squares = stats[c + ch]
                 stats[c + ch] = squares / batchValues
+                (batchMean.data[ch], batchVariance.data[ch]) = (Float(stats[ch]), Float(stats[c + ch]))
                 if batchValues > 1 {
                     runningMean.data[ch] = (1 - momentum) * runningMean.data[ch] + momentum * Float(stats[ch])
                     runningVar.data[ch] =
@@ -175,47 +177,42 @@ public class BatchNorm: Layer {
     /// Eval: dx = gamma * invstd * dy (the running statistics are constants).
     public func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.shape == normalized.shape, "BatchNorm: dy \(dy.shape), expected \(normalized.shape)")
-        let (n, c, s) = (dy.batch, numFeatures, spatial)
+        let shape = BatchNormShape(n: dy.batch, c: numFeatures, s: spatial)
+        let split = shape.minimumChannelsPerThread
         inputGrad.resize(to: dy.shape)
         dy.data.withUnsafeBufferPointer { d in
             normalized.data.withUnsafeBufferPointer { xh in
                 statistics.withUnsafeMutableBufferPointer { sums in
-                    for ch in 0..<c {
-                        var sumDy = 0.0
-                        var sumDyXhat = 0.0
-                        forEachRun(n, ch, s) { base in
-                            for j in base..<(base + s) {
-                                sumDy += Double(d[j])
-                                sumDyXhat += Double(d[j]) * Double(xh[j])
-                            }
+                    weight.grad.data.withUnsafeMutableBufferPointer { gammaGrad in
+                        bias.grad.data.withUnsafeMutableBufferPointer { betaGrad in
+                            Parallel.forRanges(
+                                shape.c, minimumPerThread: split, align: 1,
+                                ChannelGradientSums(
+                                    shape: shape, dy: d.baseAddress!, normalized: xh.baseAddress!,
+                                    sums: sums.baseAddress!, gammaGrad: gammaGrad.baseAddress!,
+                                    betaGrad: betaGrad.baseAddress!))
                         }
-                        weight.grad.data[ch] += Float(sumDyXhat)
-                        bias.grad.data[ch] += Float(sumDy)
-                        (sums[ch], sums[c + ch]) = (sumDy, sumDyXhat)
                     }
                     if usedBatchStatistics, let synchronization {
-                        synchronization.allreduceSum(UnsafeMutableBufferPointer(rebasing: sums[0..<(2 * c)]))
+                        synchronization.allreduceSum(UnsafeMutableBufferPointer(rebasing: sums[0..<(2 * shape.c)]))
                     }
-                }
-                let m = usedBatchStatistics && synchronization != nil ? batchValues : Double(n * s)
-                inputGrad.data.withUnsafeMutableBufferPointer { dx in
-                    for ch in 0..<c {
-                        let scale = weight.value.data[ch] * invStd[ch]
-                        let (meanDy, meanDyXhat) =
-                            usedBatchStatistics ? (Float(statistics[ch] / m), Float(statistics[c + ch] / m)) : (0, 0)
-                        forEachRun(n, ch, s) { base in
-                            for j in base..<(base + s) { dx[j] = scale * (d[j] - meanDy - xh[j] * meanDyXhat) }
+                    let count = usedBatchStatistics && synchronization != nil ? batchValues : Double(shape.n * shape.s)
+                    weight.value.data.withUnsafeBufferPointer { gamma in
+                        invStd.data.withUnsafeBufferPointer { inv in
+                            inputGrad.data.withUnsafeMutableBufferPointer { dx in
+                                Parallel.forRanges(
+                                    shape.c, minimumPerThread: split, align: 1,
+                                    ChannelInputGradient(
+                                        shape: shape, dy: d.baseAddress!, normalized: xh.baseAddress!,
+                                        sums: UnsafePointer(sums.baseAddress!),
+                                        count: usedBatchStatistics ? count : nil,
+                                        gamma: gamma.baseAddress!, invStd: inv.baseAddress!, dx: dx.baseAddress!))
+                            }
                         }
                     }
                 }
             }
         }
         return inputGrad
-    }
-
-    /// Calls `body` with the start of channel `ch`'s run of `s` values in each of the `n` samples.
-    @inline(__always)
-    private func forEachRun(_ n: Int, _ ch: Int, _ s: Int, _ body: (Int) -> Void) {
-        for i in 0..<n { body((i * numFeatures + ch) * s) }
     }
 }

@@ -1,0 +1,189 @@
+/// The per-channel passes of `BatchNorm` over activations viewed as [N, C, S]: channel ch of
+/// sample i is the run of S values at (i * C + ch) * S. Each job handles whole channels, so
+/// `Parallel.forRanges` may hand channels to different cores without changing a bit: a
+/// channel's sums are always formed in the same order. Runs are summed 8 lanes at a time in
+/// Float (at most S / 8 values per lane), the runs and lanes of a channel in Double.
+struct BatchNormShape {
+    let n: Int
+    let c: Int
+    let s: Int
+
+    /// Channels per thread so that a thread gets at least 16k values (a pass over fewer is not
+    /// worth waking a second core for).
+    var minimumChannelsPerThread: Int { max(1, 16_384 / max(n * s, 1)) }
+
+    /// Offset of channel `ch`'s run in sample `i`.
+    @inline(__always) func run(_ i: Int, _ ch: Int) -> Int { (i * c + ch) * s }
+}
+
+/// sum of p[0..<count].
+@inline(__always)
+private func laneSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
+    var lanes = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= count {
+        lanes += UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
+        j += 8
+    }
+    var total = Double(lanes.sum())
+    while j < count {
+        total += Double(p[j])
+        j += 1
+    }
+    return total
+}
+
+/// sum of (p[j] - mean)^2 over j < count.
+@inline(__always)
+private func laneSquares(_ p: UnsafePointer<Float>, _ count: Int, mean: Float) -> Double {
+    var lanes = SIMD8<Float>()
+    let mu = SIMD8<Float>(repeating: mean)
+    var j = 0
+    while j + 8 <= count {
+        let d = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self) - mu
+        lanes += d * d
+        j += 8
+    }
+    var total = Double(lanes.sum())
+    while j < count {
+        let d = Double(p[j]) - Double(mean)
+        total += d * d
+        j += 1
+    }
+    return total
+}
+
+/// (sum of p[j], sum of p[j] * q[j]) over j < count.
+@inline(__always)
+private func laneSumAndDot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
+    var sums = SIMD8<Float>()
+    var dots = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= count {
+        let a = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
+        sums += a
+        dots += a * UnsafeRawPointer(q + j).loadUnaligned(as: SIMD8<Float>.self)
+        j += 8
+    }
+    var (sum, dot) = (Double(sums.sum()), Double(dots.sum()))
+    while j < count {
+        sum += Double(p[j])
+        dot += Double(p[j]) * Double(q[j])
+        j += 1
+    }
+    return (sum, dot)
+}
+
+/// sums[ch] = sum of x over channel ch.
+struct ChannelSums: RangeJob {
+    let shape: BatchNormShape
+    let x: UnsafePointer<Float>
+    let sums: UnsafeMutablePointer<Double>
+
+    func run(_ range: Range<Int>) {
+        for ch in range {
+            var total = 0.0
+            for i in 0..<shape.n { total += laneSum(x + shape.run(i, ch), shape.s) }
+            sums[ch] = total
+        }
+    }
+}
+
+/// squares[ch] = sum of (x - means[ch])^2 over channel ch.
+struct ChannelSquaredDeviations: RangeJob {
+    let shape: BatchNormShape
+    let x: UnsafePointer<Float>
+    let means: UnsafePointer<Double>
+    let squares: UnsafeMutablePointer<Double>
+
+    func run(_ range: Range<Int>) {
+        for ch in range {
+            let mean = Float(means[ch])
+            var total = 0.0
+            for i in 0..<shape.n { total += laneSquares(x + shape.run(i, ch), shape.s, mean: mean) }
+            squares[ch] = total
+        }
+    }
+}
+
+/// x-hat = (x - mean) * invstd and y = gamma * x-hat + beta per channel, mean and variance
+/// from `means` / `variances`; stores invstd = 1 / sqrt(var + eps) per channel.
+struct ChannelNormalize: RangeJob {
+    let shape: BatchNormShape
+    let x: UnsafePointer<Float>
+    let means: UnsafePointer<Float>
+    let variances: UnsafePointer<Float>
+    let gamma: UnsafePointer<Float>
+    let beta: UnsafePointer<Float>
+    let eps: Float
+    let invStd: UnsafeMutablePointer<Float>
+    let normalized: UnsafeMutablePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for ch in range {
+            let (mean, inv) = (means[ch], 1 / (variances[ch] + eps).squareRoot())
+            invStd[ch] = inv
+            let (g, b) = (gamma[ch], beta[ch])
+            for i in 0..<shape.n {
+                let base = shape.run(i, ch)
+                for j in base..<(base + shape.s) {
+                    let v = (x[j] - mean) * inv
+                    normalized[j] = v
+                    y[j] = g * v + b
+                }
+            }
+        }
+    }
+}
+
+/// Per channel: sums[ch] = sum dy, sums[C + ch] = sum dy * x-hat, and the parameter
+/// gradients dgamma[ch] += sum dy * x-hat, dbeta[ch] += sum dy.
+struct ChannelGradientSums: RangeJob {
+    let shape: BatchNormShape
+    let dy: UnsafePointer<Float>
+    let normalized: UnsafePointer<Float>
+    let sums: UnsafeMutablePointer<Double>
+    let gammaGrad: UnsafeMutablePointer<Float>
+    let betaGrad: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for ch in range {
+            var (sumDy, sumDyXhat) = (0.0, 0.0)
+            for i in 0..<shape.n {
+                let base = shape.run(i, ch)
+                let (a, b) = laneSumAndDot(dy + base, normalized + base, shape.s)
+                sumDy += a
+                sumDyXhat += b
+            }
+            gammaGrad[ch] += Float(sumDyXhat)
+            betaGrad[ch] += Float(sumDy)
+            (sums[ch], sums[shape.c + ch]) = (sumDy, sumDyXhat)
+        }
+    }
+}
+
+/// dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)) per channel, the means
+/// being sums / `count` (batch statistics) or 0 (`count` nil: eval mode, dx = gamma * invstd * dy).
+struct ChannelInputGradient: RangeJob {
+    let shape: BatchNormShape
+    let dy: UnsafePointer<Float>
+    let normalized: UnsafePointer<Float>
+    let sums: UnsafePointer<Double>
+    let count: Double?
+    let gamma: UnsafePointer<Float>
+    let invStd: UnsafePointer<Float>
+    let dx: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        for ch in range {
+            let scale = gamma[ch] * invStd[ch]
+            let (meanDy, meanDyXhat) =
+                count.map { (Float(sums[ch] / $0), Float(sums[shape.c + ch] / $0)) } ?? (0, 0)
+            for i in 0..<shape.n {
+                let base = shape.run(i, ch)
+                for j in base..<(base + shape.s) { dx[j] = scale * (dy[j] - meanDy - normalized[j] * meanDyXhat) }
+            }
+        }
+    }
+}
