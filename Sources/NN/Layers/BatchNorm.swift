@@ -149,14 +149,15 @@ public class BatchNorm: Layer {
         let split = shape.minimumChannelsPerThread
         statistics.withUnsafeMutableBufferPointer { stats in
             let p = stats.baseAddress!
-            Parallel.forRanges(c, minimumPerThread: split, align: 1, ChannelSums(shape: shape, x: x, sums: p))
+            Parallel.forRanges(
+                c, minimumPerThread: split, align: 1, ChannelMoment(shape: shape, x: x, means: nil, out: p))
             stats[c] = Double(shape.n * shape.s)
             synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[0...c]))
             batchValues = stats[c]
             for ch in 0..<c { stats[ch] /= batchValues }
             Parallel.forRanges(
                 c, minimumPerThread: split, align: 1,
-                ChannelSquaredDeviations(shape: shape, x: x, means: p, squares: p + c))
+                ChannelMoment(shape: shape, x: x, means: p, out: p + c))
             synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[c..<(2 * c)]))
             for ch in 0..<c {
                 let squares = stats[c + ch]

@@ -74,34 +74,22 @@ private func laneSumAndDot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
     return (sum, dot)
 }
 
-/// sums[ch] = sum of x over channel ch.
-struct ChannelSums: RangeJob {
+/// Per channel ch: out[ch] = sum of x (`means` nil), or sum of (x - means[ch])^2.
+struct ChannelMoment: RangeJob {
     let shape: BatchNormShape
     let x: UnsafePointer<Float>
-    let sums: UnsafeMutablePointer<Double>
+    let means: UnsafePointer<Double>?
+    let out: UnsafeMutablePointer<Double>
 
     func run(_ range: Range<Int>) {
         for ch in range {
+            let mean = means.map { Float($0[ch]) }
             var total = 0.0
-            for i in 0..<shape.n { total += laneSum(x + shape.run(i, ch), shape.s) }
-            sums[ch] = total
-        }
-    }
-}
-
-/// squares[ch] = sum of (x - means[ch])^2 over channel ch.
-struct ChannelSquaredDeviations: RangeJob {
-    let shape: BatchNormShape
-    let x: UnsafePointer<Float>
-    let means: UnsafePointer<Double>
-    let squares: UnsafeMutablePointer<Double>
-
-    func run(_ range: Range<Int>) {
-        for ch in range {
-            let mean = Float(means[ch])
-            var total = 0.0
-            for i in 0..<shape.n { total += laneSquares(x + shape.run(i, ch), shape.s, mean: mean) }
-            squares[ch] = total
+            for i in 0..<shape.n {
+                let run = x + shape.run(i, ch)
+                total += mean.map { laneSquares(run, shape.s, mean: $0) } ?? laneSum(run, shape.s)
+            }
+            out[ch] = total
         }
     }
 }
