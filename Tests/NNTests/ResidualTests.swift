@@ -79,6 +79,31 @@ final class ResidualTests: XCTestCase {
         XCTAssertEqual(dy.data, randomTensor([2, 1, 2, 2], seed: 4).data, "dy is left as it was")
     }
 
+    /// A BatchNorm over one value per channel is found inside a block's body and shortcut too
+    /// (the trainer then drops a last batch of 1); one over a spatial map is not.
+    func testOneValuePerChannelBatchNormIsFoundInsideBlocks() throws {
+        XCTAssertTrue(try Sequential([BatchNorm1d(numFeatures: 4)], inputShape: [4]).normalizesOneValuePerChannel)
+        let dense = try Sequential(
+            [Dense(inFeatures: 4, outFeatures: 4), BatchNorm1d(numFeatures: 4)], inputShape: [4])
+        let mlp = try Sequential([try Residual(body: dense), Dense(inFeatures: 4, outFeatures: 2)], inputShape: [4])
+        XCTAssertTrue(mlp.normalizesOneValuePerChannel)
+
+        func convBody(_ size: Int) throws -> Sequential {
+            try Sequential(
+                [Conv2d(inChannels: 2, outChannels: 2, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 2)],
+                inputShape: [2, size, size])
+        }
+        XCTAssertFalse(
+            try Sequential([try Residual(body: try convBody(4))], inputShape: [2, 4, 4]).normalizesOneValuePerChannel)
+        XCTAssertTrue(
+            try Sequential([try Residual(body: try convBody(1))], inputShape: [2, 1, 1]).normalizesOneValuePerChannel)
+        let plainBody = try Sequential([Conv2d(inChannels: 2, outChannels: 2, kernelSize: 1)], inputShape: [2, 1, 1])
+        let shortcut = try Sequential(
+            [Conv2d(inChannels: 2, outChannels: 2, kernelSize: 1), BatchNorm2d(numFeatures: 2)], inputShape: [2, 1, 1])
+        let projected = try Sequential([try Residual(body: plainBody, shortcut: shortcut)], inputShape: [2, 1, 1])
+        XCTAssertTrue(projected.normalizesOneValuePerChannel)
+    }
+
     func testShapeErrors() throws {
         let body = try Sequential(
             [Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1)], inputShape: [2, 6, 6])

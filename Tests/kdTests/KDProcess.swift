@@ -38,12 +38,30 @@ struct KDProcess {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let stderr = PipeDrain(err)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return Result(
-            status: shellStatus(process), stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        return Result(status: shellStatus(process), stdout: stdout, stderr: stderr.text())
+    }
+
+    /// Reads a child's pipe to its end on a background queue, so that a child writing more than
+    /// the pipe's buffer (64 KiB) to it never blocks while the other pipe is read.
+    private final class PipeDrain: @unchecked Sendable {
+        private var data = Data()
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(_ pipe: Pipe) {
+            DispatchQueue.global().async {
+                self.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                self.finished.signal()
+            }
+        }
+
+        /// Everything the pipe received, once its writer has closed it.
+        func text() -> String {
+            finished.wait()
+            return String(decoding: data, as: UTF8.self)
+        }
     }
 
     /// Starts `tool args` in `directory`, waits until the file `progress` (relative to
@@ -61,6 +79,7 @@ struct KDProcess {
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        let stderr = PipeDrain(err)
         let file = directory.appendingPathComponent(progress)
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline,
@@ -69,9 +88,8 @@ struct KDProcess {
             usleep(2_000)
         }
         kill(process.processIdentifier, signal)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return Result(status: shellStatus(process), stdout: "", stderr: stderr)
+        return Result(status: shellStatus(process), stdout: "", stderr: stderr.text())
     }
 
     /// The exit status, or 128 + the signal for a process a signal ended, as a shell reports it

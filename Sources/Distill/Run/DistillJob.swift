@@ -206,6 +206,7 @@ public final class DistillJob {
     /// Compares `models` on the evaluation set (see `RunInputs.evaluationSet`), writes
     /// summary.json and prints the table.
     /// `teacherLogitsFile`: the run's teacher was a logits file, so no model is the teacher.
+    @discardableResult
     func finish(_ models: [ComparedModel], extra: [String: Any] = [:], teacherLogitsFile: String? = nil) throws
         -> Comparison
     {

@@ -4,12 +4,14 @@ import NN
 /// out"): rank 0's state to every rank, each rank's share of a step turned into the global
 /// batch's gradient and loss, batch norm synchronised when asked, rank 0's running statistics
 /// to every rank before an evaluation. Built by `Trainer` only when there is more than one rank.
-final class DataParallel {
+final class DataParallel: StepSharing {
     let collective: Collective
     let step: TrainingStep
     /// The flat gradient buffer and, after it, `Extra.count` loss sums.
     let reducer: GradientAllreduce
     private let dropouts: [Dropout]
+    /// Whether any rank asked to stop, as the last step's reduction told every rank.
+    private(set) var stopRequestedAtEpochEnd = false
 
     /// The scalars summed with the gradients of a step.
     private enum Extra: Int, CaseIterable {
@@ -57,10 +59,12 @@ final class DataParallel {
 
     /// Backward of this rank's share of the batch, scaled by share / global batch, then the
     /// gradients, the loss sums and the stop flags summed over the ranks. Returns the global
-    /// batch's loss parts and correct predictions, and whether any rank asked to stop.
-    func reduce(_ parts: LossParts, correct: Int, batches: BatchIterator, stopRequested: Bool)
-        -> (parts: LossParts, correct: Int, stop: Bool)
-    {
+    /// batch's loss parts and correct predictions, and whether any rank asked to stop (a rank's
+    /// Ctrl-C or SIGTERM seen by all at the same step, so every rank stops at the same batch).
+    func finish(_ parts: LossParts, correct: Int, batches: BatchIterator) -> (
+        parts: LossParts, correct: Int, stop: Bool
+    ) {
+        let stopRequested = StopRequest.requested
         let share = batches.labels.count
         let global = batches.globalBatch
         step.backward(scale: Float(share) / Float(global))
@@ -77,6 +81,10 @@ final class DataParallel {
         let reduced = LossParts(
             total: sums[Extra.loss.rawValue] / n, soft: parts.soft.map { _ in sums[Extra.soft.rawValue] / n },
             hard: parts.hard.map { _ in sums[Extra.hard.rawValue] / n })
-        return (reduced, Int(sums[Extra.correct.rawValue]), sums[Extra.stop.rawValue] > 0)
+        stopRequestedAtEpochEnd = sums[Extra.stop.rawValue] > 0
+        return (reduced, Int(sums[Extra.correct.rawValue]), stopRequestedAtEpochEnd)
     }
+
+    /// How the gradients were reduced this epoch (nil before the first step).
+    var epochSummary: String? { reducer.steps > 0 ? reducer.summary : nil }
 }

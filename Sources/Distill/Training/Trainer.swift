@@ -78,14 +78,14 @@ public final class Trainer {
         let batches = try BatchIterator(
             dataset: splits.train, batchSize: config.batchSize, seed: seed, dropLast: dropLast,
             shard: (collective.rank, collective.size))
-        let parallel =
+        let sharing: StepSharing =
             collective.size > 1
-            ? DataParallel(collective: collective, step: step, syncBatchnorm: config.syncBatchnorm) : nil
+            ? DataParallel(collective: collective, step: step, syncBatchnorm: config.syncBatchnorm)
+            : SingleProcessStep(step: step)
         var records: [EpochRecord] = []
         var resumed = try continuation(of: phase, step: step, config: config, batches: batches)
-        try parallel?.broadcastState()
+        try sharing.broadcastState()
         if resumed?.isComplete == true { return [] }
-        var stopRequested = false
         for epoch in (resumed?.epoch ?? 0)..<config.epochs {
             let learningRate = schedule.learningRate(base: config.optimizer.lr, epoch: epoch)
             objective.beginEpoch(epoch, of: config.epochs)
@@ -107,19 +107,15 @@ public final class Trainer {
             }
             while batches.next() {
                 batchIndex += 1
-                parallel?.place(batches)
-                var (parts, correct) = step.loss(on: batches)
-                stopRequested = StopRequest.requested
-                if let parallel {
-                    (parts, correct, stopRequested) = parallel.reduce(
-                        parts, correct: correct, batches: batches, stopRequested: stopRequested)
-                }
+                sharing.place(batches)
+                let local = step.loss(on: batches)
+                let (parts, correct, stopRequested) = sharing.finish(
+                    local.parts, correct: local.correct, batches: batches)
                 guard parts.total.isFinite else {
                     throw TrainingError.nonFiniteLoss(
                         phase: phase, loss: parts.total, epoch: epoch + 1, batch: batchIndex,
                         learningRate: learningRate, cause: objective.nonFiniteCause())
                 }
-                if parallel == nil { step.backward() }
                 step.update(learningRate: learningRate)
                 crash(phase, epoch + 1, .batch(batchIndex))
                 sums.add(parts, correct: correct, samples: batches.globalBatch)
@@ -146,7 +142,7 @@ public final class Trainer {
             let seconds = MonotonicClock.seconds - start
             try checkFinite(model, phase: phase, epoch: epoch + 1, batch: batchIndex)
             let seen = Double(max(sums.seen, 1))
-            parallel?.broadcastBuffers()
+            sharing.broadcastBuffers()
             let validation = splits.validation.map { metrics(model, on: $0) }
             let test = splits.test.map { metrics(model, on: $0) }
             let record = EpochRecord(
@@ -160,7 +156,7 @@ public final class Trainer {
             try log.append(record.json)
             crash(phase, epoch + 1, .metrics)
             progress.epochLine(record.line(epochs: config.epochs))
-            if let reducer = parallel?.reducer, reducer.steps > 0 { progress.message(reducer.summary) }
+            if let line = sharing.epochSummary { progress.message(line) }
             try afterEpoch(record)
             crash(phase, epoch + 1, .checkpoint)
             let state = TrainingState(
@@ -171,7 +167,7 @@ public final class Trainer {
             if epoch + 1 < config.epochs,
                 shouldStop(
                     phase: phase, epoch: epoch + 1, batch: nil,
-                    requested: parallel == nil ? StopRequest.requested : stopRequested)
+                    requested: sharing.stopRequestedAtEpochEnd)
             {
                 try stop(phase: phase, epoch: epoch + 1, batch: nil, state: state)
             }
@@ -235,11 +231,8 @@ public final class Trainer {
     private func dropsSingleSample(_ model: Sequential, objective: Objective, batchSize: Int, phase: String) throws
         -> Bool
     {
-        let perSample = zip(model.layers, model.layerInputShapes).contains { layer, shape in
-            layer is BatchNorm && shape.count >= 1 && shape.reduce(1, *) / max(shape[0], 1) == 1
-        }
         let reason: String
-        if perSample {
+        if model.normalizesOneValuePerChannel {
             reason = "the model has BatchNorm"
         } else if objective.needsTwoSamplesPerBatch {
             reason = "the loss compares the samples of a batch (DIST)"

@@ -45,6 +45,18 @@ public final class Sequential {
         return tap
     }
 
+    /// True when some BatchNorm, at the top level or inside a residual block's body or shortcut,
+    /// normalises one value per channel per sample (after a linear layer, or on a 1x1 map): a
+    /// training batch of 1 has no variance there (PyTorch: "Expected more than 1 value per channel").
+    public var normalizesOneValuePerChannel: Bool {
+        zip(layers, layerInputShapes).contains { layer, shape in
+            if let block = layer as? Residual {
+                return block.body.normalizesOneValuePerChannel || block.shortcut?.normalizesOneValuePerChannel == true
+            }
+            return layer is BatchNorm && shape.dropFirst().reduce(1, *) == 1
+        }
+    }
+
     /// Index of the first layer with parameters (nil: none).
     public var firstTrainableLayer: Int? { firstParameterLayer }
 
