@@ -139,7 +139,10 @@ if [[ $what == all || $what == cnn-long ]]; then
 fi
 if [[ $what == all || $what == mlp-augment ]]; then
     for s in $seeds; do
-        run "mlp-aug-views4-s$s" Configs/fashion-mlp-views4.yaml --seed "$s" --teacher "$out/teachers/fashion-cnn-augment-s$s.safetensors"
+        t="$out/teachers/fashion-cnn-augment-s$s.safetensors"
+        run "mlp-aug-live-s$s" Configs/fashion-mlp-augment.yaml --seed "$s" --teacher "$t"
+        run "mlp-aug-views4-s$s" Configs/fashion-mlp-views4.yaml --seed "$s" --teacher "$t"
+        run "mlp-aug-views16-s$s" Configs/fashion-mlp-views16.yaml --seed "$s" --teacher "$t"
     done
 fi
 # clean-teacher: the cnn-teacher trained on clean images (Configs/fashion-cnn-clean.yaml, the same
