@@ -69,6 +69,7 @@ public struct Benchmark {
         report(
             "data: \(dataName), \(data.count) training samples \(data.sampleShape); batch \(options.batchSize); "
                 + "OpenBLAS threads: \(BLASThreads.count.map(String.init) ?? "unknown (not OpenBLAS)")")
+        report(BLASKernels.summary)
 
         // sgemm at the shapes of every model's training step, and 1024^3.
         let batch = options.batchSize
@@ -166,6 +167,7 @@ public struct Benchmark {
         report(String(format: "\npeak resident memory: %.1f MB", rss))
         return [
             "data": dataName, "batch_size": batch, "blas_threads": BLASThreads.count as Any,
+            "blas_kernels": BLASKernels.coreName as Any,
             "sgemm_reference_gflops": reference,
             "sgemm_reference": "\(shapes[0].label), OpenBLAS's own \(cores) threads",
             "flops_convention":

@@ -20,9 +20,13 @@ struct KD: ParsableCommand {
     /// Subnormal floats are flushed to zero first, before any worker thread exists, so every
     /// thread kd starts inherits it (`Subnormals`).
     ///
+    /// Before anything else, kd re-executes itself when OpenBLAS fell back to SSE-only kernels on
+    /// a CPU with AVX2 or AVX-512 (`BLASKernels`).
+    ///
     /// Under `mpirun` (see `World`) only rank 0 writes files; an error on any rank is one line
     /// naming the rank, and `MPI_Abort` ends every rank with it.
     static func main() {
+        BLASKernels.reexecutingWithBetterKernelsIfNeeded()
         Subnormals.flushToZero()
         AtomicFile.writesFiles = World.launchedSize == nil || World.collective.isRoot
         do {

@@ -22,17 +22,21 @@ struct KDProcess {
 
     private final class Marker {}
 
-    /// Runs `kd args...` in `directory` and waits for it.
-    static func run(_ args: [String], in directory: URL) throws -> Result {
-        try runTool(binary, args, in: directory)
+    /// Runs `kd args...` in `directory` and waits for it (with `environment` instead of the
+    /// test's own when given).
+    static func run(_ args: [String], in directory: URL, environment: [String: String]? = nil) throws -> Result {
+        try runTool(binary, args, in: directory, environment: environment)
     }
 
     /// Runs any executable with `args`, capturing stdout and stderr.
-    static func runTool(_ tool: URL, _ args: [String], in directory: URL) throws -> Result {
+    static func runTool(_ tool: URL, _ args: [String], in directory: URL, environment: [String: String]? = nil)
+        throws -> Result
+    {
         let process = Process()
         process.executableURL = tool
         process.arguments = args
         process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

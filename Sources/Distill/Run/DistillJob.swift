@@ -219,6 +219,7 @@ public final class DistillJob {
             "cpus": ProcessInfo.processInfo.activeProcessorCount, "threads": Parallel.threads,
             "ranks": collective.size,
             "os": ProcessInfo.processInfo.operatingSystemVersionString,
+            "blas": BLASKernels.summary, "blas_kernels": BLASKernels.coreName as Any,
         ]
         summary.merge(extra) { $1 }
         try runFolder.write(JSONText.encode(summary, pretty: true) + "\n", to: "summary.json")
