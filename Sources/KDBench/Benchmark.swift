@@ -148,7 +148,7 @@ public struct Benchmark {
                     } ?? ""))
             for part in r.profile ?? [] {
                 report(
-                    "      " + pad(part.part, 36)
+                    "      " + pad(part.part, 46)
                         + String(format: " forward %8.3f ms  backward %8.3f ms", part.forwardMs, part.backwardMs))
             }
         }

@@ -73,6 +73,7 @@ enum TrainingBench {
         var flops = 3 * Double(model.flopsPerSample)
         var cacheSeconds: Double?
         var objective: Objective = HardLabelObjective()
+        var liveTeacher: Sequential?
         if mode != .hard, let teacherSpec {
             var teacherRng = SplitMix64(seed: 2)
             let teacher = TeacherModel(model: try ModelBuilder.build(teacherSpec, rng: &teacherRng))
@@ -90,6 +91,7 @@ enum TrainingBench {
             default:
                 targets = TeacherTargets.live(teachers: [teacher], temperature: temperature)
                 flops += Double(teacher.model.flopsPerSample)
+                liveTeacher = teacher.model
             }
             objective = DistillationObjective(targets: targets, alpha: alpha, divergence: .kl)
         }
@@ -98,8 +100,9 @@ enum TrainingBench {
         let stepAugment = mode == .kdViews ? augment.map { BatchAugmentation(cropFlip: $0.cropFlip) } : augment
         step.augmentation = stepAugment.map { ($0, Self.augmentKey) }
         let batches = try BatchIterator(dataset: data, batchSize: batch, seed: 3)
-        let layerProfile = profile ? LayerProfile(layers: model.layers.count) : nil
-        model.profile = layerProfile
+        let layerProfile = profile ? ModelProfile(model) : nil
+        // The live teacher's forward passes, timed inside the loss row, get rows of their own.
+        let teacherProfile = profile && mode == .kdLive ? liveTeacher.map { ModelProfile($0, label: "teacher ") } : nil
         let timings = StepTimings()
         step.timings = timings
         var profiledSteps = 0
@@ -124,6 +127,7 @@ enum TrainingBench {
             batches.startEpoch()
             for _ in 0..<3 where batches.next() { run() }
             layerProfile?.reset()
+            teacherProfile?.reset()
             timings.reset()
             profiledSteps = 0
             var seen = 0
@@ -147,24 +151,24 @@ enum TrainingBench {
             flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds,
             profile: layerProfile.map {
                 profileRows(
-                    $0, model: model, steps: profiledSteps, augment: augment.map { _ in timings.augmentSeconds },
-                    loss: timings.lossSeconds, optimizer: timings.optimizerSeconds)
+                    $0, teacher: teacherProfile, steps: profiledSteps,
+                    augment: augment.map { _ in timings.augmentSeconds }, loss: timings.lossSeconds,
+                    optimizer: timings.optimizerSeconds)
             })
     }
 
     /// Per-layer and per-part milliseconds per step (the loss's gradient is counted as its
-    /// forward; the augmentation, when timed, as a forward row before the layers).
+    /// forward; the augmentation, when timed, as a forward row before the layers; a live
+    /// teacher's layers after the loss, whose row includes them).
     private static func profileRows(
-        _ profile: LayerProfile, model: Sequential, steps: Int, augment: Double?, loss: Double, optimizer: Double
+        _ profile: ModelProfile, teacher: ModelProfile?, steps: Int, augment: Double?, loss: Double,
+        optimizer: Double
     ) -> [ProfileRow] {
         let perStep = 1000 / Double(max(1, steps))
         var rows = augment.map { [ProfileRow(part: "augment", forwardMs: $0 * perStep, backwardMs: 0)] } ?? []
-        rows += model.layers.indices.map { i in
-            ProfileRow(
-                part: "\(i) \(model.layers[i].kind) \(model.layerInputShapes[i])",
-                forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
-        }
+        rows += profile.rows(steps: steps)
         rows.append(ProfileRow(part: "loss", forwardMs: loss * perStep, backwardMs: 0))
+        rows += teacher?.rows(steps: steps) ?? []
         rows.append(ProfileRow(part: "optimizer", forwardMs: 0, backwardMs: optimizer * perStep))
         return rows
     }

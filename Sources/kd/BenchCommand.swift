@@ -32,6 +32,9 @@ struct BenchCommand: ParsableCommand {
     )
     var augment = false
 
+    @Flag(help: "With --augment: crop and flip only, no mixup or cutmix (what torch_kd.py --augment does).")
+    var noMix = false
+
     @Option(
         help:
             "Only these models' training cases (comma-separated: mlp-teacher, mlp-student, cnn-torchref, cnn-student, resnet8-teacher, resnet8-student)."
@@ -54,6 +57,13 @@ struct BenchCommand: ParsableCommand {
     static let benchAugment = AugmentConfig(
         crop: .init(padding: 2), flip: 0.5, mixup: .init(alpha: 0.8), cutmix: .init(alpha: 1))
 
+    /// What `--augment --no-mix` applies: crop 2 and flip 0.5.
+    static let cropFlipAugment = AugmentConfig(crop: .init(padding: 2), flip: 0.5)
+
+    func validate() throws {
+        if noMix && !augment { throw ValidationError("--no-mix goes with --augment") }
+    }
+
     /// Runs the benchmark, printing as it goes, and writes the JSON when asked.
     func run() throws {
         try reportingErrors {
@@ -61,7 +71,7 @@ struct BenchCommand: ParsableCommand {
             options.quick = quick
             options.epochs = epochs
             options.profile = profile
-            if augment { options.augment = Self.benchAugment.kernel }
+            if augment { options.augment = (noMix ? Self.cropFlipAugment : Self.benchAugment).kernel }
             if let steps { options.steps = steps }
             options.batchSize = batchSize
             options.only = only.map { Set($0.split(separator: ",").map(String.init)) }
