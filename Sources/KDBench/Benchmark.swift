@@ -153,14 +153,30 @@ public struct Benchmark {
             }
         }
 
-        report("\ninference (eval mode, ms per sample, median)")
+        report(
+            "\ninference (eval mode, ms per sample, median; at batch \(batch): samples/s and their share of what the "
+                + "forward pass's own sgemm calls allow at the rates above)")
         var inferenceRows: [[String: Any]] = []
         for name in Self.models {
             let one = try TrainingBench.latency(specs[name]!, data: data, batch: 1, minSeconds: options.latencySeconds)
             let many = try TrainingBench.latency(
                 specs[name]!, data: data, batch: 256, minSeconds: options.latencySeconds)
-            inferenceRows.append(["model": name, "batch1_ms": one, "batch256_ms_per_sample": many])
-            report("  " + pad(name, 15) + String(format: " batch 1: %8.4f ms   batch 256: %8.5f ms/sample", one, many))
+            let atBatch = try TrainingBench.latency(
+                specs[name]!, data: data, batch: batch, minSeconds: options.latencySeconds)
+            var rng = SplitMix64(seed: 0)
+            let forward = GEMMBench.forwardShapes(of: try ModelBuilder.build(specs[name]!, rng: &rng), batch: batch)
+            let gemmSeconds = forward.reduce(0.0) { $0 + $1.flops / ((rates[$1] ?? .nan) * 1e9) }
+            let (samplesPerSecond, bound) = (1000 / atBatch, Double(batch) / gemmSeconds)
+            inferenceRows.append([
+                "model": name, "batch1_ms": one, "batch256_ms_per_sample": many, "batch": batch,
+                "samples_per_s": samplesPerSecond, "gemm_bound_samples_per_s": bound,
+            ])
+            report(
+                "  " + pad(name, 15)
+                    + String(
+                        format:
+                            " batch 1: %8.4f ms   batch 256: %8.5f ms/sample   batch %d: %8.0f samples/s, %3.0f%% of %.0f",
+                        one, many, batch, samplesPerSecond, 100 * samplesPerSecond / bound, bound))
         }
 
         let rss = peakResidentMegabytes()

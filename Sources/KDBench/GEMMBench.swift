@@ -48,14 +48,33 @@ enum GEMMBench {
     /// two backward products per Linear/Conv2d layer, inside residual blocks too; the first layer
     /// with parameters computes no input gradient unless it is a block).
     static func trainingShapes(of model: Sequential, batch: Int) -> [GEMMShape] {
-        var shapes: [GEMMShape] = []
-        var seenParameters = false
-        addTrainingShapes(of: model, batch: batch, to: &shapes, seenParameters: &seenParameters)
-        return shapes
+        layerProducts(of: model, batch: batch).flatMap {
+            [$0.forward, $0.weightGradient] + ($0.inputGradient.map { [$0] } ?? [])
+        }
     }
 
-    private static func addTrainingShapes(
-        of model: Sequential, batch: Int, to shapes: inout [GEMMShape], seenParameters: inout Bool
+    /// The sgemm calls of one eval-mode forward pass of `model` at batch `batch`.
+    static func forwardShapes(of model: Sequential, batch: Int) -> [GEMMShape] {
+        layerProducts(of: model, batch: batch).map(\.forward)
+    }
+
+    /// The products of one Linear or Conv2d layer.
+    private struct LayerProducts {
+        let forward: GEMMShape
+        let weightGradient: GEMMShape
+        /// nil for the first layer with parameters (outside a block): nothing upstream needs it.
+        let inputGradient: GEMMShape?
+    }
+
+    private static func layerProducts(of model: Sequential, batch: Int) -> [LayerProducts] {
+        var products: [LayerProducts] = []
+        var seenParameters = false
+        addLayerProducts(of: model, batch: batch, to: &products, seenParameters: &seenParameters)
+        return products
+    }
+
+    private static func addLayerProducts(
+        of model: Sequential, batch: Int, to products: inout [LayerProducts], seenParameters: inout Bool
     ) {
         for (index, layer) in model.layers.enumerated() {
             let input = model.layerInputShapes[index]
@@ -63,21 +82,25 @@ enum GEMMBench {
             seenParameters = seenParameters || !layer.parameters.isEmpty
             if let block = layer as? Residual {
                 for part in [block.body] + (block.shortcut.map { [$0] } ?? []) {
-                    addTrainingShapes(of: part, batch: batch, to: &shapes, seenParameters: &seenParameters)
+                    addLayerProducts(of: part, batch: batch, to: &products, seenParameters: &seenParameters)
                 }
             } else if let dense = layer as? Dense {
                 let (i, o) = (dense.inFeatures, dense.outFeatures)
-                shapes.append(GEMMShape(transA: false, transB: true, m: batch, n: o, k: i))
-                shapes.append(GEMMShape(transA: true, transB: false, m: o, n: i, k: batch))
-                if !first { shapes.append(GEMMShape(transA: false, transB: false, m: batch, n: i, k: o)) }
+                products.append(
+                    LayerProducts(
+                        forward: GEMMShape(transA: false, transB: true, m: batch, n: o, k: i),
+                        weightGradient: GEMMShape(transA: true, transB: false, m: o, n: i, k: batch),
+                        inputGradient: first ? nil : GEMMShape(transA: false, transB: false, m: batch, n: i, k: o)))
             } else if let conv = layer as? Conv2d, let out = try? conv.outputShape(for: input) {
                 let patch = conv.inChannels * conv.kernelSize * conv.kernelSize
                 let columns = batch * out[1] * out[2]
-                shapes.append(GEMMShape(transA: false, transB: false, m: conv.outChannels, n: columns, k: patch))
-                shapes.append(GEMMShape(transA: false, transB: true, m: conv.outChannels, n: patch, k: columns))
-                if !first {
-                    shapes.append(GEMMShape(transA: true, transB: false, m: patch, n: columns, k: conv.outChannels))
-                }
+                products.append(
+                    LayerProducts(
+                        forward: GEMMShape(transA: false, transB: false, m: conv.outChannels, n: columns, k: patch),
+                        weightGradient: GEMMShape(
+                            transA: false, transB: true, m: conv.outChannels, n: patch, k: columns),
+                        inputGradient: first
+                            ? nil : GEMMShape(transA: true, transB: false, m: patch, n: columns, k: conv.outChannels)))
             }
         }
     }
