@@ -301,16 +301,17 @@ final class CLIParseTests: XCTestCase {
         XCTAssertEqual(bench.models, "Models")
         XCTAssertNil(bench.dataDirectory.path)
         XCTAssertNil(bench.json)
-        XCTAssertFalse(bench.augment)
+        XCTAssertFalse(bench.augment || bench.noMix)
 
         let set = try parse(
             BenchCommand.self,
             [
-                "bench", "--quick", "--profile", "--augment", "--synthetic", "--epochs", "2", "--steps", "5",
+                "bench", "--quick", "--profile", "--augment", "--no-mix", "--synthetic", "--epochs", "2", "--steps",
+                "5",
                 "--batch-size", "64", "--only", "mlp-student", "--models", "M",
                 "--data-dir", "/d", "--json", "b.json",
             ])
-        XCTAssertTrue(set.quick && set.profile && set.augment && set.synthetic)
+        XCTAssertTrue(set.quick && set.profile && set.augment && set.noMix && set.synthetic)
         XCTAssertEqual(set.epochs, 2)
         XCTAssertEqual(set.steps, 5)
         XCTAssertEqual(set.batchSize, 64)
@@ -320,6 +321,7 @@ final class CLIParseTests: XCTestCase {
         XCTAssertEqual(set.json, "b.json")
 
         assertRefused(["bench", "--batch-size", "x"], mentioning: "--batch-size")
+        assertRefused(["bench", "--no-mix"], mentioning: "--no-mix goes with --augment")
     }
 
     func testUnknownSubcommandIsRefused() {
