@@ -73,8 +73,8 @@ fi
 # "Distillation that pays off": one CNN teacher per seed trained with the augmentation
 # (Configs/fashion-cnn-augment.yaml); every student row is distilled from it.
 # cnn-augment: KD with augmentation, teacher live (with the same-augmentation baseline) or
-# cached for 4 views. cnn-clean: on clean images with cached teacher outputs, the clean baseline
-# and KD at T = 4, alpha = 0.9, the (T, alpha) candidates on the validation split (seed 0), DKD,
+# cached for 4 and 16 views, and DIST with the teacher live. cnn-clean: on clean images with
+# cached teacher outputs, the clean baseline and KD at T = 4, alpha = 0.9, the (T, alpha) candidates on the validation split (seed 0), DKD,
 # DIST, KD on standardised logits.
 # cnn-mid: the 105.9k mid-size CNN student, DIST and its baseline. mlp-clean / mlp-augment: the
 # MLP student as cnn-clean / cnn-augment, from the same CNN teachers. mlp-long / cnn-long: the
@@ -88,6 +88,7 @@ if [[ $what == all || $what == cnn-augment ]]; then
         run "cnn-aug-live-s$s" Configs/fashion-cnn-augment.yaml --seed "$s" --teacher "$t"
         run "cnn-aug-views4-s$s" Configs/fashion-cnn-views4.yaml --seed "$s" --teacher "$t"
         run "cnn-aug-views16-s$s" Configs/fashion-cnn-views16.yaml --seed "$s" --teacher "$t"
+        run "cnn-aug-dist-s$s" Configs/fashion-cnn-dist-augment.yaml --seed "$s" --teacher "$t"
     done
 fi
 clean_rows() { # arch kd_config best_T best_alpha: the rows on clean images of cnn-clean / mlp-clean
