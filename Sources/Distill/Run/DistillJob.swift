@@ -85,6 +85,7 @@ public final class DistillJob {
         collective.barrier()
         StopRequest.installSignalHandler()
         progress.message("data: \(splits.summary)")
+        progress.message(BLASKernels.summary)
     }
 
     /// Runs the job's task (a trained teacher is evaluated alone into summary.json), then writes report.html, also when the task stops early (Ctrl-C,
