@@ -10,9 +10,9 @@ import Foundation
 ///
 /// OpenBLAS built with DYNAMIC_ARCH (Debian's is) picks its kernels for the CPU model when the
 /// library loads. A build older than the CPU does not know the model and falls back to its SSE3
-/// "Prescott" kernels (OpenBLAS issue 4267; later releases fall back by instruction set): on a Xeon of family 6, model 207
-/// (AVX-512), Debian 12's OpenBLAS 0.3.21 ran a single-threaded 1024^3 sgemm at 33 GFLOP/s with
-/// them and at 161 GFLOP/s with its SkylakeX kernels. `OPENBLAS_CORETYPE` selects the kernels,
+/// "Prescott" kernels (OpenBLAS issue 4267; later releases fall back by instruction set): on a
+/// Xeon of family 6, model 207 (AVX-512), Debian 12's OpenBLAS 0.3.21 ran a single-threaded
+/// 1024^3 sgemm at 33 GFLOP/s with them and at 161 GFLOP/s with its SkylakeX kernels. `OPENBLAS_CORETYPE` selects the kernels,
 /// but only when the library loads, before `main` runs; so the kd executable re-executes itself
 /// once with it set (`reexecutingWithBetterKernelsIfNeeded`) when the library chose an SSE-only
 /// kernel set on a CPU with AVX2 and FMA (then "Haswell") or AVX-512 F/CD/BW/DQ/VL (then
