@@ -27,11 +27,19 @@ extension ResumeTests {
         XCTAssertEqual(full.status, 0, full.stderr)
         XCTAssertTrue(full.stdout.contains("teacher outputs of 2 views x 501 samples cached"), full.stdout)
         XCTAssertTrue(String(decoding: try data("v-full/config.yaml"), as: UTF8.self).contains("cache_views: 2"))
+        // summary.json says what the cache held and what its one pass cost (2 x 501 x 10 floats: 1 MB rounded up).
+        let cache = try XCTUnwrap(try teacherOutputs("v-full"))
+        XCTAssertEqual(cache["source"] as? String, "cached_views")
+        XCTAssertEqual(cache["views"] as? Int, 2)
+        XCTAssertEqual(cache["megabytes"] as? Int, 1)
+        let seconds = try XCTUnwrap(cache["seconds"] as? Double)
+        XCTAssertTrue(seconds > 0 && seconds < 600, "\(seconds)")
         try assertStoppedAndKilledRunsResume("v")
 
         // The same teacher live: the third epoch sees view 0 again with 2 views, not live.
         try writeConfig("l", teacherEpochs: 2, augment: augment)
         XCTAssertEqual(try kd(["distill", "-c", "l.yaml", "--out", "live"]).status, 0)
+        XCTAssertEqual(try teacherOutputs("live")?["source"] as? String, "live")
         XCTAssertEqual(try data("v-full/teacher.safetensors"), try data("live/teacher.safetensors"))
         XCTAssertEqual(try data("v-full/baseline.safetensors"), try data("live/baseline.safetensors"))
         XCTAssertNotEqual(try data("v-full/student.safetensors"), try data("live/student.safetensors"))
@@ -58,6 +66,12 @@ extension ResumeTests {
                 XCTAssertEqual(a, b, accuracy: 1e-6 * abs(b), "epoch \(v["epoch"]!) \(key)")
             }
         }
+    }
+
+    /// summary.json's `teacher_outputs` of run folder `run`.
+    private func teacherOutputs(_ run: String) throws -> [String: Any]? {
+        let summary = try JSONSerialization.jsonObject(with: try data("\(run)/summary.json")) as? [String: Any]
+        return summary?["teacher_outputs"] as? [String: Any]
     }
 
     /// Runs `augment` whole, stopped mid-epoch then resumed, killed then resumed: the three end

@@ -27,7 +27,8 @@ extension DistillJob {
             )
             let seed = studentSeed &+ UInt64(k)
             let objective = distillationObjective(
-                from: [teacher], labelSmoothing: training.labelSmoothing, phaseSeed: seed)
+                from: [teacher], labelSmoothing: training.labelSmoothing, phaseSeed: seed
+            ).objective
             let generation = try trainModel(
                 role.model.spec, training: training, phase: "generation-\(k)", seed: seed,
                 objective: objective,

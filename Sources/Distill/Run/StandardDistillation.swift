@@ -16,10 +16,11 @@ extension DistillJob {
         progress.message(
             "student: \(student.model.spec.name), loss \(d.loss.rawValue)\(d.standardizeLogits ? " on standardised logits" : ""), T=\(d.temperature), alpha=\(d.alpha) (soft-term weight), divergence \(d.divergence.rawValue), \(teachers.count == 1 ? "teacher outputs" : "\(teachers.count) teachers' averaged outputs") \(caching)"
         )
-        var objective = distillationObjective(
+        let teaching = distillationObjective(
             from: teachers.map(\.loaded.teacher), labelSmoothing: student.training.labelSmoothing,
             phaseSeed: studentSeed)
-        var extra: [String: Any] = [:]
+        var objective = teaching.objective
+        var extra: [String: Any] = ["teacher_outputs": teaching.outputs]
         if !d.features.isEmpty, let teacher = teachers.first {
             let features = try FeatureObjective(
                 inner: objective, teacher: teacher.loaded.teacher.model, pairs: d.features, seed: studentSeed &+ 2)
@@ -83,25 +84,42 @@ extension DistillJob {
     /// training set, cached for `cache_views` augmented views of it (keyed as the phase of
     /// `phaseSeed` augments its epochs), or computed every step when `cache_teacher_logits` is
     /// off. KD compares softened outputs; DKD and DIST take the logits (averaged over several
-    /// teachers).
-    func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float, phaseSeed: UInt64) -> Objective {
+    /// teachers). `outputs` says how, for summary.json: {"source": "live"}, or "cached" /
+    /// "cached_views" with the views, megabytes and seconds of the one pass that filled the cache.
+    func distillationObjective(from teachers: [TeacherModel], labelSmoothing: Float, phaseSeed: UInt64)
+        -> (objective: Objective, outputs: [String: Any])
+    {
         let d = config.distillation
         let output = teacherOutput
+        let start = MonotonicClock.seconds
         let targets: TeacherTargets
-        if let views = d.cacheViews, let augment = config.data.augment {
-            let start = MonotonicClock.seconds
+        var views = 1
+        if let count = d.cacheViews, let augment = config.data.augment {
+            views = count
             targets = TeacherTargets.cachedViews(
                 teachers: teachers, dataset: splits.train, output: output, views: views, augment: augment.cropFlip,
                 key: AugmentKey(seed: config.seed, phase: phaseSeed, epoch: 0))
-            progress.message(
-                "teacher outputs of \(views) view\(views == 1 ? "" : "s") x \(splits.train.count) samples cached (\(RunInputs.cacheMegabytes(views: views, samples: splits.train.count, classes: teachers[0].model.outputShape.reduce(1, *))) MB) in \(String(format: "%.1f", MonotonicClock.seconds - start)) s"
-            )
         } else if d.cacheTeacherLogits {
             targets = TeacherTargets.cached(teachers: teachers, dataset: splits.train, output: output)
         } else {
-            targets = TeacherTargets.live(teachers: teachers, output: output)
+            return (
+                objective(targets: .live(teachers: teachers, output: output), labelSmoothing: labelSmoothing),
+                ["source": "live"]
+            )
         }
-        return objective(targets: targets, labelSmoothing: labelSmoothing)
+        let seconds = MonotonicClock.seconds - start
+        let megabytes = RunInputs.cacheMegabytes(
+            views: views, samples: splits.train.count, classes: teachers[0].model.outputShape.reduce(1, *))
+        if d.cacheViews != nil {
+            progress.message(
+                "teacher outputs of \(views) view\(views == 1 ? "" : "s") x \(splits.train.count) samples cached (\(megabytes) MB) in \(String(format: "%.1f", seconds)) s"
+            )
+        }
+        let outputs: [String: Any] = [
+            "source": d.cacheViews == nil ? "cached" : "cached_views", "views": views, "megabytes": megabytes,
+            "seconds": seconds,
+        ]
+        return (objective(targets: targets, labelSmoothing: labelSmoothing), outputs)
     }
 
     /// What `distillation.loss` takes of the teacher: softened outputs (KD) or logits (DKD, DIST).
