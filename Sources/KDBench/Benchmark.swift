@@ -165,8 +165,8 @@ public struct Benchmark {
                 specs[name]!, data: data, batch: batch, minSeconds: options.latencySeconds)
             var rng = SplitMix64(seed: 0)
             let forward = GEMMBench.forwardShapes(of: try ModelBuilder.build(specs[name]!, rng: &rng), batch: batch)
-            let gemmSeconds = forward.reduce(0.0) { $0 + $1.flops / ((rates[$1] ?? .nan) * 1e9) }
-            let (samplesPerSecond, bound) = (1000 / atBatch, Double(batch) / gemmSeconds)
+            let samplesPerSecond = 1000 / atBatch
+            let bound = GEMMBench.boundSamplesPerSecond(forward, batch: batch, rates: rates)
             inferenceRows.append([
                 "model": name, "batch1_ms": one, "batch256_ms_per_sample": many, "batch": batch,
                 "samples_per_s": samplesPerSecond, "gemm_bound_samples_per_s": bound,

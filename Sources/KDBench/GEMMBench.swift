@@ -53,6 +53,12 @@ enum GEMMBench {
         }
     }
 
+    /// The samples/s that `shapes`, the sgemm calls of one batch of `batch` samples, would allow
+    /// at the measured `rates` (GFLOP/s per shape) if nothing else took time.
+    static func boundSamplesPerSecond(_ shapes: [GEMMShape], batch: Int, rates: [GEMMShape: Double]) -> Double {
+        Double(batch) / shapes.reduce(0.0) { $0 + $1.flops / ((rates[$1] ?? .nan) * 1e9) }
+    }
+
     /// The sgemm calls of one eval-mode forward pass of `model` at batch `batch`.
     static func forwardShapes(of model: Sequential, batch: Int) -> [GEMMShape] {
         layerProducts(of: model, batch: batch).map(\.forward)

@@ -144,11 +144,11 @@ enum TrainingBench {
             epochSeconds = Double(data.count) / samplesPerSecond
         }
         let shapes = GEMMBench.trainingShapes(of: model, batch: batch)
-        let gemmSeconds = shapes.reduce(0.0) { $0 + $1.flops / ((gemmRates[$1] ?? .nan) * 1e9) }
         return TrainingResult(
             name: spec.name, mode: mode, teacher: teacherSpec?.name, samplesPerSecond: samplesPerSecond,
             epochSeconds: epochSeconds, measuredEpochs: epochs != nil, cacheSeconds: cacheSeconds,
-            flopsPerSample: flops, gemmBoundSamplesPerSecond: Double(batch) / gemmSeconds,
+            flopsPerSample: flops,
+            gemmBoundSamplesPerSecond: GEMMBench.boundSamplesPerSecond(shapes, batch: batch, rates: gemmRates),
             profile: layerProfile.map {
                 profileRows(
                     $0, teacher: teacherProfile, steps: profiledSteps,
