@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// kd: knowledge distillation on the CPU, every matmul through BLAS.
-/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE/CMPI (Open MPI, used only under mpirun); Distill -> DataFormats, SafeTensors, FileSupport.
+/// Arrows point down only: kd -> Distill -> NN -> CBLAS/CLAPACKE/CMPI (Open MPI, used only under mpirun)/CKernels (the direct 3x3 convolution, AVX-512); Distill -> DataFormats, SafeTensors, FileSupport.
 /// DataFormats (IDX, CSV, gzip parsers) needs only Foundation and CZlib; SafeTensors -> FileSupport (atomic writes).
 let package = Package(
     name: "kd",
@@ -24,7 +24,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(
             name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
-        .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE", "CMPI"]),
+        .target(name: "CKernels"),
+        .target(name: "NN", dependencies: ["CBLAS", "CLAPACKE", "CMPI", "CKernels"]),
         .target(name: "FileSupport"),
         .target(name: "SafeTensors", dependencies: ["FileSupport"]),
         .target(name: "DataFormats", dependencies: ["CZlib"]),

@@ -99,6 +99,13 @@ def generate(save):
     randomize_batchnorm(cnn[1])
     save_model(save, "model_cnn", cnn, torch.randn(3, 2, 8, 8))
 
+    # A 3x3 stride-1 padding-1 convolution with 12 input channels, the shape kd's direct kernel
+    # takes (Direct3x3: at least 8 input channels), and 10 output channels (not a multiple of
+    # its 8). Its own seed, so the fixtures above stay as they were.
+    torch.manual_seed(99)
+    conv = nn.Conv2d(12, 10, 3, padding=1)
+    save("layer_conv2d_c12_direct", run(conv, torch.randn(3, 12, 6, 7)), stride=1, padding=1)
+
 
 def save_model(save, name, model, x, training=True):
     """Saves sd.<key> (state_dict before), x, logits (the model's output), dy, dx, grad.<key>,

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import NN
 
-/// Conv2d (im2col + sgemm) against PyTorch and finite differences.
+/// Conv2d (im2col + sgemm, and the direct 3x3 kernel) against PyTorch and finite differences.
 final class Conv2dTests: XCTestCase {
     func testStridesAndPaddingsMatchPyTorch() throws {
         for stride in [1, 2] {
@@ -19,6 +19,15 @@ final class Conv2dTests: XCTestCase {
     func testKernel5WithoutBiasMatchesPyTorch() throws {
         let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: 5, stride: 2, padding: 2, bias: false)
         try assertLayerMatchesFixture(conv, "layer_conv2d_k5_s2_p2_nobias", label: "conv2d k5 s2 p2 nobias")
+    }
+
+    /// 12 -> 10 channels, 3x3, stride 1, padding 1: the direct kernel's path where the CPU has it.
+    func testDirectKernelShapeMatchesPyTorch() throws {
+        let conv = Conv2d(inChannels: 12, outChannels: 10, kernelSize: 3, padding: 1)
+        XCTAssertEqual(
+            Direct3x3.applies(to: try Window2d("test", inputShape: [12, 6, 7], kernel: 3, stride: 1, padding: 1)),
+            Direct3x3.isAvailable)
+        try assertLayerMatchesFixture(conv, "layer_conv2d_c12_direct", label: "conv2d c12 direct")
     }
 
     func testGradientsMatchFiniteDifferences() {

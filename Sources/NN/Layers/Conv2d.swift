@@ -10,6 +10,7 @@
 /// thread, as always); each block has its own work buffers and its own partial weight and bias
 /// gradients, added up in block order, so results do not depend on the number of cores.
 /// Backward unfolds each sample again rather than keeping the whole batch's columns.
+/// A 3x3, stride-1, padding-1 layer takes `Direct3x3` instead (no columns) when the CPU allows.
 public final class Conv2d: Layer, ParameterGradientLayer {
     public let kind = "Conv2d"
     public let inChannels: Int
@@ -34,6 +35,8 @@ public final class Conv2d: Layer, ParameterGradientLayer {
     private let columns = Tensor(shape: [0])
     /// Per block: partial weight gradient [Cout, Cin*k*k], then partial bias gradient [Cout].
     private let partialGradients = Tensor(shape: [0])
+    /// The 3x3 stride-1 padding-1 path without columns (`Direct3x3.applies`), with its scratch.
+    private let direct = Direct3x3()
 
     /// The geometry of the last forward's input shape, recomputed only when the shape changes
     /// (so a step with an unchanged batch shape builds no shape array).
@@ -98,8 +101,22 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         }
         input = x
         geometry = g
-        columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane)
         output.resize(x.batch, outChannels, g.outHeight, g.outWidth)
+        if Direct3x3.applies(to: g) {
+            x.data.withUnsafeBufferPointer { xp in
+                output.data.withUnsafeMutableBufferPointer { yp in
+                    weight.value.data.withUnsafeBufferPointer { wp in
+                        withBias { bp in
+                            direct.forward(
+                                xp.baseAddress!, batch: x.batch, geometry: g, weight: wp.baseAddress!, bias: bp,
+                                outChannels: outChannels, y: yp.baseAddress!)
+                        }
+                    }
+                }
+            }
+            return output
+        }
+        columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane)
         let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in
@@ -147,12 +164,20 @@ public final class Conv2d: Layer, ParameterGradientLayer {
                     partialGradients.data.withUnsafeMutableBufferPointer { pp in
                         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
                             weight.value.data.withUnsafeBufferPointer { wp in
-                                let job = ConvolveBlocksBackward(
-                                    geometry: g, outChannels: outChannels, blocks: blocks,
-                                    x: xp.baseAddress!, dy: dyp.baseAddress!, weight: wp.baseAddress!,
-                                    columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
-                                    dx: inputGradient ? dxp.baseAddress : nil)
-                                Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
+                                if Direct3x3.applies(to: g) {
+                                    direct.backward(
+                                        xp.baseAddress!, dy: dyp.baseAddress!, batch: x.batch, geometry: g,
+                                        weight: wp.baseAddress!, outChannels: outChannels,
+                                        partialGradients: pp.baseAddress!, gradientSize: gradientSize,
+                                        dx: inputGradient ? dxp.baseAddress : nil)
+                                } else {
+                                    let job = ConvolveBlocksBackward(
+                                        geometry: g, outChannels: outChannels, blocks: blocks,
+                                        x: xp.baseAddress!, dy: dyp.baseAddress!, weight: wp.baseAddress!,
+                                        columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
+                                        dx: inputGradient ? dxp.baseAddress : nil)
+                                    Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
+                                }
                                 addPartialGradients(
                                     pp.baseAddress!, blocks: blocks.count, gradientSize: gradientSize,
                                     patch: g.patchSize)
@@ -179,7 +204,7 @@ public final class Conv2d: Layer, ParameterGradientLayer {
 }
 
 /// A batch of `batch` samples cut into `count` blocks of consecutive samples.
-private struct SampleBlocks {
+struct SampleBlocks {
     let batch: Int
     let count: Int
 

@@ -1,0 +1,88 @@
+import TestSupport
+import XCTest
+
+@testable import NN
+
+/// The direct 3x3 convolution (`Direct3x3`, AVX-512) against the im2col + sgemm path it replaces:
+/// the same y, dx, dW and db to float rounding, for channel counts that are and are not
+/// multiples of 8 (or of the weight gradient's 3), one output channel, non-square and tiny
+/// images, batches of one image (its output channels split over the cores), smaller than, equal
+/// to and not a multiple of the block count, and a layer whose image size changes between calls
+/// (the padded scratch is laid out again).
+final class Direct3x3Tests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(Direct3x3.isAvailable, "this CPU has no AVX-512F: the im2col path runs everywhere")
+    }
+
+    override func tearDown() { Direct3x3.isEnabled = Direct3x3.isAvailable }
+
+    /// (y, dx, dW, db) of one forward and backward on the chosen path; gradients start at zero.
+    private func run(_ conv: Conv2d, _ x: Tensor, _ dy: Tensor, direct: Bool) -> [[Float]] {
+        Direct3x3.isEnabled = direct
+        conv.weight.zeroGrad()
+        conv.bias?.zeroGrad()
+        let y = conv.forward(x, training: true).data
+        let dx = conv.backward(dy).data
+        return [y, dx, conv.weight.grad.data, conv.bias?.grad.data ?? []]
+    }
+
+    func testMatchesTheIm2colPath() throws {
+        // (in, out, H, W, batch, bias)
+        let cases = [
+            (8, 4, 5, 7, 2, true), (8, 16, 28, 28, 3, false), (16, 16, 14, 14, 8, false), (13, 10, 6, 5, 11, true),
+            (8, 9, 7, 7, 17, false), (32, 64, 7, 7, 4, true), (9, 2, 1, 1, 1, true), (10, 1, 3, 40, 2, false),
+            (16, 28, 9, 9, 1, true),
+        ]
+        for (index, (cin, cout, h, w, n, bias)) in cases.enumerated() {
+            let conv = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1, bias: bias)
+            randomizeParameters(conv, seed: UInt64(10 + index))
+            let x = randomTensor([n, cin, h, w], seed: UInt64(100 + index))
+            let dy = randomTensor([n, cout, h, w], seed: UInt64(200 + index))
+            let expected = run(conv, x, dy, direct: false)
+            let found = run(conv, x, dy, direct: true)
+            for (part, name) in ["y", "dx", "dW", "db"].enumerated() {
+                assertMatches(found[part], expected[part], tolerance: 1e-5, "direct 3x3 case \(index) \(name)")
+            }
+        }
+    }
+
+    /// One layer fed 12x12, then 5x7, then 12x12 images: every call equals the im2col path.
+    func testImageSizeChangesBetweenCalls() {
+        let conv = Conv2d(inChannels: 6, outChannels: 12, kernelSize: 3, padding: 1)
+        randomizeParameters(conv, seed: 1)
+        for (index, (h, w)) in [(12, 12), (5, 7), (12, 12)].enumerated() {
+            let x = randomTensor([9, 6, h, w], seed: UInt64(300 + index))
+            let dy = randomTensor([9, 12, h, w], seed: UInt64(400 + index))
+            let expected = run(conv, x, dy, direct: false)
+            let found = run(conv, x, dy, direct: true)
+            for (part, name) in ["y", "dx", "dW", "db"].enumerated() {
+                assertMatches(found[part], expected[part], tolerance: 1e-5, "direct 3x3 \(h)x\(w) \(name)")
+            }
+        }
+    }
+
+    /// The same inputs give the same bits twice (exact resume depends on it).
+    func testRepeatsBitForBit() {
+        let conv = Conv2d(inChannels: 16, outChannels: 16, kernelSize: 3, padding: 1)
+        randomizeParameters(conv, seed: 2)
+        let x = randomTensor([13, 16, 14, 14], seed: 3)
+        let dy = randomTensor([13, 16, 14, 14], seed: 4)
+        XCTAssertEqual(run(conv, x, dy, direct: true), run(conv, x, dy, direct: true))
+    }
+
+    /// Only 3x3, stride-1, padding-1 layers with at least 8 input channels take the direct path.
+    func testAppliesToSame3x3Only() throws {
+        Direct3x3.isEnabled = true
+        let cases = [
+            (8, 3, 1, 1, true), (8, 3, 2, 1, false), (8, 3, 1, 0, false), (8, 5, 1, 2, false), (8, 1, 1, 0, false),
+            (7, 3, 1, 1, false),
+        ]
+        for (c, k, s, p, expected) in cases {
+            let g = try Window2d("test", inputShape: [c, 9, 9], kernel: k, stride: s, padding: p)
+            XCTAssertEqual(Direct3x3.applies(to: g), expected, "c\(c) k\(k) s\(s) p\(p)")
+        }
+        Direct3x3.isEnabled = false
+        XCTAssertFalse(
+            Direct3x3.applies(to: try Window2d("test", inputShape: [8, 9, 9], kernel: 3, stride: 1, padding: 1)))
+    }
+}
