@@ -3,7 +3,7 @@
 # (git-ignored), then prints the table. Takes hours on 2 cores; run a subset with
 #   scripts/results.sh mlp | cnn | sweep | divergences | born-again-mlp | born-again-cnn | self
 #                      | cnn-augment | cnn-clean | cnn-mid | mlp-clean | mlp-augment
-#                      | mlp-long | cnn-long | clean-teacher | clean-features
+#                      | mlp-long | cnn-long | clean-teacher | clean-features | resnet | resnet-features
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # KD=path runs a kd built elsewhere (e.g. a copy, so rebuilding does not change a sweep midway).
@@ -170,6 +170,23 @@ if [[ $what == all || $what == clean-features ]]; then
         t="$out/teachers/fashion-cnn-clean-s$s.safetensors"
         for row in hint attention; do
             run "cnn-cleanT-dist-$row-s$s" "Configs/fashion-cnn-dist-$row.yaml" --seed "$s" --teacher "$t"
+        done
+    done
+fi
+# resnet: the ResNet-8 teacher (one seed, TEACHER_SEED, default 0) and, per seed, the ResNet-8
+# student on hard labels beside DIST from that teacher (one run). resnet-features: the same DIST
+# plus attention transfer or a FitNets hint (teacher live), per seed.
+resnet_teacher="$out/teachers/fashion-resnet8-s${TEACHER_SEED:-0}.safetensors"
+if [[ $what == all || $what == resnet* ]]; then
+    teacher fashion-resnet8 Configs/fashion-resnet8.yaml "${TEACHER_SEED:-0}"
+fi
+if [[ $what == all || $what == resnet ]]; then
+    for s in $seeds; do run "resnet8-dist-s$s" Configs/fashion-resnet8-dist.yaml --seed "$s" --teacher "$resnet_teacher"; done
+fi
+if [[ $what == all || $what == resnet-features ]]; then
+    for s in $seeds; do
+        for row in attention hint; do
+            run "resnet8-dist-$row-s$s" "Configs/fashion-resnet8-$row.yaml" --seed "$s" --teacher "$resnet_teacher"
         done
     done
 fi
