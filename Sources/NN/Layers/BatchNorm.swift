@@ -34,8 +34,10 @@ public class BatchNorm: Layer {
     /// Trailing dimensions per sample after C: 0 for BatchNorm1d, 2 (H, W) for BatchNorm2d.
     private let spatialRank: Int
 
-    /// x-hat of the last forward, [N, C, S] flattened.
-    private let normalized = Tensor(shape: [0])
+    /// The input of the last forward, kept (not copied) for backward, which forms x-hat from it.
+    private var input: Tensor?
+    /// The mean the last forward normalised with (batch or running), [C].
+    private let usedMean: Tensor
     /// 1/sqrt(var + eps) per channel used by the last forward, [C].
     private let invStd: Tensor
     /// The last training batch's mean and biased variance per channel (Float), [C] each.
@@ -70,6 +72,7 @@ public class BatchNorm: Layer {
         runningVar = Tensor(shape: [numFeatures], value: 1)
         numBatchesTracked = Tensor(shape: [])
         invStd = Tensor(shape: [numFeatures])
+        usedMean = Tensor(shape: [numFeatures])
         batchMean = Tensor(shape: [numFeatures])
         batchVariance = Tensor(shape: [numFeatures])
         statistics = [Double](repeating: 0, count: 2 * numFeatures + 1)
@@ -108,26 +111,25 @@ public class BatchNorm: Layer {
         let shape = BatchNormShape(n: x.batch, c: numFeatures, s: x.featuresPerItem / numFeatures)
         spatial = shape.s
         usedBatchStatistics = training
-        normalized.resize(to: x.shape)
+        input = x
         output.resize(to: x.shape)
         x.data.withUnsafeBufferPointer { xp in
             if training { batchStatistics(xp.baseAddress!, shape) }
             let (means, variances) = training ? (batchMean, batchVariance) : (runningMean, runningVar)
+            for ch in 0..<numFeatures { usedMean.data[ch] = means.data[ch] }
             means.data.withUnsafeBufferPointer { mean in
                 variances.data.withUnsafeBufferPointer { variance in
                     weight.value.data.withUnsafeBufferPointer { gamma in
                         bias.value.data.withUnsafeBufferPointer { beta in
-                            normalized.data.withUnsafeMutableBufferPointer { xh in
-                                output.data.withUnsafeMutableBufferPointer { yp in
-                                    invStd.data.withUnsafeMutableBufferPointer { inv in
-                                        Parallel.forRanges(
-                                            shape.c, minimumPerThread: shape.minimumChannelsPerThread, align: 1,
-                                            ChannelNormalize(
-                                                shape: shape, x: xp.baseAddress!, means: mean.baseAddress!,
-                                                variances: variance.baseAddress!, gamma: gamma.baseAddress!,
-                                                beta: beta.baseAddress!, eps: eps, invStd: inv.baseAddress!,
-                                                normalized: xh.baseAddress!, y: yp.baseAddress!))
-                                    }
+                            output.data.withUnsafeMutableBufferPointer { yp in
+                                invStd.data.withUnsafeMutableBufferPointer { inv in
+                                    Parallel.forRanges(
+                                        shape.c, minimumPerThread: shape.minimumChannelsPerThread, align: 1,
+                                        ChannelNormalize(
+                                            shape: shape, x: xp.baseAddress!, means: mean.baseAddress!,
+                                            variances: variance.baseAddress!, gamma: gamma.baseAddress!,
+                                            beta: beta.baseAddress!, eps: eps, invStd: inv.baseAddress!,
+                                            y: yp.baseAddress!))
                                 }
                             }
                         }
@@ -177,21 +179,27 @@ public class BatchNorm: Layer {
     /// every rank's batch when synchronised (the parameter gradients stay this rank's sums).
     /// Eval: dx = gamma * invstd * dy (the running statistics are constants).
     public func backward(_ dy: Tensor) -> Tensor {
-        precondition(dy.shape == normalized.shape, "BatchNorm: dy \(dy.shape), expected \(normalized.shape)")
+        guard let x = input else { preconditionFailure("BatchNorm: backward before forward") }
+        precondition(dy.shape == x.shape, "BatchNorm: dy \(dy.shape), expected \(x.shape)")
         let shape = BatchNormShape(n: dy.batch, c: numFeatures, s: spatial)
         let split = shape.minimumChannelsPerThread
         inputGrad.resize(to: dy.shape)
         dy.data.withUnsafeBufferPointer { d in
-            normalized.data.withUnsafeBufferPointer { xh in
+            x.data.withUnsafeBufferPointer { xp in
                 statistics.withUnsafeMutableBufferPointer { sums in
-                    weight.grad.data.withUnsafeMutableBufferPointer { gammaGrad in
-                        bias.grad.data.withUnsafeMutableBufferPointer { betaGrad in
-                            Parallel.forRanges(
-                                shape.c, minimumPerThread: split, align: 1,
-                                ChannelGradientSums(
-                                    shape: shape, dy: d.baseAddress!, normalized: xh.baseAddress!,
-                                    sums: sums.baseAddress!, gammaGrad: gammaGrad.baseAddress!,
-                                    betaGrad: betaGrad.baseAddress!))
+                    usedMean.data.withUnsafeBufferPointer { mean in
+                        invStd.data.withUnsafeBufferPointer { inv in
+                            weight.grad.data.withUnsafeMutableBufferPointer { gammaGrad in
+                                bias.grad.data.withUnsafeMutableBufferPointer { betaGrad in
+                                    Parallel.forRanges(
+                                        shape.c, minimumPerThread: split, align: 1,
+                                        ChannelGradientSums(
+                                            shape: shape, dy: d.baseAddress!, x: xp.baseAddress!,
+                                            means: mean.baseAddress!, invStd: inv.baseAddress!,
+                                            sums: sums.baseAddress!, gammaGrad: gammaGrad.baseAddress!,
+                                            betaGrad: betaGrad.baseAddress!))
+                                }
+                            }
                         }
                     }
                     if usedBatchStatistics, let synchronization {
@@ -199,15 +207,17 @@ public class BatchNorm: Layer {
                     }
                     let count = usedBatchStatistics && synchronization != nil ? batchValues : Double(shape.n * shape.s)
                     weight.value.data.withUnsafeBufferPointer { gamma in
-                        invStd.data.withUnsafeBufferPointer { inv in
-                            inputGrad.data.withUnsafeMutableBufferPointer { dx in
-                                Parallel.forRanges(
-                                    shape.c, minimumPerThread: split, align: 1,
-                                    ChannelInputGradient(
-                                        shape: shape, dy: d.baseAddress!, normalized: xh.baseAddress!,
-                                        sums: UnsafePointer(sums.baseAddress!),
-                                        count: usedBatchStatistics ? count : nil,
-                                        gamma: gamma.baseAddress!, invStd: inv.baseAddress!, dx: dx.baseAddress!))
+                        usedMean.data.withUnsafeBufferPointer { mean in
+                            invStd.data.withUnsafeBufferPointer { inv in
+                                inputGrad.data.withUnsafeMutableBufferPointer { dx in
+                                    Parallel.forRanges(
+                                        shape.c, minimumPerThread: split, align: 1,
+                                        ChannelInputGradient(
+                                            shape: shape, dy: d.baseAddress!, x: xp.baseAddress!,
+                                            means: mean.baseAddress!, sums: UnsafePointer(sums.baseAddress!),
+                                            count: usedBatchStatistics ? count : nil,
+                                            gamma: gamma.baseAddress!, invStd: inv.baseAddress!, dx: dx.baseAddress!))
+                                }
                             }
                         }
                     }

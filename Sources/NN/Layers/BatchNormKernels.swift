@@ -53,22 +53,25 @@ private func laneSquares(_ p: UnsafePointer<Float>, _ count: Int, mean: Float) -
     return total
 }
 
-/// (sum of p[j], sum of p[j] * q[j]) over j < count.
+/// (sum of dy[j], sum of dy[j] * (x[j] - mean)) over j < count.
 @inline(__always)
-private func laneSumAndDot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
+private func laneSumAndCenteredDot(
+    _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean: Float
+) -> (Double, Double) {
     var sums = SIMD8<Float>()
     var dots = SIMD8<Float>()
+    let mu = SIMD8<Float>(repeating: mean)
     var j = 0
     while j + 8 <= count {
-        let a = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
-        sums += a
-        dots += a * UnsafeRawPointer(q + j).loadUnaligned(as: SIMD8<Float>.self)
+        let g = UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self)
+        sums += g
+        dots += g * (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mu)
         j += 8
     }
     var (sum, dot) = (Double(sums.sum()), Double(dots.sum()))
     while j < count {
-        sum += Double(p[j])
-        dot += Double(p[j]) * Double(q[j])
+        sum += Double(dy[j])
+        dot += Double(dy[j]) * Double(x[j] - mean)
         j += 1
     }
     return (sum, dot)
@@ -94,8 +97,9 @@ struct ChannelMoment: RangeJob {
     }
 }
 
-/// x-hat = (x - mean) * invstd and y = gamma * x-hat + beta per channel, mean and variance
-/// from `means` / `variances`; stores invstd = 1 / sqrt(var + eps) per channel.
+/// y = gamma * x-hat + beta per channel, x-hat = (x - mean) * invstd, mean and variance from
+/// `means` / `variances`; stores invstd = 1 / sqrt(var + eps) per channel. x-hat is not kept:
+/// backward forms it again from x, one read instead of a write and a read.
 struct ChannelNormalize: RangeJob {
     let shape: BatchNormShape
     let x: UnsafePointer<Float>
@@ -105,7 +109,6 @@ struct ChannelNormalize: RangeJob {
     let beta: UnsafePointer<Float>
     let eps: Float
     let invStd: UnsafeMutablePointer<Float>
-    let normalized: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
@@ -115,35 +118,35 @@ struct ChannelNormalize: RangeJob {
             let (g, b) = (gamma[ch], beta[ch])
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
-                for j in base..<(base + shape.s) {
-                    let v = (x[j] - mean) * inv
-                    normalized[j] = v
-                    y[j] = g * v + b
-                }
+                for j in base..<(base + shape.s) { y[j] = g * ((x[j] - mean) * inv) + b }
             }
         }
     }
 }
 
-/// Per channel: sums[ch] = sum dy, sums[C + ch] = sum dy * x-hat, and the parameter
-/// gradients dgamma[ch] += sum dy * x-hat, dbeta[ch] += sum dy.
+/// Per channel: sums[ch] = sum dy, sums[C + ch] = sum dy * x-hat (= invstd * sum dy * (x -
+/// mean)), and the parameter gradients dgamma[ch] += sum dy * x-hat, dbeta[ch] += sum dy.
 struct ChannelGradientSums: RangeJob {
     let shape: BatchNormShape
     let dy: UnsafePointer<Float>
-    let normalized: UnsafePointer<Float>
+    /// The forward's input and the mean and invstd it was normalised with.
+    let x: UnsafePointer<Float>
+    let means: UnsafePointer<Float>
+    let invStd: UnsafePointer<Float>
     let sums: UnsafeMutablePointer<Double>
     let gammaGrad: UnsafeMutablePointer<Float>
     let betaGrad: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
         for ch in range {
-            var (sumDy, sumDyXhat) = (0.0, 0.0)
+            var (sumDy, sumDyCentered) = (0.0, 0.0)
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
-                let (a, b) = laneSumAndDot(dy + base, normalized + base, shape.s)
+                let (a, b) = laneSumAndCenteredDot(dy + base, x + base, shape.s, mean: means[ch])
                 sumDy += a
-                sumDyXhat += b
+                sumDyCentered += b
             }
+            let sumDyXhat = sumDyCentered * Double(invStd[ch])
             gammaGrad[ch] += Float(sumDyXhat)
             betaGrad[ch] += Float(sumDy)
             (sums[ch], sums[shape.c + ch]) = (sumDy, sumDyXhat)
@@ -151,12 +154,14 @@ struct ChannelGradientSums: RangeJob {
     }
 }
 
-/// dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)) per channel, the means
-/// being sums / `count` (batch statistics) or 0 (`count` nil: eval mode, dx = gamma * invstd * dy).
+/// dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)) per channel, x-hat = (x -
+/// mean) * invstd formed again from the forward's input, the means of dy and dy * x-hat being
+/// sums / `count` (batch statistics) or 0 (`count` nil: eval mode, dx = gamma * invstd * dy).
 struct ChannelInputGradient: RangeJob {
     let shape: BatchNormShape
     let dy: UnsafePointer<Float>
-    let normalized: UnsafePointer<Float>
+    let x: UnsafePointer<Float>
+    let means: UnsafePointer<Float>
     let sums: UnsafePointer<Double>
     let count: Double?
     let gamma: UnsafePointer<Float>
@@ -165,12 +170,20 @@ struct ChannelInputGradient: RangeJob {
 
     func run(_ range: Range<Int>) {
         for ch in range {
-            let scale = gamma[ch] * invStd[ch]
-            let (meanDy, meanDyXhat) =
-                count.map { (Float(sums[ch] / $0), Float(sums[shape.c + ch] / $0)) } ?? (0, 0)
+            let (scale, mean, inv) = (gamma[ch] * invStd[ch], means[ch], invStd[ch])
+            guard let count else {
+                for i in 0..<shape.n {
+                    let base = shape.run(i, ch)
+                    for j in base..<(base + shape.s) { dx[j] = scale * dy[j] }
+                }
+                continue
+            }
+            let (meanDy, meanDyXhat) = (Float(sums[ch] / count), Float(sums[shape.c + ch] / count))
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
-                for j in base..<(base + shape.s) { dx[j] = scale * (dy[j] - meanDy - normalized[j] * meanDyXhat) }
+                for j in base..<(base + shape.s) {
+                    dx[j] = scale * (dy[j] - meanDy - ((x[j] - mean) * inv) * meanDyXhat)
+                }
             }
         }
     }
