@@ -10,11 +10,14 @@ import XCTest
 /// to and not a multiple of the block count, and a layer whose image size changes between calls
 /// (the padded scratch is laid out again).
 final class Direct3x3Tests: XCTestCase {
+    /// The path the process chose (CPU and KD_CONV3X3), restored after each test.
+    private let chosen = Direct3x3.isEnabled
+
     override func setUpWithError() throws {
         try XCTSkipUnless(Direct3x3.isAvailable, "this CPU has no AVX-512F: the im2col path runs everywhere")
     }
 
-    override func tearDown() { Direct3x3.isEnabled = Direct3x3.isAvailable }
+    override func tearDown() { Direct3x3.isEnabled = chosen }
 
     /// (y, dx, dW, db) of one forward and backward on the chosen path; gradients start at zero.
     private func run(_ conv: Conv2d, _ x: Tensor, _ dy: Tensor, direct: Bool) -> [[Float]] {
