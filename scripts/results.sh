@@ -174,7 +174,8 @@ if [[ $what == all || $what == clean-features ]]; then
     done
 fi
 # resnet: the ResNet-8 teacher (one seed, TEACHER_SEED, default 0) and, per seed, the ResNet-8
-# student on hard labels beside DIST from that teacher (one run). resnet-features: the same DIST
+# student on hard labels beside DIST from that teacher (one run), then the thin ResNet-8 student
+# likewise. resnet-features: the ResNet-8 student's DIST
 # plus attention transfer or a FitNets hint (teacher live), per seed.
 resnet_teacher="$out/teachers/fashion-resnet8-s${TEACHER_SEED:-0}.safetensors"
 if [[ $what == all || $what == resnet* ]]; then
@@ -182,6 +183,9 @@ if [[ $what == all || $what == resnet* ]]; then
 fi
 if [[ $what == all || $what == resnet ]]; then
     for s in $seeds; do run "resnet8-dist-s$s" Configs/fashion-resnet8-dist.yaml --seed "$s" --teacher "$resnet_teacher"; done
+    for s in $seeds; do
+        run "resnet8-thin-dist-s$s" Configs/fashion-resnet8-thin-dist.yaml --seed "$s" --teacher "$resnet_teacher"
+    done
 fi
 if [[ $what == all || $what == resnet-features ]]; then
     for s in $seeds; do
