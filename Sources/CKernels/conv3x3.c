@@ -1,4 +1,4 @@
-// The direct 3x3 convolution kernel of CKernels.h (see there for the contract).
+// The direct 3x3 convolution loops of CKernels.h (see there for the contracts).
 #include "CKernels.h"
 
 #if defined(__x86_64__)
@@ -10,21 +10,19 @@ int kd_conv3x3_available(void) {
     return available;
 }
 
-__attribute__((target("avx512f"))) static void conv3x3_avx512(
-    const float *in, long channelStride, int channels, int rowStride, const float *weight, int outBlocks,
-    float *out, long outStride, int positions) {
-    const long offsets[9] = {
-        0, 1, 2, rowStride, rowStride + 1, rowStride + 2, 2 * rowStride, 2 * rowStride + 1, 2 * rowStride + 2};
+__attribute__((target("avx512f"))) static void conv_taps_avx512(
+    const float *in, long channelStride, int channels, const long *offsets, int taps, const float *weight,
+    int outBlocks, float *out, long outStride, int positions) {
     for (int block = 0; block < outBlocks; block++) {
-        const float *blockWeight = weight + (long)block * channels * 72;
+        const float *blockWeight = weight + (long)block * channels * taps * 8;
         float *blockOut = out + (long)block * 8 * outStride;
         for (int r = 0; r < positions; r += 32) {
             __m512 low[8], high[8];
             for (int o = 0; o < 8; o++) low[o] = high[o] = _mm512_setzero_ps();
             for (int c = 0; c < channels; c++) {
                 const float *row = in + c * channelStride + r;
-                const float *w = blockWeight + (long)c * 72;
-                for (int k = 0; k < 9; k++) {
+                const float *w = blockWeight + (long)c * taps * 8;
+                for (int k = 0; k < taps; k++) {
                     const __m512 x0 = _mm512_loadu_ps(row + offsets[k]);
                     const __m512 x1 = _mm512_loadu_ps(row + offsets[k] + 16);
                     for (int o = 0; o < 8; o++) {
@@ -42,10 +40,10 @@ __attribute__((target("avx512f"))) static void conv3x3_avx512(
     }
 }
 
-void kd_conv3x3_padded(
-    const float *in, long channelStride, int channels, int rowStride, const float *weight, int outBlocks,
-    float *out, long outStride, int positions) {
-    conv3x3_avx512(in, channelStride, channels, rowStride, weight, outBlocks, out, outStride, positions);
+void kd_conv_taps(
+    const float *in, long channelStride, int channels, const long *offsets, int taps, const float *weight,
+    int outBlocks, float *out, long outStride, int positions) {
+    conv_taps_avx512(in, channelStride, channels, offsets, taps, weight, outBlocks, out, outStride, positions);
 }
 
 /// The 3 x 9 sums of dW for output channels dy[0], dy[1], dy[2] (repeats allowed) against one
@@ -62,9 +60,7 @@ void kd_conv3x3_padded(
     } while (0)
 
 __attribute__((target("avx512f"))) static void weight_gradient_triple(
-    const float *dy[3], const float *x, int rowStride, long length, float sums[27]) {
-    const long offsets[9] = {
-        0, 1, 2, rowStride, rowStride + 1, rowStride + 2, 2 * rowStride, 2 * rowStride + 1, 2 * rowStride + 2};
+    const float *dy[3], const float *x, const long offsets[9], long length, float sums[27]) {
     __m512 sum0[9], sum1[9], sum2[9];
     for (int k = 0; k < 9; k++) sum0[k] = sum1[k] = sum2[k] = _mm512_setzero_ps();
     long j = 0;
@@ -82,16 +78,16 @@ __attribute__((target("avx512f"))) static void weight_gradient_triple(
     }
 }
 
-void kd_conv3x3_weight_gradient(
-    const float *dy, const float *x, long channelStride, int outChannels, int inChannels, int rowStride,
-    long length, float *dW) {
+void kd_conv_taps_weight_gradient(
+    const float *dy, const float *x, long channelStride, int outChannels, int inChannels,
+    const long offsets[9], long length, float *dW) {
     float sums[27];
     for (int o = 0; o < outChannels; o += 3) {
         const int count = outChannels - o < 3 ? outChannels - o : 3;
         const float *rows[3];
         for (int i = 0; i < 3; i++) rows[i] = dy + (long)(i < count ? o + i : o) * channelStride;
         for (int c = 0; c < inChannels; c++) {
-            weight_gradient_triple(rows, x + c * channelStride, rowStride, length, sums);
+            weight_gradient_triple(rows, x + c * channelStride, offsets, length, sums);
             for (int i = 0; i < count; i++)
                 for (int k = 0; k < 9; k++) dW[((long)(o + i) * inChannels + c) * 9 + k] = sums[9 * i + k];
         }
@@ -102,18 +98,18 @@ void kd_conv3x3_weight_gradient(
 
 int kd_conv3x3_available(void) { return 0; }
 
-void kd_conv3x3_padded(
-    const float *in, long channelStride, int channels, int rowStride, const float *weight, int outBlocks,
-    float *out, long outStride, int positions) {
-    (void)in, (void)channelStride, (void)channels, (void)rowStride, (void)weight, (void)outBlocks;
+void kd_conv_taps(
+    const float *in, long channelStride, int channels, const long *offsets, int taps, const float *weight,
+    int outBlocks, float *out, long outStride, int positions) {
+    (void)in, (void)channelStride, (void)channels, (void)offsets, (void)taps, (void)weight, (void)outBlocks;
     (void)out, (void)outStride, (void)positions;
     __builtin_trap();  // never called: kd_conv3x3_available() is 0 here
 }
 
-void kd_conv3x3_weight_gradient(
-    const float *dy, const float *x, long channelStride, int outChannels, int inChannels, int rowStride,
-    long length, float *dW) {
-    (void)dy, (void)x, (void)channelStride, (void)outChannels, (void)inChannels, (void)rowStride;
+void kd_conv_taps_weight_gradient(
+    const float *dy, const float *x, long channelStride, int outChannels, int inChannels,
+    const long offsets[9], long length, float *dW) {
+    (void)dy, (void)x, (void)channelStride, (void)outChannels, (void)inChannels, (void)offsets;
     (void)length, (void)dW;
     __builtin_trap();  // never called: kd_conv3x3_available() is 0 here
 }

@@ -3,7 +3,8 @@ import XCTest
 
 @testable import NN
 
-/// The direct 3x3 convolution (`Direct3x3`, AVX-512) against the im2col + sgemm path it replaces:
+/// The direct 3x3 convolution (`Direct3x3`, AVX-512; stride 1, and stride 2 forward) against the
+/// im2col + sgemm path it replaces:
 /// the same y, dx, dW and db to float rounding, for channel counts that are and are not
 /// multiples of 8 (or of the weight gradient's 3), one output channel, non-square and tiny
 /// images, batches of one image (its output channels split over the cores), smaller than, equal
@@ -30,19 +31,23 @@ final class Direct3x3Tests: XCTestCase {
     }
 
     func testMatchesTheIm2colPath() throws {
-        // (in, out, H, W, batch, bias)
+        // (stride, in, out, H, W, batch, bias)
         let cases = [
-            (8, 4, 5, 7, 2, true), (8, 16, 28, 28, 3, false), (16, 16, 14, 14, 8, false), (13, 10, 6, 5, 11, true),
-            (8, 9, 7, 7, 17, false), (32, 64, 7, 7, 4, true), (9, 2, 1, 1, 1, true), (10, 1, 3, 40, 2, false),
-            (16, 28, 9, 9, 1, true),
+            (1, 8, 4, 5, 7, 2, true), (1, 8, 16, 28, 28, 3, false), (1, 16, 16, 14, 14, 8, false),
+            (1, 13, 10, 6, 5, 11, true), (1, 8, 9, 7, 7, 17, false), (1, 32, 64, 7, 7, 4, true),
+            (1, 9, 2, 1, 1, 1, true), (1, 10, 1, 3, 40, 2, false), (1, 16, 28, 9, 9, 1, true),
+            (2, 16, 32, 28, 28, 3, false), (2, 8, 9, 7, 7, 5, true), (2, 13, 10, 6, 5, 11, true),
+            (2, 8, 8, 1, 1, 1, false), (2, 32, 16, 14, 9, 1, true), (2, 10, 3, 3, 40, 2, false),
         ]
-        for (index, (cin, cout, h, w, n, bias)) in cases.enumerated() {
-            let conv = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, padding: 1, bias: bias)
+        for (index, (stride, cin, cout, h, w, n, bias)) in cases.enumerated() {
+            let conv = Conv2d(inChannels: cin, outChannels: cout, kernelSize: 3, stride: stride, padding: 1, bias: bias)
             randomizeParameters(conv, seed: UInt64(10 + index))
             let x = randomTensor([n, cin, h, w], seed: UInt64(100 + index))
-            let dy = randomTensor([n, cout, h, w], seed: UInt64(200 + index))
-            let expected = run(conv, x, dy, direct: false)
+            let outShape = try conv.outputShape(for: [cin, h, w])
+            let dy = randomTensor([n] + outShape, seed: UInt64(200 + index))
+            // Direct first, on a fresh layer: a stride-2 backward must size its own columns.
             let found = run(conv, x, dy, direct: true)
+            let expected = run(conv, x, dy, direct: false)
             for (part, name) in ["y", "dx", "dW", "db"].enumerated() {
                 assertMatches(found[part], expected[part], tolerance: 1e-5, "direct 3x3 case \(index) \(name)")
             }
@@ -51,10 +56,10 @@ final class Direct3x3Tests: XCTestCase {
 
     /// One layer fed 12x12, then 5x7, then 12x12 images: every call equals the im2col path.
     func testImageSizeChangesBetweenCalls() {
-        let conv = Conv2d(inChannels: 6, outChannels: 12, kernelSize: 3, padding: 1)
+        let conv = Conv2d(inChannels: 8, outChannels: 12, kernelSize: 3, padding: 1)
         randomizeParameters(conv, seed: 1)
         for (index, (h, w)) in [(12, 12), (5, 7), (12, 12)].enumerated() {
-            let x = randomTensor([9, 6, h, w], seed: UInt64(300 + index))
+            let x = randomTensor([9, 8, h, w], seed: UInt64(300 + index))
             let dy = randomTensor([9, 12, h, w], seed: UInt64(400 + index))
             let expected = run(conv, x, dy, direct: false)
             let found = run(conv, x, dy, direct: true)
@@ -73,16 +78,18 @@ final class Direct3x3Tests: XCTestCase {
         XCTAssertEqual(run(conv, x, dy, direct: true), run(conv, x, dy, direct: true))
     }
 
-    /// Only 3x3, stride-1, padding-1 layers with at least 8 input channels take the direct path.
-    func testAppliesToSame3x3Only() throws {
+    /// Only 3x3 layers with padding 1, stride 1 or 2 and at least 8 input channels take the direct
+    /// forward; only the stride-1 ones the direct backward.
+    func testAppliesTo3x3Padding1Only() throws {
         Direct3x3.isEnabled = true
         let cases = [
-            (8, 3, 1, 1, true), (8, 3, 2, 1, false), (8, 3, 1, 0, false), (8, 5, 1, 2, false), (8, 1, 1, 0, false),
-            (7, 3, 1, 1, false),
+            (8, 3, 1, 1, true), (8, 3, 2, 1, true), (8, 3, 3, 1, false), (8, 3, 1, 0, false), (8, 5, 1, 2, false),
+            (8, 1, 1, 0, false), (7, 3, 1, 1, false),
         ]
         for (c, k, s, p, expected) in cases {
             let g = try Window2d("test", inputShape: [c, 9, 9], kernel: k, stride: s, padding: p)
             XCTAssertEqual(Direct3x3.applies(to: g), expected, "c\(c) k\(k) s\(s) p\(p)")
+            XCTAssertEqual(Direct3x3.appliesToBackward(g), expected && s == 1, "backward c\(c) k\(k) s\(s) p\(p)")
         }
         Direct3x3.isEnabled = false
         XCTAssertFalse(

@@ -10,7 +10,8 @@
 /// thread, as always); each block has its own work buffers and its own partial weight and bias
 /// gradients, added up in block order, so results do not depend on the number of cores.
 /// Backward unfolds each sample again rather than keeping the whole batch's columns.
-/// A 3x3, stride-1, padding-1 layer takes `Direct3x3` instead (no columns) when the CPU allows.
+/// A 3x3 layer with padding 1 takes `Direct3x3` instead (no columns) when the CPU allows: stride
+/// 1 forward and backward, stride 2 forward.
 public final class Conv2d: Layer, ParameterGradientLayer {
     public let kind = "Conv2d"
     public let inChannels: Int
@@ -157,6 +158,9 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         let gradientSize = outChannels * g.patchSize + outChannels
         partialGradients.resize(Self.blockCount * gradientSize)
         if inputGradient { inputGrad.resize(to: x.shape) }
+        let direct = Direct3x3.appliesToBackward(g)
+        // A stride-2 layer's direct forward left the columns unsized; its backward unfolds again.
+        if !direct { columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane) }
         let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dyp in
@@ -164,8 +168,8 @@ public final class Conv2d: Layer, ParameterGradientLayer {
                     partialGradients.data.withUnsafeMutableBufferPointer { pp in
                         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
                             weight.value.data.withUnsafeBufferPointer { wp in
-                                if Direct3x3.applies(to: g) {
-                                    direct.backward(
+                                if direct {
+                                    self.direct.backward(
                                         xp.baseAddress!, dy: dyp.baseAddress!, batch: x.batch, geometry: g,
                                         weight: wp.baseAddress!, outChannels: outChannels,
                                         partialGradients: pp.baseAddress!, gradientSize: gradientSize,

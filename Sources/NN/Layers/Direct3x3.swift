@@ -6,111 +6,131 @@ import CKernels
     import Darwin
 #endif
 
-/// The direct path of a 3x3, stride-1, padding-1 `Conv2d` (the body convolutions of the CNNs
-/// and ResNets): no im2col columns, no col2im.
+/// The direct path of a 3x3 `Conv2d` with padding 1 (the convolutions of the CNNs' and
+/// ResNets' bodies, and forward only, the stride-2 ones that open the ResNets' stages): no
+/// im2col columns, no col2im.
 ///
-/// Each image [C, H, W] is copied into a zero-padded plane per channel, rows `W + 2` apart, and
-/// `kd_conv3x3_padded` (CKernels, AVX-512) sums the 9 shifted rows per output channel straight
-/// from it. The input gradient is the same kernel on the padded output gradient with the
-/// weight's channels swapped and its 3x3 window turned by 180 degrees. The weight gradient
-/// (`kd_conv3x3_weight_gradient`) runs once per block of samples over the padded planes of the
-/// block's images laid side by side, whose zero borders make the shifted products exact.
+/// Each image [C, H, W] is copied into zero-padded planes (`TapPlanes`), and `kd_conv_taps`
+/// (CKernels, AVX-512) sums the 9 taps of the window per output channel straight from them:
+/// with stride 1 one plane per channel, the taps 9 shifted rows of it; with stride 2 the padded
+/// image's 4 phase planes (even/odd rows x even/odd columns), so that every tap is again a
+/// shifted row of one of them. Backward (stride 1): the input gradient is the same loop on the
+/// padded output gradient with the weight's channels swapped and its window turned by 180
+/// degrees; the weight gradient (`kd_conv_taps_weight_gradient`) runs once per block of samples
+/// over the block's padded images and output gradients side by side, whose zero borders make
+/// the shifted products exact. (A stride-2 backward over the phase planes, one input-gradient
+/// call per phase with the 4, 2, 2 and 1 taps that land on it, was built and measured: no
+/// faster than im2col's, 18-21 against 15-25 ms for the ResNet-8 teacher's 32 -> 64 and 64 ->
+/// 128 layers, so stride 2 trains its backward on im2col.)
 ///
 /// Results equal the im2col path's to float rounding (the sums run in another order); the
 /// blocks, their order and the sums are fixed, so a run is bit-for-bit repeatable on any number
 /// of cores. Used when `isAvailable` (the CPU has AVX-512F) and `KD_CONV3X3` is not `im2col`.
 final class Direct3x3 {
-    /// Whether `Conv2d` takes this path for its 3x3 stride-1 padding-1 layers.
+    /// Whether `Conv2d` takes this path for the layers `applies(to:)` accepts.
     nonisolated(unsafe) static var isEnabled: Bool = isAvailable && !disabledByEnvironment
 
-    /// The CPU runs the kernel.
+    /// The CPU runs the loops.
     static let isAvailable = kd_conv3x3_available() != 0
 
     /// `KD_CONV3X3=im2col` keeps every convolution on the im2col + sgemm path.
     private static let disabledByEnvironment = getenv("KD_CONV3X3").map { String(cString: $0) == "im2col" } ?? false
 
     /// Fewer input channels than this stay on im2col: with so few products per output, the
-    /// kernel's stores and the padded copy of dy cost more than the small column matrix does
+    /// loop's stores and the padded copy of dy cost more than the small column matrix does
     /// (the 1 -> 32 stem of cnn-torchref: forward 1.4 -> 1.7 ms, backward 1.1 -> 2.7 ms).
     static let minimumInChannels = 8
 
-    /// Whether a layer with this geometry can take the direct path.
+    /// Whether a layer with this geometry takes the direct forward: a 3x3 window, padding 1,
+    /// stride 1 or 2, at least `minimumInChannels` input channels.
     static func applies(to g: Window2d) -> Bool {
-        isEnabled && g.kernel == 3 && g.stride == 1 && g.padding == 1 && g.channels >= minimumInChannels
+        isEnabled && g.kernel == 3 && g.padding == 1 && (g.stride == 1 || g.stride == 2)
+            && g.channels >= minimumInChannels
     }
+
+    /// Whether its backward is direct too: stride 1 only.
+    static func appliesToBackward(_ g: Window2d) -> Bool { applies(to: g) && g.stride == 1 }
 
     /// Forward scratch per block: one padded image [Cin, planeStride], then its output
     /// [8 * ceil(Cout / 8), positions].
     private let forwardScratch = Tensor(shape: [0])
-    /// Backward scratch per block: padded images [Cin, n, planeStride] and padded dy
-    /// [Cout, n, planeStride] (n = the most samples of a block), and one image's input gradient
+    /// Backward scratch per block: padded images [Cin, n, phaseStride] and padded dy
+    /// [Cout, n, phaseStride] (n = the most samples of a block), and one image's input gradient
     /// [8 * ceil(Cin / 8), positions].
     private let backwardScratch = Tensor(shape: [0])
-    /// The weight as the kernel reads it, [ceil(Cout / 8), Cin, 9, 8] (zero past Cout).
+    /// The weight as the forward reads it, [ceil(Cout / 8), Cin, 9, 8] (zero past Cout).
     private let packedWeight = Tensor(shape: [0])
-    /// The weight of the input gradient, [ceil(Cin / 8), Cout, 9, 8]: w[o, c, 8 - k] at (c, o, k).
+    /// The weight of the input gradient, [ceil(Cin / 8), Cout, 9, 8]: w[o, c, 8 - k] at (c, o, k);
+    /// zero past Cin.
     private let packedGradientWeight = Tensor(shape: [0])
-    /// The (batch, floats per block) the scratch's zero borders were laid out for.
-    private var forwardLayout = ScratchLayout(batch: 0, perBlock: 0)
-    private var backwardLayout = ScratchLayout(batch: 0, perBlock: 0)
+    /// What the scratch's zero borders were laid out for.
+    private var forwardLayout = ScratchLayout()
+    private var backwardLayout = ScratchLayout()
+    /// The planes of the last geometry, rebuilt only when it changes.
+    private var planes: TapPlanes?
 
-    /// x [N, Cin, H, W] -> y [N, Cout, H, W] (y already shaped), plus bias when given.
+    private func planes(for g: Window2d) -> TapPlanes {
+        if let planes, planes.matches(g) { return planes }
+        let fresh = TapPlanes(g)
+        planes = fresh
+        return fresh
+    }
+
+    /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo] (y already shaped), plus bias when given.
     func forward(
         _ x: UnsafePointer<Float>, batch: Int, geometry g: Window2d, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, outChannels: Int, y: UnsafeMutablePointer<Float>
     ) {
-        let planes = PaddedPlanes(g)
+        let planes = planes(for: g)
         let blocks = SampleBlocks(batch: batch, count: min(batch, Conv2d.blockCount))
         let outBlocks = (outChannels + 7) / 8
         let perBlock = g.channels * planes.planeStride + outBlocks * 8 * planes.positions
-        prepare(
-            forwardScratch, count: blocks.count * perBlock, layout: &forwardLayout,
-            key: ScratchLayout(batch: batch, perBlock: perBlock))
-        pack(weight, outChannels: outChannels, inChannels: g.channels, flipped: false, into: packedWeight)
+        prepare(forwardScratch, count: blocks.count * perBlock, layout: &forwardLayout, key: ScratchLayout(g, batch))
+        packForward(weight, outChannels: outChannels, inChannels: g.channels)
         forwardScratch.data.withUnsafeMutableBufferPointer { scratch in
             packedWeight.data.withUnsafeBufferPointer { packed in
-                if batch == 1 {  // one image: its output channels spread over the cores instead
-                    planes.pad(x, channels: g.channels, into: scratch.baseAddress!, stride: planes.planeStride)
-                    let job = DirectForwardChannelBlocks(
-                        planes: planes, inChannels: g.channels, outChannels: outChannels,
-                        padded: scratch.baseAddress!, packedWeight: packed.baseAddress!, bias: bias,
-                        out: scratch.baseAddress! + g.channels * planes.planeStride, y: y)
-                    return Parallel.forRanges(outBlocks, minimumPerThread: 1, align: 1, job)
+                planes.forwardOffsets.withUnsafeBufferPointer { offsets in
+                    let job = DirectForwardBlocks(
+                        planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks, x: x,
+                        offsets: offsets.baseAddress!, packedWeight: packed.baseAddress!, bias: bias,
+                        scratch: scratch.baseAddress!, perBlock: perBlock, y: y)
+                    if batch == 1 {  // one image: its output channels spread over the cores instead
+                        planes.pad(
+                            x, channels: g.channels, into: scratch.baseAddress!, channelStride: planes.planeStride)
+                        return Parallel.forRanges(outBlocks, minimumPerThread: 1, align: 1, job.channelBlocks)
+                    }
+                    Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                 }
-                let job = DirectForwardBlocks(
-                    planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks, x: x,
-                    packedWeight: packed.baseAddress!, bias: bias, scratch: scratch.baseAddress!, perBlock: perBlock,
-                    y: y)
-                Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
             }
         }
     }
 
-    /// Per block of samples: partial dW [Cout, Cin*9] and db [Cout] at `partialGradients + block
-    /// * gradientSize` (set, not added), and dx [N, Cin, H, W] when given (set).
+    /// Stride 1 (`appliesToBackward`). Per block of samples: partial dW [Cout, Cin*9] and db
+    /// [Cout] at `partialGradients + block * gradientSize` (set, not added), and dx [N, Cin, H, W]
+    /// when given (set).
     func backward(
         _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int, geometry g: Window2d,
         weight: UnsafePointer<Float>, outChannels: Int, partialGradients: UnsafeMutablePointer<Float>,
         gradientSize: Int, dx: UnsafeMutablePointer<Float>?
     ) {
-        let planes = PaddedPlanes(g)
+        let planes = planes(for: g)
         let blocks = SampleBlocks(batch: batch, count: min(batch, Conv2d.blockCount))
         let slots = (batch + blocks.count - 1) / blocks.count
         let inBlocks = (g.channels + 7) / 8
-        let perBlock = (g.channels + outChannels) * slots * planes.planeStride + inBlocks * 8 * planes.positions
-        prepare(
-            backwardScratch, count: blocks.count * perBlock, layout: &backwardLayout,
-            key: ScratchLayout(batch: batch, perBlock: perBlock))
-        if dx != nil {
-            pack(weight, outChannels: outChannels, inChannels: g.channels, flipped: true, into: packedGradientWeight)
-        }
+        precondition(g.stride == 1, "Direct3x3: backward is for stride 1")
+        let perBlock = (g.channels + outChannels) * slots * planes.phaseStride + inBlocks * 8 * planes.positions
+        prepare(backwardScratch, count: blocks.count * perBlock, layout: &backwardLayout, key: ScratchLayout(g, batch))
+        if dx != nil { packGradient(weight, outChannels: outChannels, inChannels: g.channels) }
         backwardScratch.data.withUnsafeMutableBufferPointer { scratch in
             packedGradientWeight.data.withUnsafeBufferPointer { packed in
-                let job = DirectBackwardBlocks(
-                    planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks, slots: slots,
-                    x: x, dy: dy, packedGradientWeight: packed.baseAddress, scratch: scratch.baseAddress!,
-                    perBlock: perBlock, partialGradients: partialGradients, gradientSize: gradientSize, dx: dx)
-                Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
+                planes.forwardOffsets.withUnsafeBufferPointer { offsets in
+                    let job = DirectBackwardBlocks(
+                        planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks,
+                        slots: slots, x: x, dy: dy, offsets: offsets.baseAddress!,
+                        packedGradientWeight: packed.baseAddress, scratch: scratch.baseAddress!, perBlock: perBlock,
+                        partialGradients: partialGradients, gradientSize: gradientSize, dx: dx)
+                    Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
+                }
             }
         }
     }
@@ -125,28 +145,38 @@ final class Direct3x3 {
         }
     }
 
-    /// weight [Cout, Cin, 3, 3] -> [ceil(Cout/8), Cin, 9, 8] (forward), or flipped -> [ceil(Cin/8),
-    /// Cout, 9, 8] holding w[o, c, 8 - k] (the input gradient's); zero past the real channels.
-    private func pack(
-        _ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, flipped: Bool, into packed: Tensor
-    ) {
-        let (lanes, reduced) = flipped ? (inChannels, outChannels) : (outChannels, inChannels)
-        let blocks = (lanes + 7) / 8
-        packed.resize(blocks * reduced * 72)
-        packed.data.withUnsafeMutableBufferPointer { p in
+    /// weight [Cout, Cin, 3, 3] -> [ceil(Cout/8), Cin, 9, 8], tap k = 3 * ki + kj; zero past Cout.
+    private func packForward(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int) {
+        let blocks = (outChannels + 7) / 8
+        packedWeight.resize(blocks * inChannels * 72)
+        packedWeight.data.withUnsafeMutableBufferPointer { p in
             for block in 0..<blocks {
-                for r in 0..<reduced {
-                    let base = (block * reduced + r) * 72
+                for c in 0..<inChannels {
                     for lane in 0..<8 {
-                        let l = block * 8 + lane
+                        let o = block * 8 + lane
                         for k in 0..<9 {
-                            guard l < lanes else {
-                                p[base + k * 8 + lane] = 0
-                                continue
-                            }
-                            p[base + k * 8 + lane] =
-                                flipped
-                                ? weight[(r * inChannels + l) * 9 + 8 - k] : weight[(l * inChannels + r) * 9 + k]
+                            p[(block * inChannels + c) * 72 + k * 8 + lane] =
+                                o < outChannels ? weight[(o * inChannels + c) * 9 + k] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// weight [Cout, Cin, 3, 3] -> [ceil(Cin/8), Cout, 9, 8] holding w[o, c, 8 - k], tap k of the
+    /// input gradient reading the padded dy at forward tap k's offset; zero past Cin.
+    private func packGradient(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int) {
+        let blocks = (inChannels + 7) / 8
+        packedGradientWeight.resize(blocks * outChannels * 72)
+        packedGradientWeight.data.withUnsafeMutableBufferPointer { p in
+            for block in 0..<blocks {
+                for o in 0..<outChannels {
+                    for lane in 0..<8 {
+                        let c = block * 8 + lane
+                        for k in 0..<9 {
+                            p[(block * outChannels + o) * 72 + k * 8 + lane] =
+                                c < inChannels ? weight[(o * inChannels + c) * 9 + 8 - k] : 0
                         }
                     }
                 }
@@ -157,129 +187,171 @@ final class Direct3x3 {
 
 /// What a scratch buffer of `Direct3x3` was zeroed for (an allocation-free comparison).
 private struct ScratchLayout: Equatable {
-    let batch: Int
-    let perBlock: Int
+    var batch = 0
+    var channels = 0
+    var height = 0
+    var width = 0
+
+    init() {}
+
+    init(_ g: Window2d, _ batch: Int) {
+        (self.batch, channels, height, width) = (batch, g.channels, g.height, g.width)
+    }
 }
 
-/// The zero-padded planes of a [C, H, W] image for the 3x3 kernel: rows `rowStride` = W + 2
-/// apart, the image at row 1, column 1; `positions` (H * rowStride rounded up to 32) outputs per
-/// channel, of which r = h * rowStride + w (w < W) are the real ones; `planeStride` floats per
-/// plane, enough that every read of the kernel stays inside the plane.
-struct PaddedPlanes {
+/// The zero-padded planes of a [C, H, W] image for a 3x3 window with padding 1 and stride 1 or
+/// 2, as `kd_conv_taps` reads them, and where its outputs land.
+///
+/// Stride 1: one plane per channel, the image at row 1, column 1, rows `rowStride` = W + 2
+/// apart; tap (ki, kj) is offset ki * rowStride + kj. Stride 2: the padded image's 4 phase
+/// planes (row parity a, column parity b; phase 2a + b holds padded pixel (2i + a, 2j + b) at
+/// i * rowStride + j, rowStride = Wo + 1); tap (ki, kj) reads phase (ki % 2, kj % 2) at
+/// (ki / 2) * rowStride + kj / 2. Either way output (oh, ow) is position oh * rowStride + ow of
+/// `positions` (Ho * rowStride rounded up to 32; the positions with ow >= Wo are scratch), and
+/// every read of a plane stays inside its `phaseStride` floats, `planeStride` floats per channel.
+struct TapPlanes {
+    let stride: Int
     let height: Int
     let width: Int
+    let outHeight: Int
+    let outWidth: Int
     let rowStride: Int
     let positions: Int
+    /// Floats per phase plane (with room for every read past its positions).
+    let phaseStride: Int
+    /// Floats per channel: 1 (stride 1) or 4 (stride 2) phase planes.
     let planeStride: Int
+    /// The 9 taps' offsets, k = 3 * ki + kj.
+    let forwardOffsets: [Int]
 
     init(_ g: Window2d) {
-        height = g.height
-        width = g.width
-        rowStride = g.width + 2
-        positions = (g.height * rowStride + 31) / 32 * 32
-        planeStride = positions + 2 * rowStride + 2
-    }
-
-    /// Copies `channels` planes [H, W] of `image` into the padded planes at `padded`, `stride`
-    /// floats apart (their borders stay as they are: zero).
-    func pad(_ image: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>, stride: Int) {
-        for c in 0..<channels {
-            let source = image + c * height * width
-            let target = padded + c * stride + rowStride + 1
-            for h in 0..<height { (target + h * rowStride).update(from: source + h * width, count: width) }
+        stride = g.stride
+        (height, width, outHeight, outWidth) = (g.height, g.width, g.outHeight, g.outWidth)
+        rowStride = stride == 1 ? width + 2 : outWidth + 1
+        positions = (outHeight * rowStride + 31) / 32 * 32
+        phaseStride = positions + 2 * rowStride + 2
+        planeStride = (stride == 1 ? 1 : 4) * phaseStride
+        let (row, phase, stride) = (rowStride, phaseStride, stride)
+        forwardOffsets = (0..<9).map { k in
+            let (ki, kj) = (k / 3, k % 3)
+            if stride == 1 { return ki * row + kj }
+            return ((ki % 2) * 2 + kj % 2) * phase + (ki / 2) * row + kj / 2
         }
     }
 
-    /// Copies the real positions of `channels` kernel outputs (rows `positions` apart) into
-    /// `image` [channels, H, W], adding bias[c] when given.
+    /// Whether these planes are the ones of `g`.
+    func matches(_ g: Window2d) -> Bool {
+        g.stride == stride && g.height == height && g.width == width
+    }
+
+    /// Copies `channels` images [H, W] into their padded planes at `padded`, channels
+    /// `channelStride` floats apart (the borders stay as they are: zero).
+    func pad(
+        _ image: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>, channelStride: Int
+    ) {
+        for c in 0..<channels {
+            let source = image + c * height * width
+            let target = padded + c * channelStride
+            if stride == 1 {
+                for h in 0..<height {
+                    (target + (h + 1) * rowStride + 1).update(from: source + h * width, count: width)
+                }
+                continue
+            }
+            for h in 0..<height {
+                let (p, line) = (h + 1, source + h * width)
+                let rowBase = target + (p % 2) * 2 * phaseStride + (p / 2) * rowStride
+                // Padded column q = w + 1: odd q (even w) in phase column 1, even q in phase column 0.
+                let odd = rowBase + phaseStride
+                for w in Swift.stride(from: 0, to: width, by: 2) { odd[w / 2] = line[w] }
+                for w in Swift.stride(from: 1, to: width, by: 2) { rowBase[(w + 1) / 2] = line[w] }
+            }
+        }
+    }
+
+    /// Copies the real positions of `channels` outputs (rows `positions` apart) into `image`
+    /// [channels, Ho, Wo], adding bias[c] when given.
     func unpad(
         _ out: UnsafePointer<Float>, channels: Int, into image: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
     ) {
         for c in 0..<channels {
             let source = out + c * positions
-            let target = image + c * height * width
-            for h in 0..<height {
-                let (from, to) = (source + h * rowStride, target + h * width)
+            let target = image + c * outHeight * outWidth
+            for h in 0..<outHeight {
+                let (from, to) = (source + h * rowStride, target + h * outWidth)
                 if let bias {
                     let b = bias[c]
-                    for w in 0..<width { to[w] = from[w] + b }
+                    for w in 0..<outWidth { to[w] = from[w] + b }
                 } else {
-                    to.update(from: from, count: width)
+                    to.update(from: from, count: outWidth)
                 }
             }
         }
     }
 }
 
-/// The forward of a range of blocks: per sample, pad the image, run the kernel, copy the real
+/// The forward of a range of blocks: per sample, pad the image, run the loop, copy the real
 /// outputs (plus bias) into y.
 private struct DirectForwardBlocks: RangeJob {
-    let planes: PaddedPlanes
+    let planes: TapPlanes
     let inChannels: Int
     let outChannels: Int
     let blocks: SampleBlocks
     /// [N, Cin, H, W].
     let x: UnsafePointer<Float>
+    /// The 9 taps' offsets.
+    let offsets: UnsafePointer<Int>
     /// [ceil(Cout/8), Cin, 9, 8].
     let packedWeight: UnsafePointer<Float>
     /// [Cout], or nil.
     let bias: UnsafePointer<Float>?
     let scratch: UnsafeMutablePointer<Float>
     let perBlock: Int
-    /// [N, Cout, H, W].
+    /// [N, Cout, Ho, Wo].
     let y: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
         let imageCount = inChannels * planes.height * planes.width
-        let outCount = outChannels * planes.height * planes.width
+        let outCount = outChannels * planes.outHeight * planes.outWidth
         for block in range {
             let padded = scratch + block * perBlock
             let out = padded + inChannels * planes.planeStride
             for i in blocks.samples(block) {
-                planes.pad(x + i * imageCount, channels: inChannels, into: padded, stride: planes.planeStride)
-                kd_conv3x3_padded(
-                    padded, planes.planeStride, Int32(inChannels), Int32(planes.rowStride), packedWeight,
+                planes.pad(x + i * imageCount, channels: inChannels, into: padded, channelStride: planes.planeStride)
+                kd_conv_taps(
+                    padded, planes.planeStride, Int32(inChannels), offsets, 9, packedWeight,
                     Int32((outChannels + 7) / 8), out, planes.positions, Int32(planes.positions))
                 planes.unpad(out, channels: outChannels, into: y + i * outCount, bias: bias)
             }
         }
     }
-}
 
-/// The forward of one padded image for a range of blocks of 8 output channels: the kernel, then
-/// the real outputs (plus bias) into y.
-private struct DirectForwardChannelBlocks: RangeJob {
-    let planes: PaddedPlanes
-    let inChannels: Int
-    let outChannels: Int
-    /// [Cin, planeStride], padded.
-    let padded: UnsafePointer<Float>
-    /// [ceil(Cout/8), Cin, 9, 8].
-    let packedWeight: UnsafePointer<Float>
-    /// [Cout], or nil.
-    let bias: UnsafePointer<Float>?
-    /// [8 * ceil(Cout/8), positions].
-    let out: UnsafeMutablePointer<Float>
-    /// [1, Cout, H, W].
-    let y: UnsafeMutablePointer<Float>
+    /// The same forward for one image already padded in block 0's scratch, over a range of
+    /// blocks of 8 output channels instead of samples.
+    var channelBlocks: ChannelBlocks { ChannelBlocks(job: self) }
 
-    func run(_ range: Range<Int>) {
-        let first = range.lowerBound * 8
-        kd_conv3x3_padded(
-            padded, planes.planeStride, Int32(inChannels), Int32(planes.rowStride),
-            packedWeight + range.lowerBound * inChannels * 72, Int32(range.count), out + first * planes.positions,
-            planes.positions, Int32(planes.positions))
-        planes.unpad(
-            out + first * planes.positions, channels: min(outChannels, range.upperBound * 8) - first,
-            into: y + first * planes.height * planes.width, bias: bias.map { $0 + first })
+    struct ChannelBlocks: RangeJob {
+        let job: DirectForwardBlocks
+
+        func run(_ range: Range<Int>) {
+            let (planes, first) = (job.planes, range.lowerBound * 8)
+            let out = job.scratch + job.inChannels * planes.planeStride + first * planes.positions
+            kd_conv_taps(
+                job.scratch, planes.planeStride, Int32(job.inChannels), job.offsets, 9,
+                job.packedWeight + range.lowerBound * job.inChannels * 72, Int32(range.count), out,
+                planes.positions, Int32(planes.positions))
+            planes.unpad(
+                out, channels: min(job.outChannels, range.upperBound * 8) - first,
+                into: job.y + first * planes.outHeight * planes.outWidth, bias: job.bias.map { $0 + first })
+        }
     }
 }
 
-/// The backward of a range of blocks: pad the block's images and output gradients side by side
-/// ([C, n, planeStride]), dW by one kernel call over all n images at once, db by sums, and (when
-/// dx is wanted) per sample the kernel on the padded dy with the flipped weight.
+/// The stride-1 backward of a range of blocks: pad the block's images and output gradients side
+/// by side ([C, n, phaseStride]), dW by one loop over all n images at once, db by sums, and (when
+/// dx is wanted) per sample the loop on the padded dy with the flipped weight.
 private struct DirectBackwardBlocks: RangeJob {
-    let planes: PaddedPlanes
+    let planes: TapPlanes
     let inChannels: Int
     let outChannels: Int
     let blocks: SampleBlocks
@@ -289,6 +361,8 @@ private struct DirectBackwardBlocks: RangeJob {
     let x: UnsafePointer<Float>
     /// [N, Cout, H, W].
     let dy: UnsafePointer<Float>
+    /// The 9 taps' offsets.
+    let offsets: UnsafePointer<Int>
     /// [ceil(Cin/8), Cout, 9, 8], or nil when dx is not wanted.
     let packedGradientWeight: UnsafePointer<Float>?
     let scratch: UnsafeMutablePointer<Float>
@@ -301,28 +375,23 @@ private struct DirectBackwardBlocks: RangeJob {
 
     func run(_ range: Range<Int>) {
         let (cin, cout, plane) = (inChannels, outChannels, planes.height * planes.width)
-        let channelStride = slots * planes.planeStride
+        let (row, channelStride) = (planes.rowStride, slots * planes.phaseStride)
         for block in range {
             let paddedX = scratch + block * perBlock
             let paddedDy = paddedX + cin * channelStride
             let gradientOut = paddedDy + cout * channelStride
             let samples = blocks.samples(block)
             for i in samples {
-                let slot = i - samples.lowerBound
-                planes.pad(
-                    x + i * cin * plane, channels: cin, into: paddedX + slot * planes.planeStride, stride: channelStride
-                )
-                planes.pad(
-                    dy + i * cout * plane, channels: cout, into: paddedDy + slot * planes.planeStride,
-                    stride: channelStride)
+                let slot = (i - samples.lowerBound) * planes.phaseStride
+                planes.pad(x + i * cin * plane, channels: cin, into: paddedX + slot, channelStride: channelStride)
+                planes.pad(dy + i * cout * plane, channels: cout, into: paddedDy + slot, channelStride: channelStride)
             }
             // dW[o, c, k] = Σ_j dy_padded[o, j + rowStride + 1] * x_padded[c, j + offset_k]: the zero
             // borders and gaps of dy_padded keep every product outside the real outputs at zero.
-            let row = planes.rowStride
             let dW = partialGradients + block * gradientSize
-            kd_conv3x3_weight_gradient(
-                paddedDy + row + 1, paddedX, channelStride, Int32(cout), Int32(cin), Int32(row),
-                samples.count * planes.planeStride - 2 * row - 2, dW)
+            kd_conv_taps_weight_gradient(
+                paddedDy + row + 1, paddedX, channelStride, Int32(cout), Int32(cin), offsets,
+                samples.count * planes.phaseStride - 2 * row - 2, dW)
             let db = dW + cout * cin * 9
             for o in 0..<cout {
                 var sum: Float = 0
@@ -331,9 +400,9 @@ private struct DirectBackwardBlocks: RangeJob {
             }
             guard let dx, let packedGradientWeight else { continue }
             for i in samples {
-                let slot = i - samples.lowerBound
-                kd_conv3x3_padded(
-                    paddedDy + slot * planes.planeStride, channelStride, Int32(cout), Int32(row), packedGradientWeight,
+                let slot = (i - samples.lowerBound) * planes.phaseStride
+                kd_conv_taps(
+                    paddedDy + slot, channelStride, Int32(cout), offsets, 9, packedGradientWeight,
                     Int32((cin + 7) / 8), gradientOut, planes.positions, Int32(planes.positions))
                 planes.unpad(gradientOut, channels: cin, into: dx + i * cin * plane, bias: nil)
             }
