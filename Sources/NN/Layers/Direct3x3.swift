@@ -94,10 +94,13 @@ final class Direct3x3 {
                         planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks, x: x,
                         offsets: offsets.baseAddress!, packedWeight: packed.baseAddress!, bias: bias,
                         scratch: scratch.baseAddress!, perBlock: perBlock, y: y)
-                    if batch == 1 {  // one image: its output channels spread over the cores instead
+                    if batch == 1 {  // one image: its output channels spread over the cores instead,
+                        // when there is enough work to pay for waking them (as for sgemm)
                         planes.pad(
                             x, channels: g.channels, into: scratch.baseAddress!, channelStride: planes.planeStride)
-                        return Parallel.forRanges(outBlocks, minimumPerThread: 1, align: 1, job.channelBlocks)
+                        let work = outBlocks * 8 * g.channels * 9 * planes.positions
+                        let perThread = work >= BLASProduct.parallelWork ? 1 : outBlocks
+                        return Parallel.forRanges(outBlocks, minimumPerThread: perThread, align: 1, job.channelBlocks)
                     }
                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                 }
