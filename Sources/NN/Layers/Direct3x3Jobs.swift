@@ -1,0 +1,121 @@
+import CKernels
+
+/// The forward of a range of blocks: per sample, pad the image, run the loop, copy the real
+/// outputs (plus bias) into y.
+struct DirectForwardBlocks: RangeJob {
+    let planes: TapPlanes
+    let inChannels: Int
+    let outChannels: Int
+    let blocks: SampleBlocks
+    /// [N, Cin, H, W].
+    let x: UnsafePointer<Float>
+    /// The 9 taps' offsets.
+    let offsets: UnsafePointer<Int>
+    /// [ceil(Cout/8), Cin, 9, 8].
+    let packedWeight: UnsafePointer<Float>
+    /// [Cout], or nil.
+    let bias: UnsafePointer<Float>?
+    let scratch: UnsafeMutablePointer<Float>
+    let perBlock: Int
+    /// [N, Cout, Ho, Wo].
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>) {
+        let imageCount = inChannels * planes.height * planes.width
+        let outCount = outChannels * planes.outHeight * planes.outWidth
+        for block in range {
+            let padded = scratch + block * perBlock
+            let out = padded + inChannels * planes.planeStride
+            for i in blocks.samples(block) {
+                planes.pad(x + i * imageCount, channels: inChannels, into: padded, channelStride: planes.planeStride)
+                kd_conv_taps(
+                    padded, planes.planeStride, Int32(inChannels), offsets, 9, packedWeight,
+                    Int32((outChannels + 7) / 8), out, planes.positions, Int32(planes.positions))
+                planes.unpad(out, channels: outChannels, into: y + i * outCount, bias: bias)
+            }
+        }
+    }
+
+    /// The same forward for one image already padded in block 0's scratch, over a range of
+    /// blocks of 8 output channels instead of samples.
+    var channelBlocks: ChannelBlocks { ChannelBlocks(job: self) }
+
+    struct ChannelBlocks: RangeJob {
+        let job: DirectForwardBlocks
+
+        func run(_ range: Range<Int>) {
+            let (planes, first) = (job.planes, range.lowerBound * 8)
+            let out = job.scratch + job.inChannels * planes.planeStride + first * planes.positions
+            kd_conv_taps(
+                job.scratch, planes.planeStride, Int32(job.inChannels), job.offsets, 9,
+                job.packedWeight + range.lowerBound * job.inChannels * 72, Int32(range.count), out,
+                planes.positions, Int32(planes.positions))
+            planes.unpad(
+                out, channels: min(job.outChannels, range.upperBound * 8) - first,
+                into: job.y + first * planes.outHeight * planes.outWidth, bias: job.bias.map { $0 + first })
+        }
+    }
+}
+
+/// The stride-1 backward of a range of blocks: pad the block's images and output gradients side
+/// by side ([C, n, phaseStride]), dW by one loop over all n images at once, db by sums, and (when
+/// dx is wanted) per sample the loop on the padded dy with the flipped weight.
+struct DirectBackwardBlocks: RangeJob {
+    let planes: TapPlanes
+    let inChannels: Int
+    let outChannels: Int
+    let blocks: SampleBlocks
+    /// Image slots per channel in the block's padded buffers.
+    let slots: Int
+    /// [N, Cin, H, W].
+    let x: UnsafePointer<Float>
+    /// [N, Cout, H, W].
+    let dy: UnsafePointer<Float>
+    /// The 9 taps' offsets.
+    let offsets: UnsafePointer<Int>
+    /// [ceil(Cin/8), Cout, 9, 8], or nil when dx is not wanted.
+    let packedGradientWeight: UnsafePointer<Float>?
+    let scratch: UnsafeMutablePointer<Float>
+    let perBlock: Int
+    /// Per block: dW [Cout, Cin*9], then db [Cout].
+    let partialGradients: UnsafeMutablePointer<Float>
+    let gradientSize: Int
+    /// [N, Cin, H, W], or nil.
+    let dx: UnsafeMutablePointer<Float>?
+
+    func run(_ range: Range<Int>) {
+        let (cin, cout, plane) = (inChannels, outChannels, planes.height * planes.width)
+        let (row, channelStride) = (planes.rowStride, slots * planes.phaseStride)
+        for block in range {
+            let paddedX = scratch + block * perBlock
+            let paddedDy = paddedX + cin * channelStride
+            let gradientOut = paddedDy + cout * channelStride
+            let samples = blocks.samples(block)
+            for i in samples {
+                let slot = (i - samples.lowerBound) * planes.phaseStride
+                planes.pad(x + i * cin * plane, channels: cin, into: paddedX + slot, channelStride: channelStride)
+                planes.pad(dy + i * cout * plane, channels: cout, into: paddedDy + slot, channelStride: channelStride)
+            }
+            // dW[o, c, k] = Σ_j dy_padded[o, j + rowStride + 1] * x_padded[c, j + offset_k]: the zero
+            // borders and gaps of dy_padded keep every product outside the real outputs at zero.
+            let dW = partialGradients + block * gradientSize
+            kd_conv_taps_weight_gradient(
+                paddedDy + row + 1, paddedX, channelStride, Int32(cout), Int32(cin), offsets,
+                samples.count * planes.phaseStride - 2 * row - 2, dW)
+            let db = dW + cout * cin * 9
+            for o in 0..<cout {
+                var sum: Float = 0
+                for i in samples { sum += sumOf(dy + (i * cout + o) * plane, plane) }
+                db[o] = sum
+            }
+            guard let dx, let packedGradientWeight else { continue }
+            for i in samples {
+                let slot = (i - samples.lowerBound) * planes.phaseStride
+                kd_conv_taps(
+                    paddedDy + slot, channelStride, Int32(cout), offsets, 9, packedGradientWeight,
+                    Int32((cin + 7) / 8), gradientOut, planes.positions, Int32(planes.positions))
+                planes.unpad(gradientOut, channels: cin, into: dx + i * cin * plane, bias: nil)
+            }
+        }
+    }
+}
