@@ -46,54 +46,6 @@ void kd_conv_taps(
     conv_taps_avx512(in, channelStride, channels, offsets, taps, weight, outBlocks, out, outStride, positions);
 }
 
-/// The 3 x 9 sums of dW for output channels dy[0], dy[1], dy[2] (repeats allowed) against one
-/// input channel x, accumulated over 16 lanes of j per step (`load` reads the lanes in use).
-#define KD_WEIGHT_GRADIENT_STEP(load)                                          \
-    do {                                                                       \
-        const __m512 g0 = load(dy[0] + j), g1 = load(dy[1] + j), g2 = load(dy[2] + j); \
-        for (int k = 0; k < 9; k++) {                                          \
-            const __m512 xk = load(x + j + offsets[k]);                        \
-            sum0[k] = _mm512_fmadd_ps(g0, xk, sum0[k]);                        \
-            sum1[k] = _mm512_fmadd_ps(g1, xk, sum1[k]);                        \
-            sum2[k] = _mm512_fmadd_ps(g2, xk, sum2[k]);                        \
-        }                                                                      \
-    } while (0)
-
-__attribute__((target("avx512f"))) static void weight_gradient_triple(
-    const float *dy[3], const float *x, const long offsets[9], long length, float sums[27]) {
-    __m512 sum0[9], sum1[9], sum2[9];
-    for (int k = 0; k < 9; k++) sum0[k] = sum1[k] = sum2[k] = _mm512_setzero_ps();
-    long j = 0;
-#define KD_FULL_LOAD(p) _mm512_loadu_ps(p)
-    for (; j + 16 <= length; j += 16) KD_WEIGHT_GRADIENT_STEP(KD_FULL_LOAD);
-    if (j < length) {
-        const __mmask16 mask = (__mmask16)((1u << (length - j)) - 1);
-#define KD_MASKED_LOAD(p) _mm512_maskz_loadu_ps(mask, p)
-        KD_WEIGHT_GRADIENT_STEP(KD_MASKED_LOAD);
-    }
-    for (int k = 0; k < 9; k++) {
-        sums[k] = _mm512_reduce_add_ps(sum0[k]);
-        sums[9 + k] = _mm512_reduce_add_ps(sum1[k]);
-        sums[18 + k] = _mm512_reduce_add_ps(sum2[k]);
-    }
-}
-
-void kd_conv_taps_weight_gradient(
-    const float *dy, const float *x, long channelStride, int outChannels, int inChannels,
-    const long offsets[9], long length, float *dW) {
-    float sums[27];
-    for (int o = 0; o < outChannels; o += 3) {
-        const int count = outChannels - o < 3 ? outChannels - o : 3;
-        const float *rows[3];
-        for (int i = 0; i < 3; i++) rows[i] = dy + (long)(i < count ? o + i : o) * channelStride;
-        for (int c = 0; c < inChannels; c++) {
-            weight_gradient_triple(rows, x + c * channelStride, offsets, length, sums);
-            for (int i = 0; i < count; i++)
-                for (int k = 0; k < 9; k++) dW[((long)(o + i) * inChannels + c) * 9 + k] = sums[9 * i + k];
-        }
-    }
-}
-
 #else
 
 int kd_conv3x3_available(void) { return 0; }
@@ -103,14 +55,6 @@ void kd_conv_taps(
     int outBlocks, float *out, long outStride, int positions) {
     (void)in, (void)channelStride, (void)channels, (void)offsets, (void)taps, (void)weight, (void)outBlocks;
     (void)out, (void)outStride, (void)positions;
-    __builtin_trap();  // never called: kd_conv3x3_available() is 0 here
-}
-
-void kd_conv_taps_weight_gradient(
-    const float *dy, const float *x, long channelStride, int outChannels, int inChannels,
-    const long offsets[9], long length, float *dW) {
-    (void)dy, (void)x, (void)channelStride, (void)outChannels, (void)inChannels, (void)offsets;
-    (void)length, (void)dW;
     __builtin_trap();  // never called: kd_conv3x3_available() is 0 here
 }
 

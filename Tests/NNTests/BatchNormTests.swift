@@ -64,6 +64,43 @@ final class BatchNormTests: XCTestCase {
         }
     }
 
+    /// A BatchNorm and the ReLU after it run as one pass inside a `Sequential`: outputs and every
+    /// gradient equal the two layers run one after the other, bit for bit, in train and eval
+    /// mode; runs of 1, 13 and 16 values (the eight-lane loops and their tails). A tap on the
+    /// batch norm sees its output before the ReLU.
+    func testReLUFusedIntoBatchNormEqualsSeparateLayers() throws {
+        for (index, shape) in [[6, 3], [4, 3, 1, 13], [5, 2, 4, 4]].enumerated() {
+            for training in [true, false] {
+                let pair = (0..<2).map { _ -> BatchNorm in
+                    shape.count == 2 ? BatchNorm1d(numFeatures: 3) : BatchNorm2d(numFeatures: shape[1])
+                }
+                for bn in pair {
+                    randomizeParameters(bn, seed: 20 + UInt64(index))
+                    bn.bias.value.fill(0.05)  // about half the outputs positive in either mode
+                    bn.runningMean.fill(0.1)
+                }
+                let fused = try Sequential([pair[0], ReLU()], inputShape: Array(shape.dropFirst()))
+                let relu = ReLU()
+                let x = randomTensor(shape, seed: 30 + UInt64(index))
+                let dy = randomTensor(shape, seed: 40 + UInt64(index))
+                let y = fused.forward(x, training: training).data
+                XCTAssertEqual(y, relu.forward(pair[1].forward(x, training: training), training: training).data)
+                XCTAssertTrue(y.contains(0) && y.contains { $0 > 0 }, "the ReLU cuts some values: \(shape)")
+                let dx = fused.backward(dy).data
+                XCTAssertEqual(dx, pair[1].backward(relu.backward(dy)).data, "\(shape) training \(training)")
+                XCTAssertEqual(pair[0].weight.grad.data, pair[1].weight.grad.data)
+                XCTAssertEqual(pair[0].bias.grad.data, pair[1].bias.grad.data)
+            }
+        }
+        let bn = BatchNorm2d(numFeatures: 2)
+        randomizeParameters(bn, seed: 50)
+        let tapped = try Sequential([bn, ReLU()], inputShape: [2, 3, 3])
+        let tap = tapped.tap(layer: 0)
+        let x = randomTensor([4, 2, 3, 3], seed: 51)
+        _ = tapped.forward(x, training: true)
+        XCTAssertTrue(tap.feature?.data.contains { $0 < 0 } == true, "the tap sees the output before the ReLU")
+    }
+
     func testStateDictEntries() {
         let bn = BatchNorm2d(numFeatures: 5)
         XCTAssertEqual(bn.kind, "BatchNorm2d")

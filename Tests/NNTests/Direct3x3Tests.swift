@@ -31,11 +31,13 @@ final class Direct3x3Tests: XCTestCase {
     }
 
     func testMatchesTheIm2colPath() throws {
-        // (stride, in, out, H, W, batch, bias)
+        // (stride, in, out, H, W, batch, bias); 40 and 33 outputs: the weight gradient's block of 32
+        // outputs, then one of 8 (input channels in pairs, then one) or of 1
         let cases = [
             (1, 8, 4, 5, 7, 2, true), (1, 8, 16, 28, 28, 3, false), (1, 16, 16, 14, 14, 8, false),
             (1, 13, 10, 6, 5, 11, true), (1, 8, 9, 7, 7, 17, false), (1, 32, 64, 7, 7, 4, true),
             (1, 9, 2, 1, 1, 1, true), (1, 10, 1, 3, 40, 2, false), (1, 16, 28, 9, 9, 1, true),
+            (1, 9, 40, 6, 6, 3, true), (1, 11, 33, 5, 9, 2, false),
             (2, 16, 32, 28, 28, 3, false), (2, 8, 9, 7, 7, 5, true), (2, 13, 10, 6, 5, 11, true),
             (2, 8, 8, 1, 1, 1, false), (2, 32, 16, 14, 9, 1, true), (2, 10, 3, 3, 40, 2, false),
         ]

@@ -23,17 +23,25 @@ void kd_conv_taps(
     const float *in, long channelStride, int channels, const long *offsets, int taps, const float *weight,
     int outBlocks, float *out, long outStride, int positions);
 
-/// The weight gradient of a 9-tap correlation as above, 3 output channels x 9 taps at a time in
-/// AVX-512 registers, 16 positions per step:
+/// The weight gradient of a 3x3 convolution with stride 1 and padding 1 over `images` images:
 ///
-///   dW[(o * inChannels + c) * 9 + t] = sum over j < length of
-///       dy[o * channelStride + j] * x[c * channelStride + j + offsets[t]]
+///   dW[(o * inChannels + c) * 9 + t] = sum over i < images, h < height, w < width of
+///       dy[((i * outChannels + o) * height + h) * width + w]
+///       * x[c * channelStride + i * imageStride + (h + t / 3) * rowStride + w + t % 3]
 ///
-/// (set, not added). With dy laid out as the outputs (zero at the scratch positions and between
-/// images) and x as the padded inputs, this is the convolution's dW over every image side by
-/// side. Each sum runs over j in 16 fixed lanes, then adds the lanes in a fixed order.
-void kd_conv_taps_weight_gradient(
-    const float *dy, const float *x, long channelStride, int outChannels, int inChannels,
-    const long offsets[9], long length, float *dW);
+/// (set, not added), x being the images' zero-padded planes (rows rowStride >= width + 2 apart,
+/// image i of channel c at c * channelStride + i * imageStride) and dy the output gradient as
+/// the layer has it ([images, outChannels, height, width]). Per tile of about 32 KB, dy is
+/// gathered into positions x output channels; then 32 output channels (or 16 of 2 input
+/// channels) x 9 taps of sums stay in AVX-512 registers while the tile's positions stream by,
+/// each input value broadcast. The order of the sums is fixed: the result does not depend on
+/// the thread. `work` holds kd_conv3x3_weight_gradient_work(outChannels, inChannels, width)
+/// floats.
+void kd_conv3x3_weight_gradient(
+    const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
+    int inChannels, int images, int height, int width, float *work, float *dW);
+
+/// The floats of `work` that kd_conv3x3_weight_gradient needs.
+long kd_conv3x3_weight_gradient_work(int outChannels, int inChannels, int width);
 
 #endif

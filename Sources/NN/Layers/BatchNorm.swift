@@ -44,6 +44,8 @@ public class BatchNorm: Layer {
     private let batchMean: Tensor
     private let batchVariance: Tensor
     private var usedBatchStatistics = false
+    /// Whether the last forward rectified its output (a ReLU fused in by `Sequential`).
+    private var rectified = false
     /// Per channel: the batch mean, then the biased variance ([2C]); in backward the sums of dy
     /// and dy * x-hat. One slot more for the value count reduced with the means.
     private var statistics: [Double]
@@ -104,13 +106,19 @@ public class BatchNorm: Layer {
 
     /// x [N, C] or [N, C, H, W] -> y, same shape; `training` selects batch statistics (and
     /// updates the running ones). Channels are split across the cores (BatchNormKernels).
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, training: training, rectified: false) }
+
+    /// `forward`, then y = max(0, y) in the same pass when `rectified` (a following ReLU's work;
+    /// `backward` then also applies its mask, formed again from x: y > 0 where gamma * x-hat +
+    /// beta > 0).
+    func forward(_ x: Tensor, training: Bool, rectified: Bool) -> Tensor {
         precondition(
             x.shape.count >= 2 && x.shape[1] == numFeatures,
             "BatchNorm: input \(x.shape), expected [N, \(numFeatures), ...]")
         let shape = BatchNormShape(n: x.batch, c: numFeatures, s: x.featuresPerItem / numFeatures)
         spatial = shape.s
         usedBatchStatistics = training
+        self.rectified = rectified
         input = x
         output.resize(to: x.shape)
         x.data.withUnsafeBufferPointer { xp in
@@ -128,8 +136,8 @@ public class BatchNorm: Layer {
                                         ChannelNormalize(
                                             shape: shape, x: xp.baseAddress!, means: mean.baseAddress!,
                                             variances: variance.baseAddress!, gamma: gamma.baseAddress!,
-                                            beta: beta.baseAddress!, eps: eps, invStd: inv.baseAddress!,
-                                            y: yp.baseAddress!))
+                                            beta: beta.baseAddress!, eps: eps, rectified: rectified,
+                                            invStd: inv.baseAddress!, y: yp.baseAddress!))
                                 }
                             }
                         }
@@ -177,53 +185,59 @@ public class BatchNorm: Layer {
     /// dy -> dx (same shape as x); adds dgamma += sum dy * x-hat, dbeta += sum dy.
     /// Training: dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)), the means over
     /// every rank's batch when synchronised (the parameter gradients stay this rank's sums).
-    /// Eval: dx = gamma * invstd * dy (the running statistics are constants).
+    /// Eval: dx = gamma * invstd * dy (the running statistics are constants). After a rectified
+    /// forward, dy is first zeroed where the output was not positive (ReLU's backward).
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("BatchNorm: backward before forward") }
         precondition(dy.shape == x.shape, "BatchNorm: dy \(dy.shape), expected \(x.shape)")
         let shape = BatchNormShape(n: dy.batch, c: numFeatures, s: spatial)
         let split = shape.minimumChannelsPerThread
         inputGrad.resize(to: dy.shape)
-        dy.data.withUnsafeBufferPointer { d in
-            x.data.withUnsafeBufferPointer { xp in
+        withNormalizedInput(x) { normalized in
+            dy.data.withUnsafeBufferPointer { d in
                 statistics.withUnsafeMutableBufferPointer { sums in
-                    usedMean.data.withUnsafeBufferPointer { mean in
-                        invStd.data.withUnsafeBufferPointer { inv in
-                            weight.grad.data.withUnsafeMutableBufferPointer { gammaGrad in
-                                bias.grad.data.withUnsafeMutableBufferPointer { betaGrad in
-                                    Parallel.forRanges(
-                                        shape.c, minimumPerThread: split, align: 1,
-                                        ChannelGradientSums(
-                                            shape: shape, dy: d.baseAddress!, x: xp.baseAddress!,
-                                            means: mean.baseAddress!, invStd: inv.baseAddress!,
-                                            sums: sums.baseAddress!, gammaGrad: gammaGrad.baseAddress!,
-                                            betaGrad: betaGrad.baseAddress!))
-                                }
-                            }
+                    weight.grad.data.withUnsafeMutableBufferPointer { gammaGrad in
+                        bias.grad.data.withUnsafeMutableBufferPointer { betaGrad in
+                            Parallel.forRanges(
+                                shape.c, minimumPerThread: split, align: 1,
+                                ChannelGradientSums(
+                                    shape: shape, dy: d.baseAddress!, input: normalized, sums: sums.baseAddress!,
+                                    gammaGrad: gammaGrad.baseAddress!, betaGrad: betaGrad.baseAddress!))
                         }
                     }
                     if usedBatchStatistics, let synchronization {
                         synchronization.allreduceSum(UnsafeMutableBufferPointer(rebasing: sums[0..<(2 * shape.c)]))
                     }
                     let count = usedBatchStatistics && synchronization != nil ? batchValues : Double(shape.n * shape.s)
-                    weight.value.data.withUnsafeBufferPointer { gamma in
-                        usedMean.data.withUnsafeBufferPointer { mean in
-                            invStd.data.withUnsafeBufferPointer { inv in
-                                inputGrad.data.withUnsafeMutableBufferPointer { dx in
-                                    Parallel.forRanges(
-                                        shape.c, minimumPerThread: split, align: 1,
-                                        ChannelInputGradient(
-                                            shape: shape, dy: d.baseAddress!, x: xp.baseAddress!,
-                                            means: mean.baseAddress!, sums: UnsafePointer(sums.baseAddress!),
-                                            count: usedBatchStatistics ? count : nil,
-                                            gamma: gamma.baseAddress!, invStd: inv.baseAddress!, dx: dx.baseAddress!))
-                                }
-                            }
-                        }
+                    inputGrad.data.withUnsafeMutableBufferPointer { dx in
+                        Parallel.forRanges(
+                            shape.c, minimumPerThread: split, align: 1,
+                            ChannelInputGradient(
+                                shape: shape, dy: d.baseAddress!, input: normalized,
+                                sums: UnsafePointer(sums.baseAddress!), count: usedBatchStatistics ? count : nil,
+                                dx: dx.baseAddress!))
                     }
                 }
             }
         }
         return inputGrad
+    }
+
+    /// Runs `body` with the last forward's input and what it was normalised with.
+    private func withNormalizedInput(_ x: Tensor, _ body: (NormalizedInput) -> Void) {
+        x.data.withUnsafeBufferPointer { xp in
+            usedMean.data.withUnsafeBufferPointer { mean in
+                invStd.data.withUnsafeBufferPointer { inv in
+                    weight.value.data.withUnsafeBufferPointer { gamma in
+                        bias.value.data.withUnsafeBufferPointer { beta in
+                            body(
+                                NormalizedInput(
+                                    x: xp.baseAddress!, means: mean.baseAddress!, invStd: inv.baseAddress!,
+                                    gamma: gamma.baseAddress!, beta: beta.baseAddress!, rectified: rectified))
+                        }
+                    }
+                }
+            }
+        }
     }
 }

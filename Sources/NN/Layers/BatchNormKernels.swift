@@ -53,25 +53,69 @@ private func laneSquares(_ p: UnsafePointer<Float>, _ count: Int, mean: Float) -
     return total
 }
 
-/// (sum of dy[j], sum of dy[j] * (x[j] - mean)) over j < count.
+/// The forward's input as backward reads it: x [N, C, S], the per-channel mean and invstd it
+/// was normalised with, gamma and beta, and whether the forward rectified its output.
+struct NormalizedInput {
+    let x: UnsafePointer<Float>
+    let means: UnsafePointer<Float>
+    let invStd: UnsafePointer<Float>
+    let gamma: UnsafePointer<Float>
+    let beta: UnsafePointer<Float>
+    let rectified: Bool
+
+    /// Channel `ch`'s constants.
+    @inline(__always) func channel(_ ch: Int) -> NormalizedChannel {
+        NormalizedChannel(
+            mean: means[ch], invStd: invStd[ch], gamma: gamma[ch], beta: beta[ch], rectified: rectified)
+    }
+}
+
+/// One channel of a `NormalizedInput`, as values (so that the loops over its runs keep them in
+/// registers and vectorise).
+struct NormalizedChannel {
+    let mean: Float
+    let invStd: Float
+    let gamma: Float
+    let beta: Float
+    let rectified: Bool
+
+    /// The output gradient at input x: dy, or after a rectified forward dy where gamma * x-hat +
+    /// beta (the forward's output before max(0, .), formed by the same operations) is positive,
+    /// else 0, as ReLU's backward.
+    @inline(__always) func gradient(_ dy: Float, x: Float) -> Float {
+        guard rectified else { return dy }
+        return gamma * ((x - mean) * invStd) + beta > 0 ? dy : 0
+    }
+
+    /// `gradient` eight lanes at a time.
+    @inline(__always) func gradient(_ dy: SIMD8<Float>, x: SIMD8<Float>) -> SIMD8<Float> {
+        guard rectified else { return dy }
+        let output = gamma * ((x - mean) * invStd) + beta
+        return SIMD8(repeating: 0).replacing(with: dy, where: output .> 0)
+    }
+}
+
+/// (sum of g[j], sum of g[j] * (x[j] - mean)) over j < count, g = `channel.gradient(dy)`.
 @inline(__always)
 private func laneSumAndCenteredDot(
-    _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean: Float
+    _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ channel: NormalizedChannel, _ count: Int
 ) -> (Double, Double) {
     var sums = SIMD8<Float>()
     var dots = SIMD8<Float>()
-    let mu = SIMD8<Float>(repeating: mean)
+    let mean = channel.mean
     var j = 0
     while j + 8 <= count {
-        let g = UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self)
+        let xv = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+        let g = channel.gradient(UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self), x: xv)
         sums += g
-        dots += g * (UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - mu)
+        dots += g * (xv - mean)
         j += 8
     }
     var (sum, dot) = (Double(sums.sum()), Double(dots.sum()))
     while j < count {
-        sum += Double(dy[j])
-        dot += Double(dy[j]) * Double(x[j] - mean)
+        let g = Double(channel.gradient(dy[j], x: x[j]))
+        sum += g
+        dot += g * Double(x[j] - mean)
         j += 1
     }
     return (sum, dot)
@@ -98,8 +142,9 @@ struct ChannelMoment: RangeJob {
 }
 
 /// y = gamma * x-hat + beta per channel, x-hat = (x - mean) * invstd, mean and variance from
-/// `means` / `variances`; stores invstd = 1 / sqrt(var + eps) per channel. x-hat is not kept:
-/// backward forms it again from x, one read instead of a write and a read.
+/// `means` / `variances`, then y = max(0, y) when `rectified` (a NaN stays NaN, as in ReLU);
+/// stores invstd = 1 / sqrt(var + eps) per channel. x-hat is not kept: backward forms it again
+/// from x, one read instead of a write and a read.
 struct ChannelNormalize: RangeJob {
     let shape: BatchNormShape
     let x: UnsafePointer<Float>
@@ -108,6 +153,7 @@ struct ChannelNormalize: RangeJob {
     let gamma: UnsafePointer<Float>
     let beta: UnsafePointer<Float>
     let eps: Float
+    let rectified: Bool
     let invStd: UnsafeMutablePointer<Float>
     let y: UnsafeMutablePointer<Float>
 
@@ -118,21 +164,26 @@ struct ChannelNormalize: RangeJob {
             let (g, b) = (gamma[ch], beta[ch])
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
-                for j in base..<(base + shape.s) { y[j] = g * ((x[j] - mean) * inv) + b }
+                if rectified {
+                    for j in base..<(base + shape.s) {
+                        let z = g * ((x[j] - mean) * inv) + b
+                        y[j] = z <= 0 ? 0 : z
+                    }
+                } else {
+                    for j in base..<(base + shape.s) { y[j] = g * ((x[j] - mean) * inv) + b }
+                }
             }
         }
     }
 }
 
-/// Per channel: sums[ch] = sum dy, sums[C + ch] = sum dy * x-hat (= invstd * sum dy * (x -
-/// mean)), and the parameter gradients dgamma[ch] += sum dy * x-hat, dbeta[ch] += sum dy.
+/// Per channel: sums[ch] = sum g, sums[C + ch] = sum g * x-hat (= invstd * sum g * (x -
+/// mean)), and the parameter gradients dgamma[ch] += sum g * x-hat, dbeta[ch] += sum g, where
+/// g = the channel's `gradient(dy)`.
 struct ChannelGradientSums: RangeJob {
     let shape: BatchNormShape
     let dy: UnsafePointer<Float>
-    /// The forward's input and the mean and invstd it was normalised with.
-    let x: UnsafePointer<Float>
-    let means: UnsafePointer<Float>
-    let invStd: UnsafePointer<Float>
+    let input: NormalizedInput
     let sums: UnsafeMutablePointer<Double>
     let gammaGrad: UnsafeMutablePointer<Float>
     let betaGrad: UnsafeMutablePointer<Float>
@@ -140,13 +191,14 @@ struct ChannelGradientSums: RangeJob {
     func run(_ range: Range<Int>) {
         for ch in range {
             var (sumDy, sumDyCentered) = (0.0, 0.0)
+            let channel = input.channel(ch)
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
-                let (a, b) = laneSumAndCenteredDot(dy + base, x + base, shape.s, mean: means[ch])
+                let (a, b) = laneSumAndCenteredDot(dy + base, input.x + base, channel, shape.s)
                 sumDy += a
                 sumDyCentered += b
             }
-            let sumDyXhat = sumDyCentered * Double(invStd[ch])
+            let sumDyXhat = sumDyCentered * Double(input.invStd[ch])
             gammaGrad[ch] += Float(sumDyXhat)
             betaGrad[ch] += Float(sumDy)
             (sums[ch], sums[shape.c + ch]) = (sumDy, sumDyXhat)
@@ -154,37 +206,53 @@ struct ChannelGradientSums: RangeJob {
     }
 }
 
-/// dx = gamma * invstd * (dy - mean(dy) - x-hat * mean(dy * x-hat)) per channel, x-hat = (x -
-/// mean) * invstd formed again from the forward's input, the means of dy and dy * x-hat being
-/// sums / `count` (batch statistics) or 0 (`count` nil: eval mode, dx = gamma * invstd * dy).
+/// dx = gamma * invstd * (g - mean(g) - x-hat * mean(g * x-hat)) per channel, g = the channel's
+/// `gradient(dy)`, x-hat = (x - mean) * invstd formed again from the forward's input, the
+/// means of g and g * x-hat being sums / `count` (batch statistics) or 0 (`count` nil: eval
+/// mode, dx = gamma * invstd * g).
 struct ChannelInputGradient: RangeJob {
     let shape: BatchNormShape
     let dy: UnsafePointer<Float>
-    let x: UnsafePointer<Float>
-    let means: UnsafePointer<Float>
+    let input: NormalizedInput
     let sums: UnsafePointer<Double>
     let count: Double?
-    let gamma: UnsafePointer<Float>
-    let invStd: UnsafePointer<Float>
     let dx: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
         for ch in range {
-            let (scale, mean, inv) = (gamma[ch] * invStd[ch], means[ch], invStd[ch])
-            guard let count else {
-                for i in 0..<shape.n {
-                    let base = shape.run(i, ch)
-                    for j in base..<(base + shape.s) { dx[j] = scale * dy[j] }
-                }
-                continue
-            }
-            let (meanDy, meanDyXhat) = (Float(sums[ch] / count), Float(sums[shape.c + ch] / count))
+            let channel = input.channel(ch)
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
-                for j in base..<(base + shape.s) {
-                    dx[j] = scale * (dy[j] - meanDy - ((x[j] - mean) * inv) * meanDyXhat)
+                guard let count else {
+                    let scale = channel.gamma * channel.invStd
+                    for j in base..<(base + shape.s) { dx[j] = scale * channel.gradient(dy[j], x: input.x[j]) }
+                    continue
                 }
+                let (meanDy, meanDyXhat) = (Float(sums[ch] / count), Float(sums[shape.c + ch] / count))
+                runGradient(channel, meanDy: meanDy, meanDyXhat: meanDyXhat, dy + base, input.x + base, dx + base)
             }
+        }
+    }
+
+    /// One run of S values with batch statistics: dx = gamma * invstd * (g - meanDy - x-hat *
+    /// meanDyXhat).
+    @inline(__always)
+    private func runGradient(
+        _ c: NormalizedChannel, meanDy: Float, meanDyXhat: Float, _ dy: UnsafePointer<Float>,
+        _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>
+    ) {
+        let scale = c.gamma * c.invStd
+        var j = 0
+        while j + 8 <= shape.s {
+            let xv = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self)
+            let g = c.gradient(UnsafeRawPointer(dy + j).loadUnaligned(as: SIMD8<Float>.self), x: xv)
+            let value = scale * (g - meanDy - ((xv - c.mean) * c.invStd) * meanDyXhat)
+            UnsafeMutableRawPointer(dx + j).storeBytes(of: value, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < shape.s {
+            dx[j] = scale * (c.gradient(dy[j], x: x[j]) - meanDy - ((x[j] - c.mean) * c.invStd) * meanDyXhat)
+            j += 1
         }
     }
 }

@@ -173,13 +173,13 @@ public final class Conv2d: Layer, ParameterGradientLayer {
                                         xp.baseAddress!, dy: dyp.baseAddress!, batch: x.batch, geometry: g,
                                         weight: wp.baseAddress!, outChannels: outChannels,
                                         partialGradients: pp.baseAddress!, gradientSize: gradientSize,
-                                        dx: inputGradient ? dxp.baseAddress : nil)
+                                        biasGradient: bias != nil, dx: inputGradient ? dxp.baseAddress : nil)
                                 } else {
                                     let job = ConvolveBlocksBackward(
                                         geometry: g, outChannels: outChannels, blocks: blocks,
                                         x: xp.baseAddress!, dy: dyp.baseAddress!, weight: wp.baseAddress!,
                                         columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
-                                        dx: inputGradient ? dxp.baseAddress : nil)
+                                        biasGradient: bias != nil, dx: inputGradient ? dxp.baseAddress : nil)
                                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                                 }
                                 addPartialGradients(
@@ -253,7 +253,7 @@ private struct ConvolveBlocks: RangeJob {
 }
 
 /// The backward of a range of blocks (as `ConvolveBlocks`): per sample, `im2col` again, the
-/// block's partial dW += dy_i x columns^T and db += Σ dy_i, and (when `dx` is given)
+/// block's partial dW += dy_i x columns^T and (with a bias) db += Σ dy_i, and (when `dx` is given)
 /// dx_i = col2im(weight^T x dy_i).
 private struct ConvolveBlocksBackward: RangeJob {
     let geometry: Window2d
@@ -269,6 +269,8 @@ private struct ConvolveBlocksBackward: RangeJob {
     let columns: UnsafeMutablePointer<Float>
     /// Per block: dW [Cout, Cin*k*k], then db [Cout]; cleared here.
     let partialGradients: UnsafeMutablePointer<Float>
+    /// Whether the layer has a bias (db is summed only then).
+    let biasGradient: Bool
     /// [N, Cin, H, W], or nil when no input gradient is wanted.
     let dx: UnsafeMutablePointer<Float>?
 
@@ -288,7 +290,7 @@ private struct ConvolveBlocksBackward: RangeJob {
                 sgemm(
                     .none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
                     b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
-                for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) }
+                if biasGradient { for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) } }
                 guard let dx else { continue }
                 sgemm(
                     .transposed, .none, m: patch, n: plane, k: cout, a: weight, lda: patch,

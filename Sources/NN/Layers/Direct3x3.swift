@@ -16,9 +16,9 @@ import CKernels
 /// image's 4 phase planes (even/odd rows x even/odd columns), so that every tap is again a
 /// shifted row of one of them. Backward (stride 1): the input gradient is the same loop on the
 /// padded output gradient with the weight's channels swapped and its window turned by 180
-/// degrees; the weight gradient (`kd_conv_taps_weight_gradient`) runs once per block of samples
-/// over the block's padded images and output gradients side by side, whose zero borders make
-/// the shifted products exact. (A stride-2 backward over the phase planes, one input-gradient
+/// degrees; the weight gradient (`kd_conv3x3_weight_gradient`) runs once per block of samples
+/// over the block's padded images side by side and its output gradient, 32 output channels x 9
+/// taps in registers per input channel. (A stride-2 backward over the phase planes, one input-gradient
 /// call per phase with the 4, 2, 2 and 1 taps that land on it, was built and measured: no
 /// faster than im2col's, 18-21 against 15-25 ms for the ResNet-8 teacher's 32 -> 64 and 64 ->
 /// 128 layers, so stride 2 trains its backward on im2col.)
@@ -55,8 +55,8 @@ final class Direct3x3 {
     /// [8 * ceil(Cout / 8), positions].
     private let forwardScratch = Tensor(shape: [0])
     /// Backward scratch per block: padded images [Cin, n, phaseStride] and padded dy
-    /// [Cout, n, phaseStride] (n = the most samples of a block), and one image's input gradient
-    /// [8 * ceil(Cin / 8), positions].
+    /// [Cout, n, phaseStride] (n = the most samples of a block), one image's input gradient
+    /// [8 * ceil(Cin / 8), positions], and the weight gradient's work.
     private let backwardScratch = Tensor(shape: [0])
     /// The weight as the forward reads it, [ceil(Cout / 8), Cin, 9, 8] (zero past Cout).
     private let packedWeight = Tensor(shape: [0])
@@ -108,20 +108,22 @@ final class Direct3x3 {
         }
     }
 
-    /// Stride 1 (`appliesToBackward`). Per block of samples: partial dW [Cout, Cin*9] and db
-    /// [Cout] at `partialGradients + block * gradientSize` (set, not added), and dx [N, Cin, H, W]
-    /// when given (set).
+    /// Stride 1 (`appliesToBackward`). Per block of samples: partial dW [Cout, Cin*9] and (when
+    /// `biasGradient`) db [Cout] at `partialGradients + block * gradientSize` (set, not added),
+    /// and dx [N, Cin, H, W] when given (set).
     func backward(
         _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int, geometry g: Window2d,
         weight: UnsafePointer<Float>, outChannels: Int, partialGradients: UnsafeMutablePointer<Float>,
-        gradientSize: Int, dx: UnsafeMutablePointer<Float>?
+        gradientSize: Int, biasGradient: Bool, dx: UnsafeMutablePointer<Float>?
     ) {
         let planes = planes(for: g)
         let blocks = SampleBlocks(batch: batch, count: min(batch, Conv2d.blockCount))
         let slots = (batch + blocks.count - 1) / blocks.count
         let inBlocks = (g.channels + 7) / 8
         precondition(g.stride == 1, "Direct3x3: backward is for stride 1")
-        let perBlock = (g.channels + outChannels) * slots * planes.phaseStride + inBlocks * 8 * planes.positions
+        let work = kd_conv3x3_weight_gradient_work(Int32(outChannels), Int32(g.channels), Int32(g.width))
+        let perBlock =
+            (g.channels + outChannels) * slots * planes.phaseStride + inBlocks * 8 * planes.positions + work
         prepare(backwardScratch, count: blocks.count * perBlock, layout: &backwardLayout, key: ScratchLayout(g, batch))
         if dx != nil { packGradient(weight, outChannels: outChannels, inChannels: g.channels) }
         backwardScratch.data.withUnsafeMutableBufferPointer { scratch in
@@ -131,7 +133,8 @@ final class Direct3x3 {
                         planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks,
                         slots: slots, x: x, dy: dy, offsets: offsets.baseAddress!,
                         packedGradientWeight: packed.baseAddress, scratch: scratch.baseAddress!, perBlock: perBlock,
-                        partialGradients: partialGradients, gradientSize: gradientSize, dx: dx)
+                        partialGradients: partialGradients, gradientSize: gradientSize, biasGradient: biasGradient,
+                        dx: dx)
                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                 }
             }

@@ -57,9 +57,10 @@ struct DirectForwardBlocks: RangeJob {
     }
 }
 
-/// The stride-1 backward of a range of blocks: pad the block's images and output gradients side
-/// by side ([C, n, phaseStride]), dW by one loop over all n images at once, db by sums, and (when
-/// dx is wanted) per sample the loop on the padded dy with the flipped weight.
+/// The stride-1 backward of a range of blocks: dW by `kd_conv3x3_weight_gradient` over the
+/// block's images padded side by side ([Cin, n, phaseStride]) and its dy as the layer has it,
+/// db by sums (layers with a bias), and (when dx is wanted) per sample the forward's loop on the
+/// padded dy ([Cout, n, phaseStride]) with the flipped weight.
 struct DirectBackwardBlocks: RangeJob {
     let planes: TapPlanes
     let inChannels: Int
@@ -77,36 +78,40 @@ struct DirectBackwardBlocks: RangeJob {
     let packedGradientWeight: UnsafePointer<Float>?
     let scratch: UnsafeMutablePointer<Float>
     let perBlock: Int
-    /// Per block: dW [Cout, Cin*9], then db [Cout].
+    /// Per block: dW [Cout, Cin*9], then db [Cout] (set only when `biasGradient`).
     let partialGradients: UnsafeMutablePointer<Float>
     let gradientSize: Int
+    let biasGradient: Bool
     /// [N, Cin, H, W], or nil.
     let dx: UnsafeMutablePointer<Float>?
 
     func run(_ range: Range<Int>) {
         let (cin, cout, plane) = (inChannels, outChannels, planes.height * planes.width)
-        let (row, channelStride) = (planes.rowStride, slots * planes.phaseStride)
+        let channelStride = slots * planes.phaseStride
         for block in range {
             let paddedX = scratch + block * perBlock
             let paddedDy = paddedX + cin * channelStride
             let gradientOut = paddedDy + cout * channelStride
+            let work = gradientOut + (cin + 7) / 8 * 8 * planes.positions
             let samples = blocks.samples(block)
             for i in samples {
                 let slot = (i - samples.lowerBound) * planes.phaseStride
                 planes.pad(x + i * cin * plane, channels: cin, into: paddedX + slot, channelStride: channelStride)
+                guard dx != nil else { continue }
                 planes.pad(dy + i * cout * plane, channels: cout, into: paddedDy + slot, channelStride: channelStride)
             }
-            // dW[o, c, k] = Σ_j dy_padded[o, j + rowStride + 1] * x_padded[c, j + offset_k]: the zero
-            // borders and gaps of dy_padded keep every product outside the real outputs at zero.
             let dW = partialGradients + block * gradientSize
-            kd_conv_taps_weight_gradient(
-                paddedDy + row + 1, paddedX, channelStride, Int32(cout), Int32(cin), offsets,
-                samples.count * planes.phaseStride - 2 * row - 2, dW)
-            let db = dW + cout * cin * 9
-            for o in 0..<cout {
-                var sum: Float = 0
-                for i in samples { sum += sumOf(dy + (i * cout + o) * plane, plane) }
-                db[o] = sum
+            kd_conv3x3_weight_gradient(
+                dy + samples.lowerBound * cout * plane, Int32(cout), paddedX, channelStride, planes.phaseStride,
+                planes.rowStride, Int32(cin), Int32(samples.count), Int32(planes.height), Int32(planes.width), work,
+                dW)
+            if biasGradient {
+                let db = dW + cout * cin * 9
+                for o in 0..<cout {
+                    var sum: Float = 0
+                    for i in samples { sum += sumOf(dy + (i * cout + o) * plane, plane) }
+                    db[o] = sum
+                }
             }
             guard let dx, let packedGradientWeight else { continue }
             for i in samples {

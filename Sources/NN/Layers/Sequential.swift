@@ -29,7 +29,21 @@ public final class Sequential {
         self.allParameters = layers.flatMap(\.parameters)
         self.firstParameterLayer = layers.firstIndex { !$0.parameters.isEmpty }
         self.tapAt = Array(repeating: nil, count: layers.count)
+        self.normFollowedByReLU = layers.indices.map { i in
+            layers[i] is BatchNorm && i + 1 < layers.count && layers[i + 1] is ReLU
+        }
     }
+
+    /// Per index: a BatchNorm that a ReLU follows. Such a pair runs as one pass (the batch norm
+    /// rectifies its output and masks its output gradient; the ReLU passes both on unchanged),
+    /// unless the batch norm's own output is tapped.
+    private let normFollowedByReLU: [Bool]
+
+    /// Whether layer `index` is a batch norm that applies the next layer's ReLU itself.
+    private func rectifiesInNorm(_ index: Int) -> Bool { normFollowedByReLU[index] && tapAt[index] == nil }
+
+    /// Whether layer `index` is a ReLU whose batch norm already applied it.
+    private func appliedByNorm(_ index: Int) -> Bool { index > 0 && rectifiesInNorm(index - 1) }
 
     /// The tap of each layer (nil: untapped), indexed like `layers`.
     private var tapAt: [FeatureTap?]
@@ -72,19 +86,24 @@ public final class Sequential {
         var h = x
         for index in layers.indices {
             let start = profile.map { _ in MonotonicClock.seconds }
-            h = layers[index].forward(h, training: training)
+            if rectifiesInNorm(index), let norm = layers[index] as? BatchNorm {
+                h = norm.forward(h, training: training, rectified: true)
+            } else if !appliedByNorm(index) {
+                h = layers[index].forward(h, training: training)
+            }
             if let tap = tapAt[index] { tap.feature = h }
             if let start { profile?.addForward(index, since: start) }
         }
         return h
     }
 
-    /// `layers[index].backward(dy)` (dy plus the tap's gradient when the layer is tapped), timed
-    /// when profiling.
+    /// `layers[index].backward(dy)` (dy plus the tap's gradient when the layer is tapped; passed
+    /// on as it is by a ReLU that its batch norm applied), timed when profiling.
     private func backward(layer index: Int, _ dy: Tensor) -> Tensor {
         let start = profile.map { _ in MonotonicClock.seconds }
         defer { if let start { profile?.addBackward(index, since: start) } }
-        return layers[index].backward(tapAt[index]?.adding(into: dy) ?? dy)
+        let gradient = tapAt[index]?.adding(into: dy) ?? dy
+        return appliedByNorm(index) ? gradient : layers[index].backward(gradient)
     }
 
     /// dy: [N, ...outputShape] -> dx; adds every parameter's gradient.
