@@ -25,18 +25,18 @@ long kd_conv3x3_weight_gradient_work(int outChannels, int inChannels, int width)
 /// per tap.
 static inline __attribute__((always_inline, target("avx512f"))) void accumulate_tile(
     const int vectors, const int channels, const float *tile, long outStride, const float *x, long channelStride,
-    long imageStride, long rowStride, long firstRow, long endRow, int height, int width, float *sums) {
+    long imageStride, long rowStride, int stride, long firstRow, long endRow, int height, int width, float *sums) {
     const int second = vectors == 2 || channels == 2;
     __m512 low[9], high[9];
     for (int k = 0; k < 9; k++) low[k] = high[k] = _mm512_setzero_ps();
     for (long r = firstRow; r < endRow; r++) {
-        const float *row = x + (r / height) * imageStride + (r % height) * rowStride;
+        const float *row = x + (r / height) * imageStride + (r % height) * stride * rowStride;
         const float *g = tile + (r - firstRow) * width * outStride;
         for (int w = 0; w < width; w++) {
             const __m512 g0 = _mm512_loadu_ps(g + w * outStride);
             const __m512 g1 = vectors == 2 ? _mm512_loadu_ps(g + w * outStride + 16) : g0;
             for (int k = 0; k < 9; k++) {
-                const long at = (k / 3) * rowStride + k % 3 + w;
+                const long at = (k / 3) * rowStride + k % 3 + (long)w * stride;
                 const __m512 x0 = _mm512_set1_ps(row[at]);
                 low[k] = _mm512_fmadd_ps(g0, x0, low[k]);
                 if (second) {
@@ -78,7 +78,7 @@ __attribute__((target("avx512f"))) static void transpose_tile(
 
 __attribute__((target("avx512f"))) void kd_conv3x3_weight_gradient(
     const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
-    int inChannels, int images, int height, int width, float *work, float *dW) {
+    int stride, int inChannels, int images, int height, int width, float *work, float *dW) {
     const int blocks = (outChannels + 31) / 32;
     const long outStride = (outChannels + 15) / 16 * 16, rows = (long)images * height;
     const long blockSums = 32L * inChannels * 9, tileRows = tile_rows(outChannels, width);
@@ -92,8 +92,8 @@ __attribute__((target("avx512f"))) void kd_conv3x3_weight_gradient(
             float *s = sums + b * blockSums;
 #define KD_TILE(vectors, channels, c)                                                                        \
     accumulate_tile(                                                                                         \
-        vectors, channels, g, outStride, x + (c) * channelStride, channelStride, imageStride, rowStride, firstRow, \
-        endRow, height, width, s + (c) * 9 * 32)
+        vectors, channels, g, outStride, x + (c) * channelStride, channelStride, imageStride, rowStride, stride, \
+        firstRow, endRow, height, width, s + (c) * 9 * 32)
             int c = 0;
             if (outChannels - b * 32 > 16) {  // 32 outputs x 1 input channel
                 for (; c < inChannels; c++) KD_TILE(2, 1, c);
@@ -114,8 +114,8 @@ __attribute__((target("avx512f"))) void kd_conv3x3_weight_gradient(
 
 void kd_conv3x3_weight_gradient(
     const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
-    int inChannels, int images, int height, int width, float *work, float *dW) {
-    (void)dy, (void)outChannels, (void)x, (void)channelStride, (void)imageStride, (void)rowStride;
+    int stride, int inChannels, int images, int height, int width, float *work, float *dW) {
+    (void)dy, (void)outChannels, (void)x, (void)channelStride, (void)imageStride, (void)rowStride, (void)stride;
     (void)inChannels, (void)images, (void)height, (void)width, (void)work, (void)dW;
     __builtin_trap();  // never called: kd_conv3x3_available() is 0 here
 }

@@ -23,15 +23,16 @@ void kd_conv_taps(
     const float *in, long channelStride, int channels, const long *offsets, int taps, const float *weight,
     int outBlocks, float *out, long outStride, int positions);
 
-/// The weight gradient of a 3x3 convolution with stride 1 and padding 1 over `images` images:
+/// The weight gradient of a 3x3 convolution with padding 1 and stride s over `images` images:
 ///
 ///   dW[(o * inChannels + c) * 9 + t] = sum over i < images, h < height, w < width of
 ///       dy[((i * outChannels + o) * height + h) * width + w]
-///       * x[c * channelStride + i * imageStride + (h + t / 3) * rowStride + w + t % 3]
+///       * x[c * channelStride + i * imageStride + (s * h + t / 3) * rowStride + s * w + t % 3]
 ///
-/// (set, not added), x being the images' zero-padded planes (rows rowStride >= width + 2 apart,
-/// image i of channel c at c * channelStride + i * imageStride) and dy the output gradient as
-/// the layer has it ([images, outChannels, height, width]). Per tile of about 32 KB, dy is
+/// (set, not added), x being the images' zero-padded planes (the input padded by one on every
+/// side, rows rowStride apart, image i of channel c at c * channelStride + i * imageStride), and
+/// dy the output gradient as the layer has it ([images, outChannels, height, width]: height and
+/// width are the output's). Per tile of about 32 KB, dy is
 /// gathered into positions x output channels; then 32 output channels (or 16 of 2 input
 /// channels) x 9 taps of sums stay in AVX-512 registers while the tile's positions stream by,
 /// each input value broadcast. The order of the sums is fixed: the result does not depend on
@@ -39,7 +40,7 @@ void kd_conv_taps(
 /// floats.
 void kd_conv3x3_weight_gradient(
     const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
-    int inChannels, int images, int height, int width, float *work, float *dW);
+    int stride, int inChannels, int images, int height, int width, float *work, float *dW);
 
 /// The floats of `work` that kd_conv3x3_weight_gradient needs.
 long kd_conv3x3_weight_gradient_work(int outChannels, int inChannels, int width);

@@ -159,7 +159,9 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         partialGradients.resize(Self.blockCount * gradientSize)
         if inputGradient { inputGrad.resize(to: x.shape) }
         let direct = Direct3x3.appliesToBackward(g)
-        // A stride-2 layer's direct forward left the columns unsized; its backward unfolds again.
+        // A stride-2 layer on the direct forward takes its weight gradient from there too, and its
+        // input gradient (and db) from im2col's path, which its forward left unsized.
+        let directWeightGradient = Direct3x3.applies(to: g)
         if !direct { columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane) }
         let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
         x.data.withUnsafeBufferPointer { xp in
@@ -168,18 +170,21 @@ public final class Conv2d: Layer, ParameterGradientLayer {
                     partialGradients.data.withUnsafeMutableBufferPointer { pp in
                         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
                             weight.value.data.withUnsafeBufferPointer { wp in
-                                if direct {
+                                if directWeightGradient {
                                     self.direct.backward(
                                         xp.baseAddress!, dy: dyp.baseAddress!, batch: x.batch, geometry: g,
                                         weight: wp.baseAddress!, outChannels: outChannels,
                                         partialGradients: pp.baseAddress!, gradientSize: gradientSize,
-                                        biasGradient: bias != nil, dx: inputGradient ? dxp.baseAddress : nil)
-                                } else {
+                                        biasGradient: direct && bias != nil,
+                                        dx: direct && inputGradient ? dxp.baseAddress : nil)
+                                }
+                                if !direct {
                                     let job = ConvolveBlocksBackward(
                                         geometry: g, outChannels: outChannels, blocks: blocks,
                                         x: xp.baseAddress!, dy: dyp.baseAddress!, weight: wp.baseAddress!,
                                         columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
-                                        biasGradient: bias != nil, dx: inputGradient ? dxp.baseAddress : nil)
+                                        weightGradient: !directWeightGradient, biasGradient: bias != nil,
+                                        dx: inputGradient ? dxp.baseAddress : nil)
                                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                                 }
                                 addPartialGradients(
@@ -252,8 +257,8 @@ private struct ConvolveBlocks: RangeJob {
     }
 }
 
-/// The backward of a range of blocks (as `ConvolveBlocks`): per sample, `im2col` again, the
-/// block's partial dW += dy_i x columns^T and (with a bias) db += Σ dy_i, and (when `dx` is given)
+/// The backward of a range of blocks (as `ConvolveBlocks`): per sample, `im2col` again and the
+/// block's partial dW += dy_i x columns^T (unless `Direct3x3` set dW), (with a bias) db += Σ dy_i, and (when `dx` is given)
 /// dx_i = col2im(weight^T x dy_i).
 private struct ConvolveBlocksBackward: RangeJob {
     let geometry: Window2d
@@ -269,7 +274,8 @@ private struct ConvolveBlocksBackward: RangeJob {
     let columns: UnsafeMutablePointer<Float>
     /// Per block: dW [Cout, Cin*k*k], then db [Cout]; cleared here.
     let partialGradients: UnsafeMutablePointer<Float>
-    /// Whether the layer has a bias (db is summed only then).
+    /// Whether dW is summed here (else `Direct3x3` set it) and db (only with a bias).
+    let weightGradient: Bool
     let biasGradient: Bool
     /// [N, Cin, H, W], or nil when no input gradient is wanted.
     let dx: UnsafeMutablePointer<Float>?
@@ -283,13 +289,16 @@ private struct ConvolveBlocksBackward: RangeJob {
             let (dW, db) = (
                 partialGradients + block * gradientSize, partialGradients + block * gradientSize + cout * patch
             )
-            dW.update(repeating: 0, count: gradientSize)
+            if weightGradient { dW.update(repeating: 0, count: cout * patch) }
+            db.update(repeating: 0, count: cout)
             for i in blocks.samples(block) {
                 let dyi = dy + i * cout * plane
-                im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
-                sgemm(
-                    .none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
-                    b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
+                if weightGradient {
+                    im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
+                    sgemm(
+                        .none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
+                        b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
+                }
                 if biasGradient { for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) } }
                 guard let dx else { continue }
                 sgemm(

@@ -76,6 +76,18 @@ final class Direct3x3 {
         return fresh
     }
 
+    /// The stride-1 planes of a stride-2 layer's input (its weight gradient's), kept likewise.
+    private var unstridedPlanes: TapPlanes?
+
+    private func unstridedPlanes(for g: Window2d) -> TapPlanes {
+        if let unstridedPlanes, unstridedPlanes.height == g.height, unstridedPlanes.width == g.width {
+            return unstridedPlanes
+        }
+        let fresh = TapPlanes(unstridedInputOf: g)
+        unstridedPlanes = fresh
+        return fresh
+    }
+
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo] (y already shaped), plus bias when given.
     func forward(
         _ x: UnsafePointer<Float>, batch: Int, geometry g: Window2d, weight: UnsafePointer<Float>,
@@ -108,20 +120,21 @@ final class Direct3x3 {
         }
     }
 
-    /// Stride 1 (`appliesToBackward`). Per block of samples: partial dW [Cout, Cin*9] and (when
-    /// `biasGradient`) db [Cout] at `partialGradients + block * gradientSize` (set, not added),
-    /// and dx [N, Cin, H, W] when given (set).
+    /// Per block of samples: partial dW [Cout, Cin*9] and (when `biasGradient`) db [Cout] at
+    /// `partialGradients + block * gradientSize` (set, not added), and dx [N, Cin, H, W] when
+    /// given (set; stride 1 only, `appliesToBackward`). A stride-2 layer (`applies(to:)`) takes
+    /// its weight gradient here and its dx from im2col's path.
     func backward(
         _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int, geometry g: Window2d,
         weight: UnsafePointer<Float>, outChannels: Int, partialGradients: UnsafeMutablePointer<Float>,
         gradientSize: Int, biasGradient: Bool, dx: UnsafeMutablePointer<Float>?
     ) {
-        let planes = planes(for: g)
+        precondition(g.stride == 1 || dx == nil, "Direct3x3: the input gradient is for stride 1")
+        let planes = g.stride == 1 ? planes(for: g) : unstridedPlanes(for: g)
         let blocks = SampleBlocks(batch: batch, count: min(batch, Conv2d.blockCount))
         let slots = (batch + blocks.count - 1) / blocks.count
         let inBlocks = (g.channels + 7) / 8
-        precondition(g.stride == 1, "Direct3x3: backward is for stride 1")
-        let work = kd_conv3x3_weight_gradient_work(Int32(outChannels), Int32(g.channels), Int32(g.width))
+        let work = kd_conv3x3_weight_gradient_work(Int32(outChannels), Int32(g.channels), Int32(g.outWidth))
         let perBlock =
             (g.channels + outChannels) * slots * planes.phaseStride + inBlocks * 8 * planes.positions + work
         prepare(backwardScratch, count: blocks.count * perBlock, layout: &backwardLayout, key: ScratchLayout(g, batch))
@@ -131,7 +144,8 @@ final class Direct3x3 {
                 planes.forwardOffsets.withUnsafeBufferPointer { offsets in
                     let job = DirectBackwardBlocks(
                         planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks,
-                        slots: slots, x: x, dy: dy, offsets: offsets.baseAddress!,
+                        stride: g.stride, outHeight: g.outHeight, outWidth: g.outWidth, slots: slots, x: x, dy: dy,
+                        offsets: offsets.baseAddress!,
                         packedGradientWeight: packed.baseAddress, scratch: scratch.baseAddress!, perBlock: perBlock,
                         partialGradients: partialGradients, gradientSize: gradientSize, biasGradient: biasGradient,
                         dx: dx)

@@ -57,15 +57,20 @@ struct DirectForwardBlocks: RangeJob {
     }
 }
 
-/// The stride-1 backward of a range of blocks: dW by `kd_conv3x3_weight_gradient` over the
-/// block's images padded side by side ([Cin, n, phaseStride]) and its dy as the layer has it,
-/// db by sums (layers with a bias), and (when dx is wanted) per sample the forward's loop on the
-/// padded dy ([Cout, n, phaseStride]) with the flipped weight.
+/// The backward of a range of blocks: dW by `kd_conv3x3_weight_gradient` over the block's
+/// images padded side by side ([Cin, n, phaseStride], stride-1 planes of the input) and its dy
+/// as the layer has it, db by sums (layers with a bias), and (when dx is wanted: stride 1) per
+/// sample the forward's loop on the padded dy ([Cout, n, phaseStride]) with the flipped weight.
 struct DirectBackwardBlocks: RangeJob {
+    /// Stride-1 planes of the input.
     let planes: TapPlanes
     let inChannels: Int
     let outChannels: Int
     let blocks: SampleBlocks
+    /// The layer's stride (1 or 2) and output size.
+    let stride: Int
+    let outHeight: Int
+    let outWidth: Int
     /// Image slots per channel in the block's padded buffers.
     let slots: Int
     /// [N, Cin, H, W].
@@ -86,7 +91,8 @@ struct DirectBackwardBlocks: RangeJob {
     let dx: UnsafeMutablePointer<Float>?
 
     func run(_ range: Range<Int>) {
-        let (cin, cout, plane) = (inChannels, outChannels, planes.height * planes.width)
+        let (cin, cout, plane, outPlane) = (inChannels, outChannels, planes.height * planes.width, outHeight * outWidth)
+        // dx (stride 1: outPlane == plane) reads dy padded like the input.
         let channelStride = slots * planes.phaseStride
         for block in range {
             let paddedX = scratch + block * perBlock
@@ -98,18 +104,19 @@ struct DirectBackwardBlocks: RangeJob {
                 let slot = (i - samples.lowerBound) * planes.phaseStride
                 planes.pad(x + i * cin * plane, channels: cin, into: paddedX + slot, channelStride: channelStride)
                 guard dx != nil else { continue }
-                planes.pad(dy + i * cout * plane, channels: cout, into: paddedDy + slot, channelStride: channelStride)
+                planes.pad(
+                    dy + i * cout * outPlane, channels: cout, into: paddedDy + slot, channelStride: channelStride)
             }
             let dW = partialGradients + block * gradientSize
             kd_conv3x3_weight_gradient(
-                dy + samples.lowerBound * cout * plane, Int32(cout), paddedX, channelStride, planes.phaseStride,
-                planes.rowStride, Int32(cin), Int32(samples.count), Int32(planes.height), Int32(planes.width), work,
-                dW)
+                dy + samples.lowerBound * cout * outPlane, Int32(cout), paddedX, channelStride, planes.phaseStride,
+                planes.rowStride, Int32(stride), Int32(cin), Int32(samples.count), Int32(outHeight), Int32(outWidth),
+                work, dW)
             if biasGradient {
                 let db = dW + cout * cin * 9
                 for o in 0..<cout {
                     var sum: Float = 0
-                    for i in samples { sum += sumOf(dy + (i * cout + o) * plane, plane) }
+                    for i in samples { sum += sumOf(dy + (i * cout + o) * outPlane, outPlane) }
                     db[o] = sum
                 }
             }

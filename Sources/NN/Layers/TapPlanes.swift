@@ -24,13 +24,23 @@ struct TapPlanes {
     let forwardOffsets: [Int]
 
     init(_ g: Window2d) {
-        stride = g.stride
-        (height, width, outHeight, outWidth) = (g.height, g.width, g.outHeight, g.outWidth)
+        self.init(stride: g.stride, height: g.height, width: g.width, outHeight: g.outHeight, outWidth: g.outWidth)
+    }
+
+    /// The stride-1 planes of `g`'s input (each image padded by one on every side, rows W + 2
+    /// apart), as the weight gradient of a stride-2 layer reads them.
+    init(unstridedInputOf g: Window2d) {
+        self.init(stride: 1, height: g.height, width: g.width, outHeight: g.height, outWidth: g.width)
+    }
+
+    private init(stride: Int, height: Int, width: Int, outHeight: Int, outWidth: Int) {
+        self.stride = stride
+        (self.height, self.width, self.outHeight, self.outWidth) = (height, width, outHeight, outWidth)
         rowStride = stride == 1 ? width + 2 : outWidth + 1
         positions = (outHeight * rowStride + 31) / 32 * 32
         phaseStride = positions + 2 * rowStride + 2
         planeStride = (stride == 1 ? 1 : 4) * phaseStride
-        let (row, phase, stride) = (rowStride, phaseStride, stride)
+        let (row, phase) = (rowStride, phaseStride)
         forwardOffsets = (0..<9).map { k in
             let (ki, kj) = (k / 3, k % 3)
             if stride == 1 { return ki * row + kj }
