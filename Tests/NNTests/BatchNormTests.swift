@@ -101,6 +101,22 @@ final class BatchNormTests: XCTestCase {
         XCTAssertTrue(tap.feature?.data.contains { $0 < 0 } == true, "the tap sees the output before the ReLU")
     }
 
+    /// The one-read statistics (per-run sums and squares, combined around the batch mean) keep
+    /// the variance of values far from zero: 1000 + u, u in [-0.5, 0.5), against a Double reference.
+    func testBatchStatisticsOfOffsetValuesMatchDoubleReference() {
+        let bn = BatchNorm2d(numFeatures: 2, momentum: 1)
+        let x = randomTensor([8, 2, 5, 5], seed: 60)
+        for i in x.data.indices { x.data[i] += 1000 }
+        _ = bn.forward(x, training: true)
+        for ch in 0..<2 {
+            let values = (0..<8).flatMap { i in (0..<25).map { Double(x.data[(i * 2 + ch) * 25 + $0]) } }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+            XCTAssertEqual(Double(bn.runningMean.data[ch]), mean, accuracy: 1e-4)
+            XCTAssertEqual(Double(bn.runningVar.data[ch]), variance, accuracy: 1e-5 * variance)
+        }
+    }
+
     func testStateDictEntries() {
         let bn = BatchNorm2d(numFeatures: 5)
         XCTAssertEqual(bn.kind, "BatchNorm2d")

@@ -49,6 +49,9 @@ public class BatchNorm: Layer {
     /// Per channel: the batch mean, then the biased variance ([2C]); in backward the sums of dy
     /// and dy * x-hat. One slot more for the value count reduced with the means.
     private var statistics: [Double]
+    /// Per channel and sample, a run's sum, centred sum and squares (`ChannelRunMoments`),
+    /// [C, N, 3]; grown to the largest batch.
+    private var runMoments: [Double] = []
     /// Values per channel in the last training batch, over all ranks when synchronised.
     private var batchValues = 0.0
     /// Set: batch statistics over every rank of this collective (sync batch norm, forward and
@@ -150,24 +153,30 @@ public class BatchNorm: Layer {
     }
 
     /// The batch mean (statistics[ch]) and biased variance (statistics[C + ch]) per channel of x
-    /// ([N, C, S]), over every rank's batch when `synchronization` is set (an allreduce of the
-    /// per-channel sums and value count, then of the squared deviations from the global mean);
+    /// ([N, C, S]) from one read of x (`ChannelRunMoments`), over every rank's batch when
+    /// `synchronization` is set (an allreduce of the per-channel sums and value count, then of
+    /// the squared deviations from the global mean);
     /// the same in Float in `batchMean` / `batchVariance`; updates the running statistics from them when there
     /// are more than one value a channel.
     private func batchStatistics(_ x: UnsafePointer<Float>, _ shape: BatchNormShape) {
         let c = numFeatures
         let split = shape.minimumChannelsPerThread
+        if runMoments.count < 3 * shape.n * c { runMoments = [Double](repeating: 0, count: 3 * shape.n * c) }
         statistics.withUnsafeMutableBufferPointer { stats in
-            let p = stats.baseAddress!
-            Parallel.forRanges(
-                c, minimumPerThread: split, align: 1, ChannelMoment(shape: shape, x: x, means: nil, out: p))
+            runMoments.withUnsafeMutableBufferPointer { moments in
+                Parallel.forRanges(
+                    c, minimumPerThread: split, align: 1,
+                    ChannelRunMoments(shape: shape, x: x, moments: moments.baseAddress!, sums: stats.baseAddress!))
+            }
             stats[c] = Double(shape.n * shape.s)
             synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[0...c]))
             batchValues = stats[c]
             for ch in 0..<c { stats[ch] /= batchValues }
-            Parallel.forRanges(
-                c, minimumPerThread: split, align: 1,
-                ChannelMoment(shape: shape, x: x, means: p, out: p + c))
+            runMoments.withUnsafeBufferPointer { moments in
+                for ch in 0..<c {
+                    stats[c + ch] = shape.squaredDeviations(moments.baseAddress!, channel: ch, mean: stats[ch])
+                }
+            }
             synchronization?.allreduceSum(UnsafeMutableBufferPointer(rebasing: stats[c..<(2 * c)]))
             for ch in 0..<c {
                 let squares = stats[c + ch]

@@ -33,24 +33,26 @@ private func laneSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
     return total
 }
 
-/// sum of (p[j] - mean)^2 over j < count.
+/// (sum of p[j] - mean, sum of (p[j] - mean)^2) over j < count.
 @inline(__always)
-private func laneSquares(_ p: UnsafePointer<Float>, _ count: Int, mean: Float) -> Double {
-    var lanes = SIMD8<Float>()
+private func laneCenteredMoments(_ p: UnsafePointer<Float>, _ count: Int, mean: Float) -> (Double, Double) {
+    var (sums, squares) = (SIMD8<Float>(), SIMD8<Float>())
     let mu = SIMD8<Float>(repeating: mean)
     var j = 0
     while j + 8 <= count {
         let d = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self) - mu
-        lanes += d * d
+        sums += d
+        squares += d * d
         j += 8
     }
-    var total = Double(lanes.sum())
+    var (sum, total) = (Double(sums.sum()), Double(squares.sum()))
     while j < count {
         let d = Double(p[j]) - Double(mean)
+        sum += d
         total += d * d
         j += 1
     }
-    return total
+    return (sum, total)
 }
 
 /// The forward's input as backward reads it: x [N, C, S], the per-channel mean and invstd it
@@ -121,23 +123,45 @@ private func laneSumAndCenteredDot(
     return (sum, dot)
 }
 
-/// Per channel ch: out[ch] = sum of x (`means` nil), or sum of (x - means[ch])^2.
-struct ChannelMoment: RangeJob {
+/// One read of x for the batch statistics: per channel ch and sample i, the run's sum S, and its
+/// sum D and squares Q around m = Float(S / s) (read again while the run is in L1), at
+/// moments[3 * (ch * n + i)] and the two slots after; sums[ch] = the sum of the channel's S.
+struct ChannelRunMoments: RangeJob {
     let shape: BatchNormShape
     let x: UnsafePointer<Float>
-    let means: UnsafePointer<Double>?
-    let out: UnsafeMutablePointer<Double>
+    let moments: UnsafeMutablePointer<Double>
+    let sums: UnsafeMutablePointer<Double>
 
     func run(_ range: Range<Int>) {
         for ch in range {
-            let mean = means.map { Float($0[ch]) }
             var total = 0.0
             for i in 0..<shape.n {
                 let run = x + shape.run(i, ch)
-                total += mean.map { laneSquares(run, shape.s, mean: $0) } ?? laneSum(run, shape.s)
+                let sum = laneSum(run, shape.s)
+                let slot = moments + 3 * (ch * shape.n + i)
+                slot[0] = sum
+                (slot[1], slot[2]) = laneCenteredMoments(run, shape.s, mean: shape.runMean(sum))
+                total += sum
             }
-            out[ch] = total
+            sums[ch] = total
         }
+    }
+}
+
+extension BatchNormShape {
+    /// The centre m of a run's squares in `ChannelRunMoments`, from its sum.
+    @inline(__always) func runMean(_ sum: Double) -> Float { Float(sum / Double(s)) }
+
+    /// Σ (x - mean)^2 over channel ch's runs from their moments: per run, Q + 2 (m - mean) D +
+    /// s (m - mean)^2 (Σ (x - mean)^2 expanded around m).
+    func squaredDeviations(_ moments: UnsafePointer<Double>, channel ch: Int, mean: Double) -> Double {
+        var total = 0.0
+        for i in 0..<n {
+            let run = moments + 3 * (ch * n + i)
+            let offset = Double(runMean(run[0])) - mean
+            total += run[2] + 2 * offset * run[1] + Double(s) * offset * offset
+        }
+        return total
     }
 }
 
