@@ -11,7 +11,7 @@
 /// gradients, added up in block order, so results do not depend on the number of cores.
 /// Backward unfolds each sample again rather than keeping the whole batch's columns.
 /// A 3x3 layer with padding 1 takes `Direct3x3` instead (no columns) when the CPU allows: stride
-/// 1 forward and backward, stride 2 forward.
+/// 1 forward and backward, stride 2 forward and weight gradient.
 public final class Conv2d: Layer, ParameterGradientLayer {
     public let kind = "Conv2d"
     public let inChannels: Int

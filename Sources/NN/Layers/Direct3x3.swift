@@ -7,8 +7,8 @@ import CKernels
 #endif
 
 /// The direct path of a 3x3 `Conv2d` with padding 1 (the convolutions of the CNNs' and
-/// ResNets' bodies, and forward only, the stride-2 ones that open the ResNets' stages): no
-/// im2col columns, no col2im.
+/// ResNets' bodies, and forward and weight gradient only, the stride-2 ones that open the
+/// ResNets' stages): no im2col columns, no col2im.
 ///
 /// Each image [C, H, W] is copied into zero-padded planes (`TapPlanes`), and `kd_conv_taps`
 /// (CKernels, AVX-512) sums the 9 taps of the window per output channel straight from them:
@@ -16,12 +16,12 @@ import CKernels
 /// image's 4 phase planes (even/odd rows x even/odd columns), so that every tap is again a
 /// shifted row of one of them. Backward (stride 1): the input gradient is the same loop on the
 /// padded output gradient with the weight's channels swapped and its window turned by 180
-/// degrees; the weight gradient (`kd_conv3x3_weight_gradient`) runs once per block of samples
-/// over the block's padded images side by side and its output gradient, 32 output channels x 9
-/// taps in registers per input channel. (A stride-2 backward over the phase planes, one input-gradient
-/// call per phase with the 4, 2, 2 and 1 taps that land on it, was built and measured: no
-/// faster than im2col's, 18-21 against 15-25 ms for the ResNet-8 teacher's 32 -> 64 and 64 ->
-/// 128 layers, so stride 2 trains its backward on im2col.)
+/// degrees. The weight gradient (`kd_conv3x3_weight_gradient`, stride 1 and 2) runs once per
+/// block of samples over the block's images padded as stride-1 planes side by side and its
+/// output gradient, 32 output channels x 9 taps in registers per input channel. (A stride-2
+/// input gradient over the phase planes, one call per phase with the 4, 2, 2 and 1 taps that
+/// land on it, was built and measured: no faster than im2col's, 18-21 against 15-25 ms for the
+/// ResNet-8 teacher's 32 -> 64 and 64 -> 128 layers, so stride 2 takes dx from im2col's path.)
 ///
 /// Results equal the im2col path's to float rounding (the sums run in another order); the
 /// blocks, their order and the sums are fixed, so a run is bit-for-bit repeatable on any number
@@ -48,7 +48,7 @@ final class Direct3x3 {
             && g.channels >= minimumInChannels
     }
 
-    /// Whether its backward is direct too: stride 1 only.
+    /// Whether its whole backward is direct: stride 1 only (stride 2: the weight gradient only).
     static func appliesToBackward(_ g: Window2d) -> Bool { applies(to: g) && g.stride == 1 }
 
     /// Forward scratch per block: one padded image [Cin, planeStride], then its output
