@@ -81,19 +81,24 @@ struct NormalizedChannel {
     let beta: Float
     let rectified: Bool
 
-    /// The output gradient at input x: dy, or after a rectified forward dy where gamma * x-hat +
-    /// beta (the forward's output before max(0, .), formed by the same operations) is positive,
-    /// else 0, as ReLU's backward.
+    /// gamma * x-hat + beta at input x: the forward's output before max(0, .), and what backward
+    /// forms again for the ReLU's mask (one expression, so both get the same bits).
+    @inline(__always) func normalized(_ x: Float) -> Float { gamma * ((x - mean) * invStd) + beta }
+
+    /// `normalized` eight lanes at a time.
+    @inline(__always) func normalized(_ x: SIMD8<Float>) -> SIMD8<Float> { gamma * ((x - mean) * invStd) + beta }
+
+    /// The output gradient at input x: dy, or after a rectified forward dy where `normalized(x)`
+    /// is positive, else 0, as ReLU's backward.
     @inline(__always) func gradient(_ dy: Float, x: Float) -> Float {
         guard rectified else { return dy }
-        return gamma * ((x - mean) * invStd) + beta > 0 ? dy : 0
+        return normalized(x) > 0 ? dy : 0
     }
 
     /// `gradient` eight lanes at a time.
     @inline(__always) func gradient(_ dy: SIMD8<Float>, x: SIMD8<Float>) -> SIMD8<Float> {
         guard rectified else { return dy }
-        let output = gamma * ((x - mean) * invStd) + beta
-        return SIMD8(repeating: 0).replacing(with: dy, where: output .> 0)
+        return SIMD8(repeating: 0).replacing(with: dy, where: normalized(x) .> 0)
     }
 }
 
@@ -183,18 +188,19 @@ struct ChannelNormalize: RangeJob {
 
     func run(_ range: Range<Int>) {
         for ch in range {
-            let (mean, inv) = (means[ch], 1 / (variances[ch] + eps).squareRoot())
+            let inv = 1 / (variances[ch] + eps).squareRoot()
             invStd[ch] = inv
-            let (g, b) = (gamma[ch], beta[ch])
+            let channel = NormalizedChannel(
+                mean: means[ch], invStd: inv, gamma: gamma[ch], beta: beta[ch], rectified: rectified)
             for i in 0..<shape.n {
                 let base = shape.run(i, ch)
                 if rectified {
                     for j in base..<(base + shape.s) {
-                        let z = g * ((x[j] - mean) * inv) + b
+                        let z = channel.normalized(x[j])
                         y[j] = z <= 0 ? 0 : z
                     }
                 } else {
-                    for j in base..<(base + shape.s) { y[j] = g * ((x[j] - mean) * inv) + b }
+                    for j in base..<(base + shape.s) { y[j] = channel.normalized(x[j]) }
                 }
             }
         }
