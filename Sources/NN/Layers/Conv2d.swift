@@ -258,8 +258,8 @@ private struct ConvolveBlocks: RangeJob {
 }
 
 /// The backward of a range of blocks (as `ConvolveBlocks`): per sample, `im2col` again and the
-/// block's partial dW += dy_i x columns^T (unless `Direct3x3` set dW), (with a bias) db += Σ dy_i, and (when `dx` is given)
-/// dx_i = col2im(weight^T x dy_i).
+/// block's partial dW += dy_i x columns^T (unless `Direct3x3` set dW), with a bias db += Σ dy_i,
+/// and (when `dx` is given) dx_i = col2im(weight^T x dy_i).
 private struct ConvolveBlocksBackward: RangeJob {
     let geometry: Window2d
     let outChannels: Int
