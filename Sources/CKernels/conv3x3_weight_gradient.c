@@ -78,12 +78,12 @@ __attribute__((target("avx512f"))) static void transpose_tile(
 
 __attribute__((target("avx512f"))) void kd_conv3x3_weight_gradient(
     const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
-    int stride, int inChannels, int images, int height, int width, float *work, float *dW) {
+    int stride, int inChannels, int images, int height, int width, float *work, int first, int last, float *dW) {
     const int blocks = (outChannels + 31) / 32;
     const long outStride = (outChannels + 15) / 16 * 16, rows = (long)images * height;
     const long blockSums = 32L * inChannels * 9, tileRows = tile_rows(outChannels, width);
     float *sums = work, *tile = work + blocks * blockSums;
-    memset(sums, 0, sizeof(float) * blocks * blockSums);
+    if (first) memset(sums, 0, sizeof(float) * blocks * blockSums);
     for (long firstRow = 0; firstRow < rows; firstRow += tileRows) {
         const long endRow = firstRow + tileRows < rows ? firstRow + tileRows : rows;
         transpose_tile(dy, outChannels, height, width, firstRow, endRow, outStride, tile);
@@ -104,6 +104,7 @@ __attribute__((target("avx512f"))) void kd_conv3x3_weight_gradient(
 #undef KD_TILE
         }
     }
+    if (!last) return;
     for (int o = 0; o < outChannels; o++)
         for (int c = 0; c < inChannels; c++)
             for (int k = 0; k < 9; k++)
@@ -114,9 +115,9 @@ __attribute__((target("avx512f"))) void kd_conv3x3_weight_gradient(
 
 void kd_conv3x3_weight_gradient(
     const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
-    int stride, int inChannels, int images, int height, int width, float *work, float *dW) {
+    int stride, int inChannels, int images, int height, int width, float *work, int first, int last, float *dW) {
     (void)dy, (void)outChannels, (void)x, (void)channelStride, (void)imageStride, (void)rowStride, (void)stride;
-    (void)inChannels, (void)images, (void)height, (void)width, (void)work, (void)dW;
+    (void)inChannels, (void)images, (void)height, (void)width, (void)work, (void)first, (void)last, (void)dW;
     __builtin_trap();  // never called: kd_conv3x3_available() is 0 here
 }
 

@@ -29,7 +29,7 @@ void kd_conv_taps(
 ///       dy[((i * outChannels + o) * height + h) * width + w]
 ///       * x[c * channelStride + i * imageStride + (s * h + t / 3) * rowStride + s * w + t % 3]
 ///
-/// (set, not added), x being the images' zero-padded planes (the input padded by one on every
+/// (set, not added, when `last`), x being the images' zero-padded planes (the input padded by one on every
 /// side, rows rowStride apart, image i of channel c at c * channelStride + i * imageStride), and
 /// dy the output gradient as the layer has it ([images, outChannels, height, width]: height and
 /// width are the output's). Per tile of about 32 KB, dy is
@@ -37,12 +37,39 @@ void kd_conv_taps(
 /// channels) x 9 taps of sums stay in AVX-512 registers while the tile's positions stream by,
 /// each input value broadcast. The order of the sums is fixed: the result does not depend on
 /// the thread. `work` holds kd_conv3x3_weight_gradient_work(outChannels, inChannels, width)
-/// floats.
+/// floats, the running sums among them: a run of calls over consecutive groups of images, the
+/// first with `first` (the sums start at zero), the last with `last` (dW is written), sums the
+/// groups' products, so a caller can pad a few images at a time (tiles start at each call's
+/// first image: the result depends on the grouping, not on the thread).
 void kd_conv3x3_weight_gradient(
     const float *dy, int outChannels, const float *x, long channelStride, long imageStride, long rowStride,
-    int stride, int inChannels, int images, int height, int width, float *work, float *dW);
+    int stride, int inChannels, int images, int height, int width, float *work, int first, int last, float *dW);
 
 /// The floats of `work` that kd_conv3x3_weight_gradient needs.
 long kd_conv3x3_weight_gradient_work(int outChannels, int inChannels, int width);
+
+/// The input gradient of a stride-2 3x3 convolution with padding 1 for one image:
+///
+///   dx[(c * height + y) * width + x] = sum over o, (ki, kj) with y = 2 * h + ki - 1 and
+///       x = 2 * w + kj - 1 of weight[o, c, ki, kj] * dy[o, h, w]
+///
+/// (set), height x width being the input's size. dy is the image's output gradient [outChannels,
+/// Ho, Wo] laid out from `dy` with rows `rowStride` (> Wo) apart, channels `channelStride` apart,
+/// zero at column Wo and row Ho, and readable up to float positions + rowStride of each channel. Each of dx's 4 phases
+/// (row and column parity) is a correlation of dy with the 1, 2, 2 or 4 taps that land on it
+/// (`kd_conv_taps`, `positions` a multiple of 32 covering Ho rows), interleaved into dx's rows.
+/// `packed` is the weight as kd_conv3x3_stride2_pack_gradient lays it out; `work` holds
+/// kd_conv3x3_stride2_input_gradient_work(inChannels, positions) floats. The sums' order is fixed.
+void kd_conv3x3_stride2_input_gradient(
+    const float *dy, long channelStride, long rowStride, long positions, int outChannels, const float *packed,
+    int inChannels, int height, int width, float *work, float *dx);
+
+/// weight [outChannels, inChannels, 3, 3] -> the 4 phases' weights one after another, each
+/// [ceil(inChannels / 8), outChannels, its taps, 8] (zero past inChannels): 9 * 8 *
+/// ceil(inChannels / 8) * outChannels floats in all.
+void kd_conv3x3_stride2_pack_gradient(const float *weight, int outChannels, int inChannels, float *packed);
+
+/// The floats of `work` that kd_conv3x3_stride2_input_gradient needs.
+long kd_conv3x3_stride2_input_gradient_work(int inChannels, long positions);
 
 #endif

@@ -10,8 +10,8 @@
 /// thread, as always); each block has its own work buffers and its own partial weight and bias
 /// gradients, added up in block order, so results do not depend on the number of cores.
 /// Backward unfolds each sample again rather than keeping the whole batch's columns.
-/// A 3x3 layer with padding 1 takes `Direct3x3` instead (no columns) when the CPU allows: stride
-/// 1 forward and backward, stride 2 forward and weight gradient.
+/// A 3x3 layer with padding 1 and stride 1 or 2 takes `Direct3x3` instead (no columns) when the
+/// CPU allows.
 public final class Conv2d: Layer, ParameterGradientLayer {
     public let kind = "Conv2d"
     public let inChannels: Int
@@ -158,10 +158,8 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         let gradientSize = outChannels * g.patchSize + outChannels
         partialGradients.resize(Self.blockCount * gradientSize)
         if inputGradient { inputGrad.resize(to: x.shape) }
-        let direct = Direct3x3.appliesToBackward(g)
-        // A stride-2 layer on the direct forward takes its weight gradient from there too, and its
-        // input gradient (and db) from im2col's path, which its forward left unsized.
-        let directWeightGradient = Direct3x3.applies(to: g)
+        let direct = Direct3x3.applies(to: g)
+        // A direct forward left im2col's columns unsized.
         if !direct { columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane) }
         let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
         x.data.withUnsafeBufferPointer { xp in
@@ -170,21 +168,18 @@ public final class Conv2d: Layer, ParameterGradientLayer {
                     partialGradients.data.withUnsafeMutableBufferPointer { pp in
                         inputGrad.data.withUnsafeMutableBufferPointer { dxp in
                             weight.value.data.withUnsafeBufferPointer { wp in
-                                if directWeightGradient {
+                                if direct {
                                     self.direct.backward(
                                         xp.baseAddress!, dy: dyp.baseAddress!, batch: x.batch, geometry: g,
                                         weight: wp.baseAddress!, outChannels: outChannels,
                                         partialGradients: pp.baseAddress!, gradientSize: gradientSize,
-                                        biasGradient: direct && bias != nil,
-                                        dx: direct && inputGradient ? dxp.baseAddress : nil)
-                                }
-                                if !direct {
+                                        biasGradient: bias != nil, dx: inputGradient ? dxp.baseAddress : nil)
+                                } else {
                                     let job = ConvolveBlocksBackward(
                                         geometry: g, outChannels: outChannels, blocks: blocks,
                                         x: xp.baseAddress!, dy: dyp.baseAddress!, weight: wp.baseAddress!,
                                         columns: cp.baseAddress!, partialGradients: pp.baseAddress!,
-                                        weightGradient: !directWeightGradient, biasGradient: bias != nil,
-                                        dx: inputGradient ? dxp.baseAddress : nil)
+                                        biasGradient: bias != nil, dx: inputGradient ? dxp.baseAddress : nil)
                                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                                 }
                                 addPartialGradients(
@@ -258,8 +253,8 @@ private struct ConvolveBlocks: RangeJob {
 }
 
 /// The backward of a range of blocks (as `ConvolveBlocks`): per sample, `im2col` again and the
-/// block's partial dW += dy_i x columns^T (unless `Direct3x3` set dW), with a bias db += Σ dy_i,
-/// and (when `dx` is given) dx_i = col2im(weight^T x dy_i).
+/// block's partial dW += dy_i x columns^T, with a bias db += Σ dy_i, and (when `dx` is given)
+/// dx_i = col2im(weight^T x dy_i).
 private struct ConvolveBlocksBackward: RangeJob {
     let geometry: Window2d
     let outChannels: Int
@@ -274,8 +269,7 @@ private struct ConvolveBlocksBackward: RangeJob {
     let columns: UnsafeMutablePointer<Float>
     /// Per block: dW [Cout, Cin*k*k], then db [Cout]; cleared here.
     let partialGradients: UnsafeMutablePointer<Float>
-    /// Whether dW is summed here (else `Direct3x3` set it) and db (only with a bias).
-    let weightGradient: Bool
+    /// Whether db is summed (layers with a bias).
     let biasGradient: Bool
     /// [N, Cin, H, W], or nil when no input gradient is wanted.
     let dx: UnsafeMutablePointer<Float>?
@@ -289,16 +283,14 @@ private struct ConvolveBlocksBackward: RangeJob {
             let (dW, db) = (
                 partialGradients + block * gradientSize, partialGradients + block * gradientSize + cout * patch
             )
-            if weightGradient { dW.update(repeating: 0, count: cout * patch) }
+            dW.update(repeating: 0, count: cout * patch)
             db.update(repeating: 0, count: cout)
             for i in blocks.samples(block) {
                 let dyi = dy + i * cout * plane
-                if weightGradient {
-                    im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
-                    sgemm(
-                        .none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
-                        b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
-                }
+                im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
+                sgemm(
+                    .none, .transposed, m: cout, n: patch, k: plane, a: dyi, lda: plane,
+                    b: blockColumns, ldb: plane, beta: 1, c: dW, ldc: patch)
                 if biasGradient { for co in 0..<cout { db[co] += sumOf(dyi + co * plane, plane) } }
                 guard let dx else { continue }
                 sgemm(

@@ -6,22 +6,23 @@ import CKernels
     import Darwin
 #endif
 
-/// The direct path of a 3x3 `Conv2d` with padding 1 (the convolutions of the CNNs' and
-/// ResNets' bodies, and forward and weight gradient only, the stride-2 ones that open the
-/// ResNets' stages): no im2col columns, no col2im.
+/// The direct path of a 3x3 `Conv2d` with padding 1 and stride 1 or 2 (the convolutions of the
+/// CNNs' and ResNets' bodies, and the stride-2 ones that open the ResNets' stages): no im2col
+/// columns, no col2im.
 ///
 /// Each image [C, H, W] is copied into zero-padded planes (`TapPlanes`), and `kd_conv_taps`
 /// (CKernels, AVX-512) sums the 9 taps of the window per output channel straight from them:
 /// with stride 1 one plane per channel, the taps 9 shifted rows of it; with stride 2 the padded
 /// image's 4 phase planes (even/odd rows x even/odd columns), so that every tap is again a
-/// shifted row of one of them. Backward (stride 1): the input gradient is the same loop on the
-/// padded output gradient with the weight's channels swapped and its window turned by 180
-/// degrees. The weight gradient (`kd_conv3x3_weight_gradient`, stride 1 and 2) runs once per
-/// block of samples over the block's images padded as stride-1 planes side by side and its
-/// output gradient, 32 output channels x 9 taps in registers per input channel. (A stride-2
-/// input gradient over the phase planes, one call per phase with the 4, 2, 2 and 1 taps that
-/// land on it, was built and measured: no faster than im2col's, 18-21 against 15-25 ms for the
-/// ResNet-8 teacher's 32 -> 64 and 64 -> 128 layers, so stride 2 takes dx from im2col's path.)
+/// shifted row of one of them. Backward pads a few images at a time (`paddedGroupBytes`), so
+/// that their planes stay in L2. The input gradient, stride 1: the same loop on the padded
+/// output gradient with the weight's channels swapped and its window turned by 180 degrees;
+/// stride 2 (`kd_conv3x3_stride2_input_gradient`): each of dx's 4 phases is the loop on dy with
+/// the 1, 2, 2 or 4 taps that land on it, interleaved into dx's rows (ResNet-8 teacher's 32 ->
+/// 64 and 64 -> 128 layers: backward 13.3 and 12.4 -> 9.5 and 10.0 ms per step against
+/// im2col's input gradient). The weight gradient (`kd_conv3x3_weight_gradient`) runs over the
+/// padded images as stride-1 planes and the output gradient, 32 output channels x 9 taps in
+/// registers per input channel.
 ///
 /// Results equal the im2col path's to float rounding (the sums run in another order); the
 /// blocks, their order and the sums are fixed, so a run is bit-for-bit repeatable on any number
@@ -41,6 +42,10 @@ final class Direct3x3 {
     /// (the 1 -> 32 stem of cnn-torchref: forward 1.4 -> 1.7 ms, backward 1.1 -> 2.7 ms).
     static let minimumInChannels = 8
 
+    /// About how many bytes of padded images (x, and dy for dx) backward fills at a time: a few
+    /// images, whose planes stay in L2 while the loops read them.
+    static let paddedGroupBytes = 1 << 19
+
     /// Whether a layer with this geometry takes the direct forward: a 3x3 window, padding 1,
     /// stride 1 or 2, at least `minimumInChannels` input channels.
     static func applies(to g: Window2d) -> Bool {
@@ -48,15 +53,12 @@ final class Direct3x3 {
             && g.channels >= minimumInChannels
     }
 
-    /// Whether its whole backward is direct: stride 1 only (stride 2: the weight gradient only).
-    static func appliesToBackward(_ g: Window2d) -> Bool { applies(to: g) && g.stride == 1 }
-
     /// Forward scratch per block: one padded image [Cin, planeStride], then its output
     /// [8 * ceil(Cout / 8), positions].
     private let forwardScratch = Tensor(shape: [0])
-    /// Backward scratch per block: padded images [Cin, n, phaseStride] and padded dy
-    /// [Cout, n, phaseStride] (n = the most samples of a block), one image's input gradient
-    /// [8 * ceil(Cin / 8), positions], and the weight gradient's work.
+    /// Backward scratch per block: a group of padded images [Cin, n, phaseStride] and, when dx
+    /// is wanted, their padded dy [Cout, n, phaseStride] (n images at a time), one image's input
+    /// gradient work, and the weight gradient's work.
     private let backwardScratch = Tensor(shape: [0])
     /// The weight as the forward reads it, [ceil(Cout / 8), Cin, 9, 8] (zero past Cout).
     private let packedWeight = Tensor(shape: [0])
@@ -122,33 +124,40 @@ final class Direct3x3 {
 
     /// Per block of samples: partial dW [Cout, Cin*9] and (when `biasGradient`) db [Cout] at
     /// `partialGradients + block * gradientSize` (set, not added), and dx [N, Cin, H, W] when
-    /// given (set; stride 1 only, `appliesToBackward`). A stride-2 layer (`applies(to:)`) takes
-    /// its weight gradient here and its dx from im2col's path.
+    /// given (set).
     func backward(
         _ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int, geometry g: Window2d,
         weight: UnsafePointer<Float>, outChannels: Int, partialGradients: UnsafeMutablePointer<Float>,
         gradientSize: Int, biasGradient: Bool, dx: UnsafeMutablePointer<Float>?
     ) {
-        precondition(g.stride == 1 || dx == nil, "Direct3x3: the input gradient is for stride 1")
-        let planes = g.stride == 1 ? planes(for: g) : unstridedPlanes(for: g)
+        // x padded as stride-1 planes (the weight gradient's); dy padded as dx's loop reads it.
+        let inputPlanes = g.stride == 1 ? planes(for: g) : unstridedPlanes(for: g)
+        let outputPlanes = planes(for: g)
         let blocks = SampleBlocks(batch: batch, count: min(batch, Conv2d.blockCount))
-        let slots = (batch + blocks.count - 1) / blocks.count
-        let inBlocks = (g.channels + 7) / 8
-        let work = kd_conv3x3_weight_gradient_work(Int32(outChannels), Int32(g.channels), Int32(g.outWidth))
+        let paddedImage =
+            g.channels * inputPlanes.phaseStride + (dx == nil ? 0 : outChannels * outputPlanes.phaseStride)
+        let slots = max(
+            1, min((batch + blocks.count - 1) / blocks.count, Self.paddedGroupBytes / (4 * paddedImage)))
+        let inputGradientWork =
+            g.stride == 1
+            ? (g.channels + 7) / 8 * 8 * outputPlanes.positions
+            : kd_conv3x3_stride2_input_gradient_work(Int32(g.channels), outputPlanes.positions)
         let perBlock =
-            (g.channels + outChannels) * slots * planes.phaseStride + inBlocks * 8 * planes.positions + work
-        prepare(backwardScratch, count: blocks.count * perBlock, layout: &backwardLayout, key: ScratchLayout(g, batch))
-        if dx != nil { packGradient(weight, outChannels: outChannels, inChannels: g.channels) }
+            slots * paddedImage + inputGradientWork
+            + kd_conv3x3_weight_gradient_work(Int32(outChannels), Int32(g.channels), Int32(g.outWidth))
+        prepare(
+            backwardScratch, count: blocks.count * perBlock, layout: &backwardLayout,
+            key: ScratchLayout(g, batch, perBlock: perBlock))
+        if dx != nil { packGradient(weight, outChannels: outChannels, inChannels: g.channels, stride: g.stride) }
         backwardScratch.data.withUnsafeMutableBufferPointer { scratch in
             packedGradientWeight.data.withUnsafeBufferPointer { packed in
-                planes.forwardOffsets.withUnsafeBufferPointer { offsets in
+                outputPlanes.forwardOffsets.withUnsafeBufferPointer { offsets in
                     let job = DirectBackwardBlocks(
-                        planes: planes, inChannels: g.channels, outChannels: outChannels, blocks: blocks,
-                        stride: g.stride, outHeight: g.outHeight, outWidth: g.outWidth, slots: slots, x: x, dy: dy,
-                        offsets: offsets.baseAddress!,
-                        packedGradientWeight: packed.baseAddress, scratch: scratch.baseAddress!, perBlock: perBlock,
-                        partialGradients: partialGradients, gradientSize: gradientSize, biasGradient: biasGradient,
-                        dx: dx)
+                        inputPlanes: inputPlanes, outputPlanes: outputPlanes, inChannels: g.channels,
+                        outChannels: outChannels, blocks: blocks, stride: g.stride, slots: slots, x: x, dy: dy,
+                        offsets: offsets.baseAddress!, packedGradientWeight: packed.baseAddress,
+                        scratch: scratch.baseAddress!, perBlock: perBlock, partialGradients: partialGradients,
+                        gradientSize: gradientSize, biasGradient: biasGradient, dx: dx)
                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                 }
             }
@@ -184,12 +193,18 @@ final class Direct3x3 {
         }
     }
 
-    /// weight [Cout, Cin, 3, 3] -> [ceil(Cin/8), Cout, 9, 8] holding w[o, c, 8 - k], tap k of the
-    /// input gradient reading the padded dy at forward tap k's offset; zero past Cin.
-    private func packGradient(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int) {
+    /// The weight of the input gradient. Stride 1: [Cout, Cin, 3, 3] -> [ceil(Cin/8), Cout, 9, 8]
+    /// holding w[o, c, 8 - k], tap k of the input gradient reading the padded dy at forward tap
+    /// k's offset; zero past Cin. Stride 2: as `kd_conv3x3_stride2_pack_gradient` lays it out
+    /// (as many floats).
+    private func packGradient(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, stride: Int) {
         let blocks = (inChannels + 7) / 8
         packedGradientWeight.resize(blocks * outChannels * 72)
         packedGradientWeight.data.withUnsafeMutableBufferPointer { p in
+            if stride == 2 {
+                return kd_conv3x3_stride2_pack_gradient(
+                    weight, Int32(outChannels), Int32(inChannels), p.baseAddress!)
+            }
             for block in 0..<blocks {
                 for o in 0..<outChannels {
                     for lane in 0..<8 {
@@ -211,10 +226,12 @@ private struct ScratchLayout: Equatable {
     var channels = 0
     var height = 0
     var width = 0
+    /// Backward: floats per block (their layout differs with and without dx).
+    var perBlock = 0
 
     init() {}
 
-    init(_ g: Window2d, _ batch: Int) {
-        (self.batch, channels, height, width) = (batch, g.channels, g.height, g.width)
+    init(_ g: Window2d, _ batch: Int, perBlock: Int = 0) {
+        (self.batch, channels, height, width, self.perBlock) = (batch, g.channels, g.height, g.width, perBlock)
     }
 }

@@ -57,29 +57,32 @@ struct DirectForwardBlocks: RangeJob {
     }
 }
 
-/// The backward of a range of blocks: dW by `kd_conv3x3_weight_gradient` over the block's
-/// images padded side by side ([Cin, n, phaseStride], stride-1 planes of the input) and its dy
-/// as the layer has it, db by sums (layers with a bias), and (when dx is wanted: stride 1) per
-/// sample the forward's loop on the padded dy ([Cout, n, phaseStride]) with the flipped weight.
+/// The backward of a range of blocks, a group of `slots` images at a time: the group's images
+/// padded side by side as stride-1 planes ([Cin, slots, phaseStride]) and, when dx is wanted, its
+/// dy as dx's loop reads it ([Cout, slots, phaseStride] of `outputPlanes`); dW by
+/// `kd_conv3x3_weight_gradient` summed over the groups, then db by sums (layers with a bias);
+/// dx per sample: stride 1, the forward's loop on the padded dy with the flipped weight; stride
+/// 2, `kd_conv3x3_stride2_input_gradient`.
 struct DirectBackwardBlocks: RangeJob {
     /// Stride-1 planes of the input.
-    let planes: TapPlanes
+    let inputPlanes: TapPlanes
+    /// The layer's planes (stride 1: the same): where dy is padded for dx.
+    let outputPlanes: TapPlanes
     let inChannels: Int
     let outChannels: Int
     let blocks: SampleBlocks
-    /// The layer's stride (1 or 2) and output size.
+    /// The layer's stride (1 or 2).
     let stride: Int
-    let outHeight: Int
-    let outWidth: Int
-    /// Image slots per channel in the block's padded buffers.
+    /// Images padded at a time.
     let slots: Int
     /// [N, Cin, H, W].
     let x: UnsafePointer<Float>
-    /// [N, Cout, H, W].
+    /// [N, Cout, Ho, Wo].
     let dy: UnsafePointer<Float>
-    /// The 9 taps' offsets.
+    /// The 9 taps' offsets (stride 1).
     let offsets: UnsafePointer<Int>
-    /// [ceil(Cin/8), Cout, 9, 8], or nil when dx is not wanted.
+    /// Stride 1: [ceil(Cin/8), Cout, 9, 8]; stride 2: `kd_conv3x3_stride2_pack_gradient`'s
+    /// layout; nil when dx is not wanted.
     let packedGradientWeight: UnsafePointer<Float>?
     let scratch: UnsafeMutablePointer<Float>
     let perBlock: Int
@@ -91,27 +94,53 @@ struct DirectBackwardBlocks: RangeJob {
     let dx: UnsafeMutablePointer<Float>?
 
     func run(_ range: Range<Int>) {
-        let (cin, cout, plane, outPlane) = (inChannels, outChannels, planes.height * planes.width, outHeight * outWidth)
-        // dx (stride 1: outPlane == plane) reads dy padded like the input.
-        let channelStride = slots * planes.phaseStride
+        let (cin, cout, input) = (inChannels, outChannels, inputPlanes)
+        let (plane, outPlane) = (input.height * input.width, outputPlanes.outHeight * outputPlanes.outWidth)
+        let (xStride, dyStride) = (slots * input.phaseStride, slots * outputPlanes.phaseStride)
         for block in range {
             let paddedX = scratch + block * perBlock
-            let paddedDy = paddedX + cin * channelStride
-            let gradientOut = paddedDy + cout * channelStride
-            let work = gradientOut + (cin + 7) / 8 * 8 * planes.positions
+            let paddedDy = paddedX + cin * xStride
+            let gradientWork = paddedDy + (dx == nil ? 0 : cout * dyStride)
+            let weightWork = gradientWork + (cin + 7) / 8 * 8 * outputPlanes.positions * (stride == 1 ? 1 : 4)
             let samples = blocks.samples(block)
-            for i in samples {
-                let slot = (i - samples.lowerBound) * planes.phaseStride
-                planes.pad(x + i * cin * plane, channels: cin, into: paddedX + slot, channelStride: channelStride)
-                guard dx != nil else { continue }
-                planes.pad(
-                    dy + i * cout * outPlane, channels: cout, into: paddedDy + slot, channelStride: channelStride)
-            }
             let dW = partialGradients + block * gradientSize
-            kd_conv3x3_weight_gradient(
-                dy + samples.lowerBound * cout * outPlane, Int32(cout), paddedX, channelStride, planes.phaseStride,
-                planes.rowStride, Int32(stride), Int32(cin), Int32(samples.count), Int32(outHeight), Int32(outWidth),
-                work, dW)
+            for start in Swift.stride(from: samples.lowerBound, to: samples.upperBound, by: slots) {
+                let group = start..<min(start + slots, samples.upperBound)
+                for i in group {
+                    let slot = i - start
+                    input.pad(
+                        x + i * cin * plane, channels: cin, into: paddedX + slot * input.phaseStride,
+                        channelStride: xStride)
+                    guard dx != nil else { continue }
+                    let target = paddedDy + slot * outputPlanes.phaseStride
+                    if stride == 1 {
+                        input.pad(dy + i * cout * outPlane, channels: cout, into: target, channelStride: dyStride)
+                    } else {
+                        outputPlanes.padOutputGradient(
+                            dy + i * cout * outPlane, channels: cout, into: target, channelStride: dyStride)
+                    }
+                }
+                kd_conv3x3_weight_gradient(
+                    dy + start * cout * outPlane, Int32(cout), paddedX, xStride, input.phaseStride, input.rowStride,
+                    Int32(stride), Int32(cin), Int32(group.count), Int32(outputPlanes.outHeight),
+                    Int32(outputPlanes.outWidth), weightWork, group.lowerBound == samples.lowerBound ? 1 : 0,
+                    group.upperBound == samples.upperBound ? 1 : 0, dW)
+                guard let dx, let packedGradientWeight else { continue }
+                for i in group {
+                    let paddedImage = paddedDy + (i - start) * outputPlanes.phaseStride
+                    if stride == 2 {
+                        kd_conv3x3_stride2_input_gradient(
+                            paddedImage, dyStride, outputPlanes.rowStride, outputPlanes.positions, Int32(cout),
+                            packedGradientWeight, Int32(cin), Int32(input.height), Int32(input.width), gradientWork,
+                            dx + i * cin * plane)
+                        continue
+                    }
+                    kd_conv_taps(
+                        paddedImage, dyStride, Int32(cout), offsets, 9, packedGradientWeight, Int32((cin + 7) / 8),
+                        gradientWork, input.positions, Int32(input.positions))
+                    input.unpad(gradientWork, channels: cin, into: dx + i * cin * plane, bias: nil)
+                }
+            }
             if biasGradient {
                 let db = dW + cout * cin * 9
                 for o in 0..<cout {
@@ -119,14 +148,6 @@ struct DirectBackwardBlocks: RangeJob {
                     for i in samples { sum += sumOf(dy + (i * cout + o) * outPlane, outPlane) }
                     db[o] = sum
                 }
-            }
-            guard let dx, let packedGradientWeight else { continue }
-            for i in samples {
-                let slot = (i - samples.lowerBound) * planes.phaseStride
-                kd_conv_taps(
-                    paddedDy + slot, channelStride, Int32(cout), offsets, 9, packedGradientWeight,
-                    Int32((cin + 7) / 8), gradientOut, planes.positions, Int32(planes.positions))
-                planes.unpad(gradientOut, channels: cin, into: dx + i * cin * plane, bias: nil)
             }
         }
     }
