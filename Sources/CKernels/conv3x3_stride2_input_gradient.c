@@ -1,10 +1,9 @@
 // The input gradient of a stride-2 3x3 convolution with padding 1 (CKernels.h has the contract).
 #include "CKernels.h"
 
-/// Input rows of phase parity `parity` (0: even rows of dx, 1: odd): how many 3x3 rows ki land on
-/// it, and for each, ki and the row offset into dy (dx row 2a + parity takes dy row a + offset).
-/// Even rows: ki = 1 from dy row a. Odd rows: ki = 2 from row a, ki = 0 from row a + 1. Columns
-/// alike.
+/// The lines of phase parity `parity` (0: even rows or columns of dx, 1: odd) that a 3x3 window
+/// puts there: for each, its kernel index and its shift into dy (dx line 2a + parity takes dy
+/// line a + shift). Even: kernel 1 from line a. Odd: kernel 2 from line a, kernel 0 from a + 1.
 static int phase_lines(int parity, int *kernel, int *shift) {
     if (parity == 0) {
         kernel[0] = 1, shift[0] = 0;
@@ -14,20 +13,33 @@ static int phase_lines(int parity, int *kernel, int *shift) {
     return 2;
 }
 
+/// The taps of phase `phase` (2 * row parity + column parity), row-major: for each, its index
+/// k = 3 * ki + kj in the 3x3 window and its offset into dy's planes (rows `rowStride` apart).
+/// Returns their count (1, 2, 2 or 4).
+static int phase_taps(int phase, long rowStride, int *kernel, long *offsets) {
+    int rowKernel[2], rowShift[2], columnKernel[2], columnShift[2];
+    const int rows = phase_lines(phase / 2, rowKernel, rowShift);
+    const int columns = phase_lines(phase % 2, columnKernel, columnShift);
+    for (int t = 0; t < rows * columns; t++) {
+        kernel[t] = rowKernel[t / columns] * 3 + columnKernel[t % columns];
+        offsets[t] = rowShift[t / columns] * rowStride + columnShift[t % columns];
+    }
+    return rows * columns;
+}
+
 void kd_conv3x3_stride2_pack_gradient(const float *weight, int outChannels, int inChannels, float *packed) {
     const int inBlocks = (inChannels + 7) / 8;
     for (int phase = 0; phase < 4; phase++) {
-        int rowKernel[2], rowShift[2], columnKernel[2], columnShift[2];
-        const int rows = phase_lines(phase / 2, rowKernel, rowShift);
-        const int columns = phase_lines(phase % 2, columnKernel, columnShift);
-        const int taps = rows * columns;
+        int kernel[4];
+        long offsets[4];
+        const int taps = phase_taps(phase, 0, kernel, offsets);
         for (int block = 0; block < inBlocks; block++)
             for (int o = 0; o < outChannels; o++)
                 for (int t = 0; t < taps; t++)
                     for (int lane = 0; lane < 8; lane++) {
-                        const int c = block * 8 + lane, k = rowKernel[t / columns] * 3 + columnKernel[t % columns];
+                        const int c = block * 8 + lane;
                         packed[((long)(block * outChannels + o) * taps + t) * 8 + lane] =
-                            c < inChannels ? weight[((long)o * inChannels + c) * 9 + k] : 0.0f;
+                            c < inChannels ? weight[((long)o * inChannels + c) * 9 + kernel[t]] : 0.0f;
                     }
         packed += (long)inBlocks * outChannels * taps * 8;
     }
@@ -69,15 +81,13 @@ __attribute__((target("avx512f"))) void kd_conv3x3_stride2_input_gradient(
     const int inBlocks = (inChannels + 7) / 8;
     const long phaseOut = (long)inBlocks * 8 * positions;
     for (int phase = 0; phase < 4; phase++) {
-        int rowKernel[2], rowShift[2], columnKernel[2], columnShift[2];
-        const int rows = phase_lines(phase / 2, rowKernel, rowShift);
-        const int columns = phase_lines(phase % 2, columnKernel, columnShift);
+        int kernel[4];
         long offsets[4];
-        for (int t = 0; t < rows * columns; t++) offsets[t] = rowShift[t / columns] * rowStride + columnShift[t % columns];
+        const int taps = phase_taps(phase, rowStride, kernel, offsets);
         kd_conv_taps(
-            dy, channelStride, outChannels, offsets, rows * columns, packed, inBlocks, work + phase * phaseOut, positions,
+            dy, channelStride, outChannels, offsets, taps, packed, inBlocks, work + phase * phaseOut, positions,
             (int)positions);
-        packed += (long)inBlocks * outChannels * rows * columns * 8;
+        packed += (long)inBlocks * outChannels * taps * 8;
     }
     for (int parity = 0; parity < 2; parity++)
         interleave_rows(

@@ -29,13 +29,13 @@ void kd_conv_taps(
 ///       dy[((i * outChannels + o) * height + h) * width + w]
 ///       * x[c * channelStride + i * imageStride + (s * h + t / 3) * rowStride + s * w + t % 3]
 ///
-/// (set, not added, when `last`), x being the images' zero-padded planes (the input padded by one on every
-/// side, rows rowStride apart, image i of channel c at c * channelStride + i * imageStride), and
-/// dy the output gradient as the layer has it ([images, outChannels, height, width]: height and
-/// width are the output's). Per tile of about 32 KB, dy is
-/// gathered into positions x output channels; then 32 output channels (or 16 of 2 input
-/// channels) x 9 taps of sums stay in AVX-512 registers while the tile's positions stream by,
-/// each input value broadcast. The order of the sums is fixed: the result does not depend on
+/// (set, not added, when `last`), x being the images' zero-padded planes (the input padded by
+/// one on every side, rows rowStride apart, image i of channel c at c * channelStride + i *
+/// imageStride), and dy the output gradient as the layer has it ([images, outChannels, height,
+/// width]: height and width are the output's). Per tile of about 32 KB, dy is gathered into
+/// positions x output channels; then 32 output channels (or 16 of 2 input channels) x 9 taps
+/// of sums stay in AVX-512 registers while the tile's positions stream by, each input value
+/// broadcast. The order of the sums is fixed: the result does not depend on
 /// the thread. `work` holds kd_conv3x3_weight_gradient_work(outChannels, inChannels, width)
 /// floats, the running sums among them: a run of calls over consecutive groups of images, the
 /// first with `first` (the sums start at zero), the last with `last` (dW is written), sums the
@@ -55,9 +55,10 @@ long kd_conv3x3_weight_gradient_work(int outChannels, int inChannels, int width)
 ///
 /// (set), height x width being the input's size. dy is the image's output gradient [outChannels,
 /// Ho, Wo] laid out from `dy` with rows `rowStride` (> Wo) apart, channels `channelStride` apart,
-/// zero at column Wo and row Ho, and readable up to float positions + rowStride of each channel. Each of dx's 4 phases
-/// (row and column parity) is a correlation of dy with the 1, 2, 2 or 4 taps that land on it
-/// (`kd_conv_taps`, `positions` a multiple of 32 covering Ho rows), interleaved into dx's rows.
+/// zero at column Wo and row Ho, and readable up to float positions + rowStride of each channel.
+/// Each of dx's 4 phases (row and column parity) is a correlation of dy with the 1, 2, 2 or 4
+/// taps that land on it (`kd_conv_taps`, `positions` a multiple of 32 covering Ho rows),
+/// interleaved into dx's rows.
 /// `packed` is the weight as kd_conv3x3_stride2_pack_gradient lays it out; `work` holds
 /// kd_conv3x3_stride2_input_gradient_work(inChannels, positions) floats. The sums' order is fixed.
 void kd_conv3x3_stride2_input_gradient(

@@ -137,7 +137,10 @@ final class Direct3x3 {
         let paddedImage =
             g.channels * inputPlanes.phaseStride + (dx == nil ? 0 : outChannels * outputPlanes.phaseStride)
         let slots = max(
-            1, min((batch + blocks.count - 1) / blocks.count, Self.paddedGroupBytes / (4 * paddedImage)))
+            1,
+            min(
+                (batch + blocks.count - 1) / blocks.count,
+                Self.paddedGroupBytes / (MemoryLayout<Float>.size * paddedImage)))
         let inputGradientWork =
             g.stride == 1
             ? (g.channels + 7) / 8 * 8 * outputPlanes.positions
@@ -156,7 +159,8 @@ final class Direct3x3 {
                         inputPlanes: inputPlanes, outputPlanes: outputPlanes, inChannels: g.channels,
                         outChannels: outChannels, blocks: blocks, stride: g.stride, slots: slots, x: x, dy: dy,
                         offsets: offsets.baseAddress!, packedGradientWeight: packed.baseAddress,
-                        scratch: scratch.baseAddress!, perBlock: perBlock, partialGradients: partialGradients,
+                        scratch: scratch.baseAddress!, perBlock: perBlock, inputGradientWork: inputGradientWork,
+                        partialGradients: partialGradients,
                         gradientSize: gradientSize, biasGradient: biasGradient, dx: dx)
                     Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                 }

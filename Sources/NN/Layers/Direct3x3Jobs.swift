@@ -86,6 +86,8 @@ struct DirectBackwardBlocks: RangeJob {
     let packedGradientWeight: UnsafePointer<Float>?
     let scratch: UnsafeMutablePointer<Float>
     let perBlock: Int
+    /// Floats of one image's input-gradient work in each block's scratch.
+    let inputGradientWork: Int
     /// Per block: dW [Cout, Cin*9], then db [Cout] (set only when `biasGradient`).
     let partialGradients: UnsafeMutablePointer<Float>
     let gradientSize: Int
@@ -101,7 +103,7 @@ struct DirectBackwardBlocks: RangeJob {
             let paddedX = scratch + block * perBlock
             let paddedDy = paddedX + cin * xStride
             let gradientWork = paddedDy + (dx == nil ? 0 : cout * dyStride)
-            let weightWork = gradientWork + (cin + 7) / 8 * 8 * outputPlanes.positions * (stride == 1 ? 1 : 4)
+            let weightWork = gradientWork + inputGradientWork
             let samples = blocks.samples(block)
             let dW = partialGradients + block * gradientSize
             for start in Swift.stride(from: samples.lowerBound, to: samples.upperBound, by: slots) {
