@@ -2,7 +2,8 @@ import Distill
 
 /// Milliseconds per step in each layer of a model, residual blocks opened: a `LayerProfile` on
 /// the model and one on every block's body and shortcut (each block's own row is its whole
-/// time; its inner rows follow it, indented: "  3.body.0 Conv2d [16, 28, 28]").
+/// time; its inner rows follow it, indented: "  3.body.0 Conv2d [16, 28, 28]"). A ReLU that a
+/// neighbouring layer runs says which: "1 ReLU [32, 28, 28] (run by 2)".
 final class ModelProfile {
     private let model: Sequential
     private let label: String
@@ -41,7 +42,8 @@ final class ModelProfile {
             let layer = model.layers[i]
             var rows = [
                 ProfileRow(
-                    part: "\(label)\(indent)\(key)\(i) \(layer.kind) \(model.layerInputShapes[i])",
+                    part: "\(label)\(indent)\(key)\(i) \(layer.kind) \(model.layerInputShapes[i])"
+                        + (model.hostOfReLU(at: i).map { " (run by \($0))" } ?? ""),
                     forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
             ]
             if let block = layer as? Residual {

@@ -54,6 +54,47 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    /// A ReLU right before a max pooling runs inside it in a `Sequential`: outputs and input
+    /// gradients equal the two layers run apart, bit for bit (+0 and -0 told apart), on the 2x2
+    /// path and the general one (overlapping 3x3 windows, rows under 4 windows), with ties,
+    /// windows of no positive value, NaN in x and dy, in train and eval mode. A tap on the ReLU
+    /// keeps it a layer of its own and sees its output.
+    func testReLUFusedIntoMaxPoolEqualsSeparateLayers() throws {
+        let cases: [(shape: [Int], pool: () -> MaxPool2d)] = [
+            ([2, 3, 14, 14], { MaxPool2d(kernelSize: 2) }), ([2, 2, 7, 17], { MaxPool2d(kernelSize: 2) }),
+            ([1, 2, 6, 6], { MaxPool2d(kernelSize: 2) }),
+            ([2, 2, 9, 9], { MaxPool2d(kernelSize: 3, stride: 2, padding: 1) }),
+        ]
+        for (index, testCase) in cases.enumerated() {
+            for training in [true, false] {
+                var rng = SplitMix64(seed: 70 + UInt64(index))
+                let count = testCase.shape.reduce(1, *)
+                var x = (0..<count).map { _ in Float(Int(rng.next() % 4) - 2) }  // -2...1: ties, all-negative windows
+                for i in stride(from: 3, to: count, by: 41) { x[i] = .nan }
+                for i in stride(from: 8, to: count, by: 29) { x[i] = -0.0 }
+                let (fusedPool, pool, relu) = (testCase.pool(), testCase.pool(), ReLU())
+                let fused = try Sequential([ReLU(), fusedPool], inputShape: Array(testCase.shape.dropFirst()))
+                XCTAssertEqual(fused.hostOfReLU(at: 0), 1)
+                let input = Tensor(shape: testCase.shape, data: x)
+                let y = fused.forward(input, training: training)
+                let expectedY = pool.forward(relu.forward(input, training: training), training: training)
+                XCTAssertEqual(y.data.map(\.bitPattern), expectedY.data.map(\.bitPattern), "y \(testCase.shape)")
+                XCTAssertTrue(y.data.contains(0) && y.data.contains { $0 > 0 }, "the ReLU cuts some windows")
+                var dy = (0..<y.count).map { _ in rng.uniform(-1, 1) }
+                dy[1] = .nan
+                let gradient = Tensor(shape: y.shape, data: dy)
+                let dx = fused.backward(gradient).data.map(\.bitPattern)
+                let expectedDx = relu.backward(pool.backward(gradient)).data.map(\.bitPattern)
+                XCTAssertEqual(dx, expectedDx, "dx \(testCase.shape)")
+            }
+        }
+        let tapped = try Sequential([ReLU(), MaxPool2d(kernelSize: 2)], inputShape: [2, 4, 4])
+        let tap = tapped.tap(layer: 0)
+        XCTAssertNil(tapped.hostOfReLU(at: 0))
+        _ = tapped.forward(Tensor(shape: [1, 2, 4, 4], data: (0..<32).map { Float($0 % 5) - 2 }), training: true)
+        XCTAssertEqual(tap.feature?.data.min(), 0, "the tap sees the ReLU's output")
+    }
+
     func testAvgPoolMatchesPyTorch() throws {
         try assertLayerMatchesFixture(AvgPool2d(kernelSize: 2), "layer_avgpool_k2s2", label: "avgpool k2 s2")
         try assertLayerMatchesFixture(

@@ -14,7 +14,7 @@ import Foundation
 /// (times M/(M-1), M = N*S) for running_var; num_batches_tracked += 1. A batch with a single
 /// value per channel (M = 1, where PyTorch raises) normalises to the bias and leaves the running
 /// statistics and the counter untouched. Eval: normalise with the running statistics.
-public class BatchNorm: Layer {
+public class BatchNorm: Layer, RectifyingLayer {
     /// "BatchNorm1d" or "BatchNorm2d".
     public let kind: String
     public let numFeatures: Int

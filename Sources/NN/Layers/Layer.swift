@@ -73,3 +73,10 @@ extension Layer {
 protocol ParameterGradientLayer: Layer {
     func backwardParameters(_ dy: Tensor)
 }
+
+/// A layer that can apply a neighbouring ReLU inside its own passes (`Sequential` decides when):
+/// `forward(x, training:, rectified: true)` returns max(0, y) of what the two layers would
+/// return together, and the next `backward` applies the ReLU's gradient mask as well.
+protocol RectifyingLayer: Layer {
+    func forward(_ x: Tensor, training: Bool, rectified: Bool) -> Tensor
+}

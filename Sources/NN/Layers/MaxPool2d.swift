@@ -4,7 +4,11 @@
 /// Padding never wins (it acts as -infinity). Within a window the FIRST maximum in row-major
 /// order is taken (a NaN wins, the last one if several), as PyTorch's CPU kernel does; backward routes
 /// each output's gradient to that element, summing where windows overlap.
-public final class MaxPool2d: Layer {
+///
+/// A ReLU just before it can run inside its passes (`Sequential` does this): max(0, max(x)) is
+/// max(max(0, x)), and while the maximum is positive its first position is the same in x and in
+/// max(0, x), so the output and the input gradient equal the two layers run apart, bit for bit.
+public final class MaxPool2d: Layer, RectifyingLayer {
     public let kind = "MaxPool2d"
     private var window: PoolingWindow
     public var kernelSize: Int { window.kernelSize }
@@ -17,6 +21,8 @@ public final class MaxPool2d: Layer {
     private let inputGrad = Tensor(shape: [0])
     /// For each output element, the index of its maximum inside its input plane [H*W].
     private var argmax: [Int32] = []
+    /// Whether the last forward rectified its output (a ReLU before it, fused in by `Sequential`).
+    private var rectified = false
 
     /// Pools k x k windows every `stride` (default k) over an input padded by `padding`
     /// (at most k/2, as PyTorch requires).
@@ -36,10 +42,15 @@ public final class MaxPool2d: Layer {
     }
 
     /// x [N, C, H, W] -> y [N, C, Ho, Wo]; remembers each window's argmax.
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, training: training, rectified: false) }
+
+    /// `forward`, then y = max(0, y) in the same pass when `rectified` (the work of a ReLU before
+    /// this layer; `backward` then passes on dy only where y > 0, as that ReLU's backward would).
+    func forward(_ x: Tensor, training: Bool, rectified: Bool) -> Tensor {
         let g = window.geometry(batch: x)
         geometry = g
         inputShape = x.shape
+        self.rectified = rectified
         let planes = x.batch * g.channels
         output.resize(x.batch, g.channels, g.outHeight, g.outWidth)
         if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
@@ -50,7 +61,9 @@ public final class MaxPool2d: Layer {
                     if k == 2, s == 2, p == 0, g.outWidth >= 4 {
                         Parallel.forRanges(
                             planes, minimumPerThread: Self.planesPerThread(g), align: 1,
-                            Pool2x2(x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g))
+                            Pool2x2(
+                                x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g,
+                                rectified: rectified))
                         return
                     }
                     for plane in 0..<planes {
@@ -73,7 +86,7 @@ public final class MaxPool2d: Layer {
                                         }
                                     }
                                 }
-                                yp[o] = best
+                                yp[o] = rectified && best <= 0 ? 0 : best
                                 ap[o] = Int32(index)
                                 o += 1
                             }
@@ -88,7 +101,8 @@ public final class MaxPool2d: Layer {
     /// Planes per thread below which a pass stays on one thread (about 32k input elements).
     private static func planesPerThread(_ g: Window2d) -> Int { max(1, 32768 / max(1, g.height * g.width)) }
 
-    /// dy [N, C, Ho, Wo] -> dx [N, C, H, W]: each dy goes to its window's argmax.
+    /// dy [N, C, Ho, Wo] -> dx [N, C, H, W]: each dy goes to its window's argmax (after a
+    /// rectified forward, only where y > 0).
     public func backward(_ dy: Tensor) -> Tensor {
         guard let g = geometry else { preconditionFailure("MaxPool2d: backward before forward") }
         precondition(dy.shape == output.shape, "MaxPool2d: dy \(dy.shape), expected \(output.shape)")
@@ -96,9 +110,13 @@ public final class MaxPool2d: Layer {
         inputGrad.data.withUnsafeMutableBufferPointer { dx in
             dy.data.withUnsafeBufferPointer { d in
                 argmax.withUnsafeBufferPointer { ap in
-                    Parallel.forRanges(
-                        dy.batch * g.channels, minimumPerThread: Self.planesPerThread(g), align: 1,
-                        Unpool(dy: d.baseAddress!, argmax: ap.baseAddress!, dx: dx.baseAddress!, geometry: g))
+                    output.data.withUnsafeBufferPointer { y in
+                        Parallel.forRanges(
+                            dy.batch * g.channels, minimumPerThread: Self.planesPerThread(g), align: 1,
+                            Unpool(
+                                dy: d.baseAddress!, argmax: ap.baseAddress!, dx: dx.baseAddress!, geometry: g,
+                                rectifiedOutput: rectified ? y.baseAddress! : nil))
+                    }
                 }
             }
         }
@@ -107,7 +125,8 @@ public final class MaxPool2d: Layer {
 }
 
 /// 2x2 max pooling, stride 2, no padding, of a range of [H, W] planes: y [Ho, Wo] per plane and
-/// the plane index of each window's first maximum (a NaN wins, the last one if several).
+/// the plane index of each window's first maximum (a NaN wins, the last one if several);
+/// y = max(0, y) when `rectified`.
 /// Windows go eight at a time as vector selects (see `WindowOctets`); rows need at least 4
 /// windows (narrower ones take the general loop).
 private struct Pool2x2: RangeJob {
@@ -115,6 +134,7 @@ private struct Pool2x2: RangeJob {
     let y: UnsafeMutablePointer<Float>
     let argmax: UnsafeMutablePointer<Int32>
     let geometry: Window2d
+    let rectified: Bool
 
     func run(_ planes: Range<Int>) {
         let (h, w, ho, wo) = (geometry.height, geometry.width, geometry.outHeight, geometry.outWidth)
@@ -131,6 +151,7 @@ private struct Pool2x2: RangeJob {
                     challenge(&best, &at, with: t.oddHalf, at: first &+ 1)
                     challenge(&best, &at, with: u.evenHalf, at: first &+ Int32(w))
                     challenge(&best, &at, with: u.oddHalf, at: first &+ Int32(w + 1))
+                    if rectified { best.replace(with: 0, where: best .<= 0) }
                     store4(best.lowHalf, y + o + a)
                     store4(best.highHalf, y + o + b)
                     store4(at.lowHalf, argmax + o + a)
@@ -153,19 +174,26 @@ private struct Pool2x2: RangeJob {
 }
 
 /// The backward of max pooling for a range of planes: clears each plane (small enough to stay
-/// in cache), then adds each dy to its window's argmax (summing where windows overlap).
+/// in cache), then adds each dy to its window's argmax (summing where windows overlap). After a
+/// rectified forward, `rectifiedOutput` is its y, and a dy passes only where y > 0.
 private struct Unpool: RangeJob {
     let dy: UnsafePointer<Float>
     let argmax: UnsafePointer<Int32>
     let dx: UnsafeMutablePointer<Float>
     let geometry: Window2d
+    let rectifiedOutput: UnsafePointer<Float>?
 
     func run(_ planes: Range<Int>) {
         let (planeIn, planeOut) = (geometry.height * geometry.width, geometry.outputPlane)
         for plane in planes {
             let dst = dx + plane * planeIn
             dst.update(repeating: 0, count: planeIn)
-            for o in (plane * planeOut)..<((plane + 1) * planeOut) { dst[Int(argmax[o])] += dy[o] }
+            let outputs = (plane * planeOut)..<((plane + 1) * planeOut)
+            if let y = rectifiedOutput {
+                for o in outputs { dst[Int(argmax[o])] += y[o] > 0 ? dy[o] : 0 }
+            } else {
+                for o in outputs { dst[Int(argmax[o])] += dy[o] }
+            }
         }
     }
 }

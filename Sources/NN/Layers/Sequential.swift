@@ -29,21 +29,31 @@ public final class Sequential {
         self.allParameters = layers.flatMap(\.parameters)
         self.firstParameterLayer = layers.firstIndex { !$0.parameters.isEmpty }
         self.tapAt = Array(repeating: nil, count: layers.count)
-        self.normFollowedByReLU = layers.indices.map { i in
-            layers[i] is BatchNorm && i + 1 < layers.count && layers[i + 1] is ReLU
+        self.reluAfterNorm = layers.indices.map { i in layers[i] is ReLU && i > 0 && layers[i - 1] is BatchNorm }
+        self.reluBeforePool = layers.indices.map { i in
+            layers[i] is ReLU && i + 1 < layers.count && layers[i + 1] is MaxPool2d
         }
     }
 
-    /// Per index: a BatchNorm that a ReLU follows. Such a pair runs as one pass (the batch norm
-    /// rectifies its output and masks its output gradient; the ReLU passes both on unchanged),
-    /// unless the batch norm's own output is tapped.
-    private let normFollowedByReLU: [Bool]
+    /// Per index: a ReLU right after a BatchNorm / right before a MaxPool2d.
+    private let reluAfterNorm: [Bool]
+    private let reluBeforePool: [Bool]
 
-    /// Whether layer `index` is a batch norm that applies the next layer's ReLU itself.
-    private func rectifiesInNorm(_ index: Int) -> Bool { normFollowedByReLU[index] && tapAt[index] == nil }
+    /// The index of the layer that applies the ReLU at `index` inside its own passes (nil: the
+    /// ReLU runs by itself, or `index` is no ReLU): the batch norm before it, unless that batch
+    /// norm's own output is tapped, else the max pooling after it, unless the ReLU's output is
+    /// tapped. The ReLU then passes its input and its output gradient on unchanged.
+    public func hostOfReLU(at index: Int) -> Int? {
+        if reluAfterNorm[index], tapAt[index - 1] == nil { return index - 1 }
+        if reluBeforePool[index], tapAt[index] == nil { return index + 1 }
+        return nil
+    }
 
-    /// Whether layer `index` is a ReLU whose batch norm already applied it.
-    private func appliedByNorm(_ index: Int) -> Bool { index > 0 && rectifiesInNorm(index - 1) }
+    /// Whether layer `index` applies the ReLU before or after it.
+    private func rectifies(_ index: Int) -> Bool {
+        (index > 0 && hostOfReLU(at: index - 1) == index)
+            || (index + 1 < layers.count && hostOfReLU(at: index + 1) == index)
+    }
 
     /// The tap of each layer (nil: untapped), indexed like `layers`.
     private var tapAt: [FeatureTap?]
@@ -86,9 +96,9 @@ public final class Sequential {
         var h = x
         for index in layers.indices {
             let start = profile.map { _ in MonotonicClock.seconds }
-            if rectifiesInNorm(index), let norm = layers[index] as? BatchNorm {
-                h = norm.forward(h, training: training, rectified: true)
-            } else if !appliedByNorm(index) {
+            if rectifies(index), let host = layers[index] as? RectifyingLayer {
+                h = host.forward(h, training: training, rectified: true)
+            } else if hostOfReLU(at: index) == nil {
                 h = layers[index].forward(h, training: training)
             }
             if let tap = tapAt[index] { tap.feature = h }
@@ -98,12 +108,12 @@ public final class Sequential {
     }
 
     /// `layers[index].backward(dy)` (dy plus the tap's gradient when the layer is tapped; passed
-    /// on as it is by a ReLU that its batch norm applied), timed when profiling.
+    /// on as it is by a ReLU that a neighbouring layer applied), timed when profiling.
     private func backward(layer index: Int, _ dy: Tensor) -> Tensor {
         let start = profile.map { _ in MonotonicClock.seconds }
         defer { if let start { profile?.addBackward(index, since: start) } }
         let gradient = tapAt[index]?.adding(into: dy) ?? dy
-        return appliedByNorm(index) ? gradient : layers[index].backward(gradient)
+        return hostOfReLU(at: index) != nil ? gradient : layers[index].backward(gradient)
     }
 
     /// dy: [N, ...outputShape] -> dx; adds every parameter's gradient.
