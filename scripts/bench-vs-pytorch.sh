@@ -11,10 +11,14 @@
 # RESNET_EPOCHS epochs (default 1: a ResNet-8 teacher epoch takes minutes on 2 cores).
 #   TORCH_PYTHON=/path/to/python scripts/bench-vs-pytorch.sh   # use an existing torch 2.15 install
 #   AUGMENT=1 OUT=.build/bench-aug scripts/bench-vs-pytorch.sh  # every training batch augmented
+#   BEFORE=/path/to/older/kd scripts/bench-vs-pytorch.sh  # adds that kd's times in the same run
 #
 # AUGMENT=1 trains on augmented batches on both sides: random crop from a 2-pixel zero padding and
 # a horizontal flip per sample (`kd bench --augment --no-mix`, `torch_kd.py --augment`), the
 # teacher of the KD cases run on the student's view; kd adds its cached-views case (4 views).
+#
+# BEFORE=path runs that kd binary's bench right after this kd's, case for case, so a change is
+# measured before and after against the same PyTorch run (a "kd before" column and its ratio).
 #
 # PyTorch: unless TORCH_PYTHON is set, the script creates a virtualenv in .build/torch-venv
 # (git-ignored) and installs torch==2.15.0 and numpy from PyPI into it with pip (a large
@@ -67,6 +71,10 @@ if [[ -z "${REPORT_ONLY:-}" ]]; then
             esac
             echo "== round $round of $ROUNDS: kd bench, $arch ($epochs epochs per case)"
             "$KD" bench --epochs "$epochs" --only "$models" "${kd_augment[@]}" --json "$OUT/kd-$arch-$round.json" | tee "$OUT/kd-$arch-$round.txt"
+            if [[ -n "${BEFORE:-}" ]]; then
+                echo "== round $round: kd before ($BEFORE), $arch"
+                "$BEFORE" bench --epochs "$epochs" --only "$models" "${kd_augment[@]}" --json "$OUT/kd-before-$arch-$round.json" | tee "$OUT/kd-before-$arch-$round.txt"
+            fi
             echo "== round $round: PyTorch, $arch"
             "$TORCH_PYTHON" "$TORCH_KD" --arch "$arch" --epochs "$epochs" --threads "$THREADS" "${torch_augment[@]}" | tee "$OUT/torch-$arch-$round.jsonl"
         done
@@ -95,17 +103,23 @@ PY
 fi
 
 python3 - "$OUT" "$ROUNDS" "$AUGMENT" $ARCHS <<'PY'
-import json, sys
+import json, os, sys
 out, rounds, augmented, parts = sys.argv[1], range(1, int(sys.argv[2]) + 1), bool(sys.argv[3]), sys.argv[4:]
-kd = {}
-for part in parts:
-    runs = [json.load(open(f'{out}/kd-{part}-{r}.json')) for r in rounds]
-    kd[part] = runs[0]
-    kd[part]['training'] = [min((run['training'][i] for run in runs), key=lambda c: c['epoch_s'])
-                            for i in range(len(runs[0]['training']))]
-    kd[part]['inference'] = [min((run['inference'][i] for run in runs), key=lambda c: c['batch1_ms'])
-                             for i in range(len(runs[0]['inference']))]
-    kd[part]['sgemm_reference_gflops'] = max(run['sgemm_reference_gflops'] for run in runs)
+def load_kd(prefix):
+    """Each case's fastest round of `kd bench` results {out}/{prefix}-{arch}-{round}.json, by architecture."""
+    kd = {}
+    for part in parts:
+        runs = [json.load(open(f'{out}/{prefix}-{part}-{r}.json')) for r in rounds]
+        kd[part] = runs[0]
+        kd[part]['training'] = [min((run['training'][i] for run in runs), key=lambda c: c['epoch_s'])
+                                for i in range(len(runs[0]['training']))]
+        kd[part]['inference'] = [min((run['inference'][i] for run in runs), key=lambda c: c['batch1_ms'])
+                                 for i in range(len(runs[0]['inference']))]
+        kd[part]['sgemm_reference_gflops'] = max(run['sgemm_reference_gflops'] for run in runs)
+    return kd
+kd = load_kd('kd')
+has_before = all(os.path.exists(f'{out}/kd-before-{part}-{r}.json') for part in parts for r in rounds)
+before = load_kd('kd-before') if has_before else None
 torch = {}
 for part in parts:
     for r in rounds:
@@ -113,14 +127,20 @@ for part in parts:
             row = json.loads(line); key = (part, row['phase'])
             if key not in torch or row['epoch_s_median'] < torch[key]['epoch_s_median']: torch[key] = row
 tlat = {r['model']: r for r in map(json.loads, open(f'{out}/torch-latency.jsonl'))}
-def kd_case(part, model, mode):
-    return next(r for r in kd[part]['training'] if r['model'] == model and r['mode'] == mode)
-rows = []
+def kd_case(part, model, mode, results=kd):
+    return next(r for r in results[part]['training'] if r['model'] == model and r['mode'] == mode)
+def met(value, target):
+    return '' if not target else ('yes' if value >= float(target.strip('x%>= ')) else 'NO')
+rows = []   # label, PyTorch, kd before, kd, PyTorch/kd before, PyTorch/kd, target, met
+def epoch(case):
+    once = f" (+{case['cache_s']:.1f} s once for the cache)" if case.get('cache_s') else ''
+    return f"{case['epoch_s']:.2f} s{once}"
 def ratio(label, part, phase, model, mode, target):
     t = torch[(part, phase)]['epoch_s_median']; k = kd_case(part, model, mode)
+    b = kd_case(part, model, mode, before) if before else None
     r = t / k['epoch_s']
-    once = f" (+{k['cache_s']:.1f} s once for the cache)" if k.get('cache_s') else ''
-    rows.append((label, f"{t:.2f} s", f"{k['epoch_s']:.2f} s{once}", f"{r:.2f}x", target, 'yes' if target and r >= float(target.strip('x>= ')) else ('' if not target else 'NO')))
+    rows.append((label, f"{t:.2f} s", epoch(b) if b else '', epoch(k), f"{t / b['epoch_s']:.2f}x" if b else '',
+                 f"{r:.2f}x", target, met(r, target)))
 # Targets: issue 18's ratios (PyTorch time / kd time).
 cases = [  # label, architecture, PyTorch phase, kd model, kd mode, target
     ('MLP teacher 784-1200-1200-10', 'mlp', 'teacher', 'mlp-teacher', 'hard', '>= 1.5x'),
@@ -142,25 +162,42 @@ for label, part, phase, model, mode, target in cases:
     if part not in parts or (mode == 'kd-cached' and augmented) or (mode == 'kd-views' and not augmented):
         continue
     ratio(label + (', augmented' if augmented else ''), part, phase, model, mode, target)
-kdlat = {r['model']: r for part in kd.values() for r in part['inference']}
+def inference(results):
+    return {r['model']: r for part in results.values() for r in part['inference']}
+kdlat, beforelat = inference(kd), inference(before) if before else {}
 for model, target in (('mlp-student', '>= 5x'), ('cnn-student', '>= 5x'), ('mlp-teacher', ''), ('cnn-torchref', '')):
+    if model not in kdlat: continue
     t, k = tlat[model]['batch1_ms'], kdlat[model]['batch1_ms']
-    rows.append((f'{model} inference, batch 1', f'{t*1000:.1f} us', f'{k*1000:.1f} us', f'{t/k:.2f}x', target,
-                 'yes' if target and t / k >= 5 else ('' if not target else 'NO')))
+    b = beforelat.get(model, {}).get('batch1_ms')
+    rows.append((f'{model} inference, batch 1', f'{t*1000:.1f} us', f'{b*1000:.1f} us' if b else '', f'{k*1000:.1f} us',
+                 f'{t/b:.2f}x' if b else '', f'{t/k:.2f}x', target, met(t / k, target)))
+# Eval-mode inference at the bench's batch against the rate its own sgemm/convolution shapes allow.
+for model in ('mlp-teacher', 'cnn-torchref', 'resnet8-teacher', 'mlp-student', 'cnn-student', 'resnet8-student'):
+    if model not in kdlat: continue
+    def share(r): return f"{r['samples_per_s']:.0f}/s, {100 * r['samples_per_s'] / r['gemm_bound_samples_per_s']:.0f}%"
+    k, b = kdlat[model], beforelat.get(model)
+    target = '>= 80%' if model.endswith(('teacher', 'torchref')) else ''
+    rows.append((f"{model} inference, batch {k['batch']} (samples/s, % of its sgemm bound)", '', share(b) if b else '',
+                 share(k), '', '', target, met(100 * k['samples_per_s'] / k['gemm_bound_samples_per_s'], target)))
 mem = json.load(open(f'{out}/kd-distill-memory.json'))['peak_rss_mb']
 budget = (60000 * 784 * 4 + (784 * 1200 + 1200 * 1200 + 1200 * 10 + 784 * 64 + 64 * 10) * 4 + 60000 * 10 * 4) / 2**20
 print(f"\nkd's BLAS kernels: {kd[parts[0]].get('blas_kernels', 'not recorded')}")
-print('\n| work (Fashion-MNIST, batch 128, Adam) | PyTorch 2.15 | kd | PyTorch/kd | target | met |')
-print('|---|---|---|---|---|---|')
-for r in rows: print('| ' + ' | '.join(r) + ' |')
+columns = ['work (Fashion-MNIST, batch 128, Adam)', 'PyTorch 2.15', 'kd before', 'kd', 'PyTorch/kd before', 'PyTorch/kd',
+           'target', 'met']
+keep = [i for i in range(len(columns)) if before or i not in (2, 4)]   # no "before" columns without BEFORE
+print('\n| ' + ' | '.join(columns[i] for i in keep) + ' |')
+print('|' + '---|' * len(keep))
+for r in rows: print('| ' + ' | '.join(r[i] for i in keep) + ' |')
 if 'mlp' in parts:
     sg = kd['mlp']['sgemm_reference_gflops']   # 1024^3 through OpenBLAS's own threads: the machine's sgemm
     sg_kd = next(r['gflops'] for r in kd['mlp']['sgemm'] if r['shape'].endswith('1024x1024x1024'))
-    teacher = kd_case('mlp', 'mlp-teacher', 'hard')
-    print(f"\nMLP teacher training: {teacher['gflops']:.1f} GFLOP/s (3x forward convention) = "
-          f"{100 * teacher['gflops'] / sg:.0f}% of sgemm 1024^3 with OpenBLAS's own threads ({sg:.1f} GFLOP/s, same run; "
-          f"target >= 85%; kd's own split sgemm at 1024^3: {sg_kd:.1f}); "
-          f"{100 * teacher['samples_per_s'] / teacher['gemm_bound_samples_per_s']:.0f}% of the step's own sgemm-time bound")
+    for name, results in (('before', before), ('', kd)):
+        if not results: continue
+        teacher = kd_case('mlp', 'mlp-teacher', 'hard', results)
+        print(f"\nMLP teacher training{' (kd before)' if name else ''}: {teacher['gflops']:.1f} GFLOP/s (3x forward convention) = "
+              f"{100 * teacher['gflops'] / sg:.0f}% of sgemm 1024^3 with OpenBLAS's own threads ({sg:.1f} GFLOP/s, same run; "
+              f"target >= 85%; kd's own split sgemm at 1024^3: {sg_kd:.1f}); "
+              f"{100 * teacher['samples_per_s'] / teacher['gemm_bound_samples_per_s']:.0f}% of the step's own sgemm-time bound")
 print(f"kd distill peak RSS: {mem:.0f} MB; budget 2 x (train set Float32 + models + logit cache) = 2 x {budget:.0f} MB = "
       f"{2 * budget:.0f} MB -> {'within' if mem <= 2 * budget else 'OVER'}")
 PY

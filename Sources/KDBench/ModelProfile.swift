@@ -43,7 +43,7 @@ final class ModelProfile {
             var rows = [
                 ProfileRow(
                     part: "\(label)\(indent)\(key)\(i) \(layer.kind) \(model.layerInputShapes[i])"
-                        + (model.hostOfReLU(at: i).map { " (run by \($0))" } ?? ""),
+                        + (model.host(of: i).map { " (run by \($0))" } ?? ""),
                     forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
             ]
             if let block = layer as? Residual {

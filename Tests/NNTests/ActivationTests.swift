@@ -56,6 +56,31 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(ya.data, a.forward(x, training: true).data, "restored state replays the mask")
     }
 
+    /// Element i keeps its value (times 1/(1-p)) exactly when the generator's (i+1)-th
+    /// `nextUnit()` is >= p, in runs long enough for the 8-lane loop and its tail (13 and 1000
+    /// elements per sample); a rank of a sharded batch gets the draws of its global samples
+    /// (rank 1 of 3: samples 1, 4, 7), and every rank's generator moves past the whole batch.
+    func testDropoutMaskIsTheSequentialDrawsOfItsGenerator() {
+        for (perSample, shard) in [(13, nil), (1000, nil), (13, BatchShard(rank: 1, size: 3, globalBatch: 9))] {
+            let (p, seed): (Float, UInt64) = (0.3, 11)
+            let batch = shard.map { $0.globalBatch / $0.size } ?? 6
+            let dropout = Dropout(p: p, rng: SplitMix64(seed: seed))
+            dropout.shard = shard
+            let x = randomTensor([batch, perSample], seed: 5)
+            let y = dropout.forward(x, training: true).data
+            var reference = SplitMix64(seed: seed)
+            let globalBatch = shard?.globalBatch ?? batch
+            let draws = (0..<(globalBatch * perSample)).map { _ in reference.nextUnit() }
+            let expected = (0..<y.count).map { i -> Float in
+                let (sample, offset) = i.quotientAndRemainder(dividingBy: perSample)
+                let global = shard.map { $0.rank + sample * $0.size } ?? sample
+                return x.data[i] * (draws[global * perSample + offset] >= p ? 1 / (1 - p) : 0)
+            }
+            XCTAssertEqual(y, expected, "\(perSample) per sample, shard \(String(describing: shard))")
+            XCTAssertEqual(dropout.rng.state, reference.state, "the generator moves past the whole batch")
+        }
+    }
+
     func testDropoutWithZeroProbabilityKeepsEverything() {
         let x = randomTensor([3, 5], seed: 4)
         XCTAssertEqual(Dropout(p: 0, rng: SplitMix64(seed: 1)).forward(x, training: true).data, x.data)

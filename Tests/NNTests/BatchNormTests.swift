@@ -80,7 +80,7 @@ final class BatchNormTests: XCTestCase {
                     bn.runningMean.fill(0.1)
                 }
                 let fused = try Sequential([pair[0], ReLU()], inputShape: Array(shape.dropFirst()))
-                XCTAssertEqual(fused.hostOfReLU(at: 1), 0)
+                XCTAssertEqual(fused.host(of: 1), 0)
                 let relu = ReLU()
                 let x = randomTensor(shape, seed: 30 + UInt64(index))
                 let dy = randomTensor(shape, seed: 40 + UInt64(index))
@@ -97,7 +97,7 @@ final class BatchNormTests: XCTestCase {
         randomizeParameters(bn, seed: 50)
         let tapped = try Sequential([bn, ReLU()], inputShape: [2, 3, 3])
         let tap = tapped.tap(layer: 0)
-        XCTAssertNil(tapped.hostOfReLU(at: 1))
+        XCTAssertNil(tapped.host(of: 1))
         let x = randomTensor([4, 2, 3, 3], seed: 51)
         _ = tapped.forward(x, training: true)
         XCTAssertTrue(tap.feature?.data.contains { $0 < 0 } == true, "the tap sees the output before the ReLU")

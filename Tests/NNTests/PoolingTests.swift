@@ -74,7 +74,7 @@ final class PoolingTests: XCTestCase {
                 for i in stride(from: 8, to: count, by: 29) { x[i] = -0.0 }
                 let (fusedPool, pool, relu) = (testCase.pool(), testCase.pool(), ReLU())
                 let fused = try Sequential([ReLU(), fusedPool], inputShape: Array(testCase.shape.dropFirst()))
-                XCTAssertEqual(fused.hostOfReLU(at: 0), 1)
+                XCTAssertEqual(fused.host(of: 0), 1)
                 let input = Tensor(shape: testCase.shape, data: x)
                 let y = fused.forward(input, training: training)
                 let expectedY = pool.forward(relu.forward(input, training: training), training: training)
@@ -90,7 +90,7 @@ final class PoolingTests: XCTestCase {
         }
         let tapped = try Sequential([ReLU(), MaxPool2d(kernelSize: 2)], inputShape: [2, 4, 4])
         let tap = tapped.tap(layer: 0)
-        XCTAssertNil(tapped.hostOfReLU(at: 0))
+        XCTAssertNil(tapped.host(of: 0))
         _ = tapped.forward(Tensor(shape: [1, 2, 4, 4], data: (0..<32).map { Float($0 % 5) - 2 }), training: true)
         XCTAssertEqual(tap.feature?.data.min(), 0, "the tap sees the ReLU's output")
     }

@@ -26,6 +26,30 @@ final class SequentialModelTests: XCTestCase {
         try assertModelMatchesFixture(cnn, "model_cnn", zeroGradientKeys: ["0.bias"])
     }
 
+    /// A Flatten right before a Linear is hosted by it (nothing copied): logits, the input
+    /// gradient (in the input's shape) and the parameter gradients equal a run where the Flatten
+    /// is tapped, and so runs as a layer of its own.
+    func testFlattenBeforeLinearCopiesNothing() throws {
+        let models = try (0..<2).map { _ in
+            try Sequential(
+                [MaxPool2d(kernelSize: 2), Flatten(), Dense(inFeatures: 18, outFeatures: 4)], inputShape: [2, 6, 6])
+        }
+        for model in models { randomizeParameters(model.layers[2], seed: 90) }
+        let tap = models[1].tap(layer: 1)
+        XCTAssertEqual(models[0].host(of: 1), 2)
+        XCTAssertNil(models[1].host(of: 1))
+        let x = randomTensor([3, 2, 6, 6], seed: 91)
+        let y = models.map { $0.forward(x, training: true).data }
+        XCTAssertEqual(y[0], y[1])
+        XCTAssertEqual(tap.feature?.shape, [3, 18])
+        let dy = randomTensor([3, 4], seed: 92)
+        let dx = models.map { $0.backward(dy) }
+        XCTAssertEqual(dx.map(\.shape), [[3, 2, 6, 6], [3, 2, 6, 6]])
+        XCTAssertEqual(dx[0].data, dx[1].data)
+        XCTAssertTrue(dx[0].data.contains { $0 != 0 })
+        XCTAssertEqual(models[0].parameters.map(\.grad.data), models[1].parameters.map(\.grad.data))
+    }
+
     func testMismatchedModelIsAShapeErrorNamingTheLayer() {
         assertShapeError(["layer 5 (Linear)", "100", "[64]"]) {
             try Sequential(

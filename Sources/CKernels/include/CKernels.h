@@ -1,6 +1,8 @@
 #ifndef KD_CKERNELS_H
 #define KD_CKERNELS_H
 
+#include <stdint.h>
+
 /// 1 when this CPU runs the loops below (AVX-512F, checked once), else 0: the caller then takes
 /// its im2col + sgemm path. Calling them when it is 0 stops the process.
 int kd_conv3x3_available(void);
@@ -72,5 +74,32 @@ void kd_conv3x3_stride2_pack_gradient(const float *weight, int outChannels, int 
 
 /// The floats of `work` that kd_conv3x3_stride2_input_gradient needs.
 long kd_conv3x3_stride2_input_gradient_work(int inChannels, long positions);
+
+
+/// The per-step scalars of an Adam update (NN/Optimizers/Adam.swift).
+struct kd_adam_constants {
+    float beta1, beta2, eps, stepSize, biasCorrection2Sqrt, l2, shrink;
+};
+
+/// The Adam update of `count` elements, in place:
+///
+///   g = grad + l2 * theta (when l2 != 0);  theta = theta * shrink;
+///   m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g * g;
+///   theta = theta - stepSize * m / (sqrt(v) / biasCorrection2Sqrt + eps)
+///
+/// each operation rounded on its own in this order (no fused multiply-adds), so every element
+/// is bit for bit the scalar expression's, whether 16 lanes run at once (AVX-512F, checked at
+/// run time) or one.
+void kd_adam_update(float *theta, const float *grad, float *m, float *v, long count, struct kd_adam_constants c);
+
+/// Inverted dropout over `count` elements whose draws are SplitMix64's draws firstDraw,
+/// firstDraw + 1, ... from `state` (draw d is mix(state + (d + 1) * 0x9E3779B97F4A7C15)):
+///
+///   mask[j] = scale when (float)(draw >> 40) * 2^-24 >= p, else 0;  y[j] = x[j] * mask[j].
+///
+/// 8 draws at a time with AVX-512F and DQ (checked at run time), else one by one; the same
+/// bits either way.
+void kd_dropout_mask(
+    uint64_t state, long firstDraw, long count, float p, float scale, const float *x, float *mask, float *y);
 
 #endif

@@ -43,7 +43,9 @@ public final class Dense: Layer, ParameterGradientLayer {
         2 * inFeatures * outFeatures + (bias == nil ? 0 : outFeatures)
     }
 
-    /// x [N, in] -> y [N, out] = x W^T + b (one sgemm, W used transposed in place).
+    /// x [N, in] -> y [N, out] = x W^T + b (one sgemm, W used transposed in place). Any x
+    /// [N, ...] with `in` elements per sample is read as [N, in] (what a Flatten before it would
+    /// give), and `backward` returns dx in x's shape.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.featuresPerItem == inFeatures, "Dense: input \(x.shape), expected [N, \(inFeatures)]")
         let n = x.batch

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Inverted dropout, PyTorch's `nn.Dropout(p)`: in training each element is zeroed with
 /// probability p and the kept ones are scaled by 1/(1-p), so eval (the identity) needs no
 /// rescaling. Any shape.
@@ -100,7 +102,8 @@ public struct BatchShard: Sendable {
 
 /// Draws element i's mask from the generator's (g+1)-th draw, g being i's index in the global
 /// batch (i itself on one process): mask[i] = 1/(1-p) when the draw is >= p, else 0;
-/// y[i] = x[i] * mask[i].
+/// y[i] = x[i] * mask[i]. Each run of consecutive draws (the whole range on one process, else
+/// the part of one sample) is one `kd_dropout_mask` (8 draws at a time with AVX-512).
 private struct DropoutMask: RangeJob {
     let generator: SplitMix64
     let p: Float
@@ -112,11 +115,13 @@ private struct DropoutMask: RangeJob {
     let y: UnsafeMutablePointer<Float>
 
     func run(_ range: Range<Int>) {
-        for i in range {
-            let g = shard.size == 1 ? i : (shard.rank + i / perSample * shard.size) * perSample + i % perSample
-            let keep: Float = generator.unit(at: g) >= p ? scale : 0
-            mask[i] = keep
-            y[i] = x[i] * keep
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let (sample, offset) = i.quotientAndRemainder(dividingBy: perSample)
+            let end = shard.size == 1 ? range.upperBound : min(range.upperBound, (sample + 1) * perSample)
+            let firstDraw = shard.size == 1 ? i : (shard.rank + sample * shard.size) * perSample + offset
+            kd_dropout_mask(generator.state, firstDraw, end - i, p, scale, x + i, mask + i, y + i)
+            i = end
         }
     }
 }

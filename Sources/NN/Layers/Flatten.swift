@@ -1,5 +1,7 @@
 /// Flattens each sample, PyTorch's `nn.Flatten()` (start_dim=1): [N, C, H, W] -> [N, C*H*W].
-/// The elements are copied unchanged (NCHW order) into a buffer the layer reuses.
+/// The elements are copied unchanged (NCHW order) into a buffer the layer reuses; inside a
+/// `Sequential`, a Flatten right before a Linear copies nothing (the Linear reads [N, ...] as
+/// [N, features]).
 public final class Flatten: Layer {
     public let kind = "Flatten"
     private var inputShape: [Int] = []

@@ -33,17 +33,31 @@ public final class Sequential {
         self.reluBeforePool = layers.indices.map { i in
             layers[i] is ReLU && i + 1 < layers.count && layers[i + 1] is MaxPool2d
         }
+        self.flattenBeforeLinear = layers.indices.map { i in
+            layers[i] is Flatten && i + 1 < layers.count && layers[i + 1] is Dense
+        }
     }
 
-    /// Per index: a ReLU right after a BatchNorm / right before a MaxPool2d.
+    /// Per index: a ReLU right after a BatchNorm / right before a MaxPool2d; a Flatten right
+    /// before a Linear.
     private let reluAfterNorm: [Bool]
     private let reluBeforePool: [Bool]
+    private let flattenBeforeLinear: [Bool]
 
-    /// The index of the layer that applies the ReLU at `index` inside its own passes (nil: the
-    /// ReLU runs by itself, or `index` is no ReLU): the batch norm before it, unless that batch
-    /// norm's own output is tapped, else the max pooling after it, unless the ReLU's output is
-    /// tapped. The ReLU then passes its input and its output gradient on unchanged.
-    public func hostOfReLU(at index: Int) -> Int? {
+    /// The index of the layer that does the work of layer `index` inside its own passes (nil:
+    /// layer `index` runs by itself). Layer `index` then passes its input and its output
+    /// gradient on unchanged. Hosted are:
+    /// - a ReLU: by the batch norm before it, unless that batch norm's output is tapped, else by
+    ///   the max pooling after it, unless the ReLU's own output is tapped;
+    /// - a Flatten, unless tapped: by the Linear after it, which reads any [N, ...] as
+    ///   [N, features] and returns dx in the shape it read, so the Flatten's two copies go.
+    public func host(of index: Int) -> Int? {
+        if let host = hostOfReLU(index) { return host }
+        return flattenBeforeLinear[index] && tapAt[index] == nil ? index + 1 : nil
+    }
+
+    /// `host(of:)` for a ReLU (nil for any other layer).
+    private func hostOfReLU(_ index: Int) -> Int? {
         if reluAfterNorm[index], tapAt[index - 1] == nil { return index - 1 }
         if reluBeforePool[index], tapAt[index] == nil { return index + 1 }
         return nil
@@ -51,8 +65,8 @@ public final class Sequential {
 
     /// Whether layer `index` applies the ReLU before or after it.
     private func rectifies(_ index: Int) -> Bool {
-        (index > 0 && hostOfReLU(at: index - 1) == index)
-            || (index + 1 < layers.count && hostOfReLU(at: index + 1) == index)
+        (index > 0 && hostOfReLU(index - 1) == index)
+            || (index + 1 < layers.count && hostOfReLU(index + 1) == index)
     }
 
     /// The tap of each layer (nil: untapped), indexed like `layers`.
@@ -98,7 +112,7 @@ public final class Sequential {
             let start = profile.map { _ in MonotonicClock.seconds }
             if rectifies(index), let host = layers[index] as? RectifyingLayer {
                 h = host.forward(h, training: training, rectified: true)
-            } else if hostOfReLU(at: index) == nil {
+            } else if host(of: index) == nil {
                 h = layers[index].forward(h, training: training)
             }
             if let tap = tapAt[index] { tap.feature = h }
@@ -108,12 +122,12 @@ public final class Sequential {
     }
 
     /// `layers[index].backward(dy)` (dy plus the tap's gradient when the layer is tapped; passed
-    /// on as it is by a ReLU that a neighbouring layer applied), timed when profiling.
+    /// on as it is by a layer that a neighbour hosts), timed when profiling.
     private func backward(layer index: Int, _ dy: Tensor) -> Tensor {
         let start = profile.map { _ in MonotonicClock.seconds }
         defer { if let start { profile?.addBackward(index, since: start) } }
         let gradient = tapAt[index]?.adding(into: dy) ?? dy
-        return hostOfReLU(at: index) != nil ? gradient : layers[index].backward(gradient)
+        return host(of: index) != nil ? gradient : layers[index].backward(gradient)
     }
 
     /// dy: [N, ...outputShape] -> dx; adds every parameter's gradient.

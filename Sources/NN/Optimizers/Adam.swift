@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba), as `torch.optim.Adam`: weight decay λ is L2, added to the gradient.
@@ -50,7 +51,7 @@ public class Adam: Optimizer {
     public func step(learningRate: Float) {
         state.step += 1
         let t = Double(state.step)
-        let constants = AdamConstants(
+        let constants = kd_adam_constants(
             beta1: beta1, beta2: beta2, eps: eps,
             stepSize: Float(Double(learningRate) / (1 - pow(Double(beta1), t))),
             biasCorrection2Sqrt: Float((1 - pow(Double(beta2), t)).squareRoot()),
@@ -93,20 +94,9 @@ public final class AdamW: Adam {
     }
 }
 
-/// The per-step scalars of an Adam update.
-struct AdamConstants {
-    let beta1: Float
-    let beta2: Float
-    let eps: Float
-    let stepSize: Float
-    let biasCorrection2Sqrt: Float
-    let l2: Float
-    let shrink: Float
-}
-
-/// The Adam update of a range of elements, eight lanes at a time (the remainder one by one).
-/// Every lane evaluates exactly the scalar expressions of the documented update, in the same
-/// order and without fused multiply-adds, so the result is bit for bit the scalar one:
+/// The Adam update of a range of elements (`kd_adam_update`: 16 lanes at a time with AVX-512,
+/// each operation rounded on its own in the documented order, so every element is bit for bit
+/// the scalar update):
 ///
 ///     g ← grad + l2·θ (if l2 ≠ 0);  θ ← θ·shrink;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g·g
 ///     θ ← θ − stepSize·m / (√v / √(1 − β2^t) + ε)
@@ -115,38 +105,10 @@ struct AdamUpdate: RangeJob {
     let grad: UnsafePointer<Float>
     let m: UnsafeMutablePointer<Float>
     let v: UnsafeMutablePointer<Float>
-    let constants: AdamConstants
+    let constants: kd_adam_constants
 
     func run(_ range: Range<Int>) {
-        typealias V = SIMD8<Float>
-        let c = constants
-        let oneMinusBeta1 = 1 - c.beta1
-        let oneMinusBeta2 = 1 - c.beta2
-        var j = range.lowerBound
-        let vectorEnd = range.lowerBound + (range.count / 8) * 8
-        while j < vectorEnd {
-            let rt = UnsafeMutableRawPointer(theta + j)
-            let rm = UnsafeMutableRawPointer(m + j)
-            let rv = UnsafeMutableRawPointer(v + j)
-            var th = rt.loadUnaligned(as: V.self)
-            var g = UnsafeRawPointer(grad + j).loadUnaligned(as: V.self)
-            if c.l2 != 0 { g = g + c.l2 * th }
-            if c.shrink != 1 { th = th * c.shrink }
-            let mj = c.beta1 * rm.loadUnaligned(as: V.self) + oneMinusBeta1 * g
-            let vj = c.beta2 * rv.loadUnaligned(as: V.self) + (oneMinusBeta2 * g) * g
-            th = th - (c.stepSize * mj) / (vj.squareRoot() / c.biasCorrection2Sqrt + c.eps)
-            rm.storeBytes(of: mj, as: V.self)
-            rv.storeBytes(of: vj, as: V.self)
-            rt.storeBytes(of: th, as: V.self)
-            j += 8
-        }
-        while j < range.upperBound {
-            let g = c.l2 != 0 ? grad[j] + c.l2 * theta[j] : grad[j]
-            theta[j] *= c.shrink
-            m[j] = c.beta1 * m[j] + oneMinusBeta1 * g
-            v[j] = c.beta2 * v[j] + oneMinusBeta2 * g * g
-            theta[j] -= c.stepSize * m[j] / (v[j].squareRoot() / c.biasCorrection2Sqrt + c.eps)
-            j += 1
-        }
+        let j = range.lowerBound
+        kd_adam_update(theta + j, grad + j, m + j, v + j, range.count, constants)
     }
 }

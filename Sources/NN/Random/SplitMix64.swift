@@ -19,19 +19,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// The output for a given state: draw i (0-based) from state s is `mix(s + (i + 1) * increment)`,
-    /// so a stream can be cut into ranges drawn independently (`unit(at:)`).
+    /// so a stream can be cut into ranges drawn independently (`kd_dropout_mask` does so in C).
     @inline(__always)
     static func mix(_ state: UInt64) -> UInt64 {
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-
-    /// What the (i+1)-th `nextUnit()` from now returns, without drawing.
-    @inline(__always)
-    func unit(at i: Int) -> Float {
-        Float(Self.mix(state &+ UInt64(i + 1) &* Self.increment) >> 40) * (1.0 / 16_777_216.0)
     }
 
     /// Skips `count` draws.
