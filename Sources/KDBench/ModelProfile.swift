@@ -3,7 +3,8 @@ import Distill
 /// Milliseconds per step in each layer of a model, residual blocks opened: a `LayerProfile` on
 /// the model and one on every block's body and shortcut (each block's own row is its whole
 /// time; its inner rows follow it, indented: "  3.body.0 Conv2d [16, 28, 28]"). A ReLU that a
-/// neighbouring layer runs says which: "1 ReLU [32, 28, 28] (run by 2)".
+/// neighbouring layer runs says which: "1 ReLU [32, 28, 28] (run by 2)", "2 MaxPool2d [32, 28,
+/// 28] (forward run by 0)".
 final class ModelProfile {
     private let model: Sequential
     private let label: String
@@ -43,7 +44,8 @@ final class ModelProfile {
             var rows = [
                 ProfileRow(
                     part: "\(label)\(indent)\(key)\(i) \(layer.kind) \(model.layerInputShapes[i])"
-                        + (model.host(of: i).map { " (run by \($0))" } ?? ""),
+                        + (model.host(of: i).map { " (run by \($0))" }
+                            ?? model.forwardHost(of: i).map { " (forward run by \($0))" } ?? ""),
                     forwardMs: profile.forwardSeconds[i] * perStep, backwardMs: profile.backwardSeconds[i] * perStep)
             ]
             if let block = layer as? Residual {

@@ -68,6 +68,52 @@ final class Conv2dTests: XCTestCase {
         assertMatches(dW.data, conv.weight.grad.data, tolerance: 1e-5, "conv2d blocked/dweight")
     }
 
+    /// A max pooling after a convolution on the im2col path (with or without a ReLU between)
+    /// runs inside the convolution's forward: y, dx, dW and db equal the layers run apart bit for
+    /// bit, on the 2x2 pooling and an overlapping 3x3 one, in train and eval mode. A tapped
+    /// convolution, or one on the direct 3x3 path, pools nothing.
+    func testMaxPoolingInsideTheConvolutionEqualsSeparateLayers() throws {
+        let cases: [(rectified: Bool, pool: () -> MaxPool2d)] = [
+            (true, { MaxPool2d(kernelSize: 2) }), (false, { MaxPool2d(kernelSize: 2) }),
+            (true, { MaxPool2d(kernelSize: 3, stride: 2, padding: 1) }),
+        ]
+        for (index, testCase) in cases.enumerated() {
+            for training in [true, false] {
+                let convs = (0..<2).map { _ in Conv2d(inChannels: 2, outChannels: 5, kernelSize: 3, padding: 1) }
+                for conv in convs { randomizeParameters(conv, seed: 60 + UInt64(index)) }
+                let (pools, relu) = ([testCase.pool(), testCase.pool()], ReLU())
+                let fused = try Sequential(
+                    testCase.rectified ? [convs[0], ReLU(), pools[0]] : [convs[0], pools[0]], inputShape: [2, 12, 12])
+                let poolIndex = testCase.rectified ? 2 : 1
+                XCTAssertEqual(fused.forwardHost(of: poolIndex), 0)
+                XCTAssertNil(fused.host(of: poolIndex), "the pooling's backward runs")
+                let x = randomTensor([9, 2, 12, 12], seed: 70 + UInt64(index))
+                let y = fused.forward(x, training: training).data
+                let convolved = convs[1].forward(x, training: training)
+                let pooledInput = testCase.rectified ? relu.forward(convolved, training: training) : convolved
+                let expectedY = pools[1].forward(pooledInput, training: training)
+                XCTAssertEqual(y.map(\.bitPattern), expectedY.data.map(\.bitPattern), "y, case \(index)")
+                XCTAssertTrue(y.contains { $0 > 0 } && y.contains { $0 <= 0 })
+                let dy = randomTensor(expectedY.shape, seed: 80 + UInt64(index))
+                let dx = fused.backward(dy).data
+                let pooledGradient = pools[1].backward(dy)
+                let expectedDx = convs[1].backward(testCase.rectified ? relu.backward(pooledGradient) : pooledGradient)
+                XCTAssertEqual(dx, expectedDx.data, "dx, case \(index)")
+                XCTAssertEqual(convs[0].weight.grad.data, convs[1].weight.grad.data)
+                XCTAssertEqual(convs[0].bias?.grad.data, convs[1].bias?.grad.data)
+            }
+        }
+        let tapped = try Sequential(
+            [Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1), MaxPool2d(kernelSize: 2)],
+            inputShape: [2, 8, 8])
+        _ = tapped.tap(layer: 0)
+        XCTAssertNil(tapped.forwardHost(of: 1))
+        let direct = try Sequential(
+            [Conv2d(inChannels: 8, outChannels: 8, kernelSize: 3, padding: 1), MaxPool2d(kernelSize: 2)],
+            inputShape: [8, 8, 8])
+        XCTAssertEqual(direct.forwardHost(of: 1) == nil, Direct3x3.isEnabled, "the direct path pools nothing")
+    }
+
     func testShapeErrors() {
         let conv = Conv2d(inChannels: 3, outChannels: 8, kernelSize: 5)
         assertShapeError(["3 input channels", "found 1"]) { try conv.outputShape(for: [1, 28, 28]) }

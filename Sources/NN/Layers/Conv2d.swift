@@ -38,6 +38,8 @@ public final class Conv2d: Layer, ParameterGradientLayer {
     private let partialGradients = Tensor(shape: [0])
     /// The 3x3 stride-1 padding-1 path without columns (`Direct3x3.applies`), with its scratch.
     private let direct = Direct3x3()
+    /// Per block: one sample's output [Cout, Ho*Wo], when a max pooling runs inside the forward.
+    private let pooledScratch = Tensor(shape: [0])
 
     /// The geometry of the last forward's input shape, recomputed only when the shape changes
     /// (so a step with an unchanged batch shape builds no shape array).
@@ -94,8 +96,25 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         return (2 * g.patchSize + (bias == nil ? 0 : 1)) * outChannels * g.outputPlane
     }
 
+    /// Whether `forward(_:training:pooledBy:rectified:)` takes inputs of this per-sample shape:
+    /// the im2col path (not `Direct3x3`).
+    func canPoolOutput(forInputShape inputShape: [Int]) -> Bool {
+        (try? window(inputShape)).map { !Direct3x3.applies(to: $0) } ?? false
+    }
+
+    /// x [N, Cin, H, W] -> pool's y [N, Cout, Ho', Wo'] = pool(y) (max(0, pool(y)) when
+    /// `rectified`): each sample's output goes to a block scratch and is pooled from there while
+    /// it is in cache, so the full-size y is never written. `pool` is left as its own forward of
+    /// y would leave it, and `backward` takes dy [N, Cout, Ho, Wo] as usual (the pooling's
+    /// backward gives it). For shapes where `canPoolOutput`.
+    func forward(_ x: Tensor, training: Bool, pooledBy pool: MaxPool2d, rectified: Bool) -> Tensor {
+        forward(x, pooling: (pool, rectified))
+    }
+
     /// x [N, Cin, H, W] -> y [N, Cout, Ho, Wo].
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    public func forward(_ x: Tensor, training: Bool) -> Tensor { forward(x, pooling: nil) }
+
+    private func forward(_ x: Tensor, pooling: (layer: MaxPool2d, rectified: Bool)?) -> Tensor {
         guard let g = cachedWindow(for: x) else {
             preconditionFailure(
                 "Conv2d: input \(x.shape) does not fit Conv2d(\(inChannels), \(outChannels), k\(kernelSize))")
@@ -104,6 +123,7 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         geometry = g
         output.resize(x.batch, outChannels, g.outHeight, g.outWidth)
         if Direct3x3.applies(to: g) {
+            precondition(pooling == nil, "Conv2d: the direct 3x3 path runs no pooling inside")
             x.data.withUnsafeBufferPointer { xp in
                 output.data.withUnsafeMutableBufferPointer { yp in
                     weight.value.data.withUnsafeBufferPointer { wp in
@@ -119,22 +139,35 @@ public final class Conv2d: Layer, ParameterGradientLayer {
         }
         columns.resize(Self.blockCount * 2 * g.patchSize * g.outputPlane)
         let blocks = SampleBlocks(batch: x.batch, count: min(x.batch, Self.blockCount))
-        x.data.withUnsafeBufferPointer { xp in
+        guard let pooling else {
             output.data.withUnsafeMutableBufferPointer { yp in
-                columns.data.withUnsafeMutableBufferPointer { cp in
-                    weight.value.data.withUnsafeBufferPointer { wp in
-                        withBias { bp in
-                            let job = ConvolveBlocks(
-                                geometry: g, outChannels: outChannels, blocks: blocks,
-                                x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp, columns: cp.baseAddress!,
-                                y: yp.baseAddress!)
-                            Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
-                        }
+                convolveBlocks(x, g, blocks, into: .output(yp.baseAddress!))
+            }
+            return output
+        }
+        pooledScratch.resize(Self.blockCount * outChannels * g.outputPlane)
+        return pooledScratch.data.withUnsafeMutableBufferPointer { sp in
+            pooling.layer.forward(batchShape: output.shape, rectified: pooling.rectified) { planes in
+                convolveBlocks(x, g, blocks, into: .pooled(planes, scratch: sp.baseAddress!))
+            }
+        }
+    }
+
+    /// Runs `ConvolveBlocks` over the batch's blocks on the cores.
+    private func convolveBlocks(_ x: Tensor, _ g: Window2d, _ blocks: SampleBlocks, into target: ConvolutionTarget) {
+        x.data.withUnsafeBufferPointer { xp in
+            columns.data.withUnsafeMutableBufferPointer { cp in
+                weight.value.data.withUnsafeBufferPointer { wp in
+                    withBias { bp in
+                        let job = ConvolveBlocks(
+                            geometry: g, outChannels: outChannels, blocks: blocks,
+                            x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp, columns: cp.baseAddress!,
+                            target: target)
+                        Parallel.forRanges(blocks.count, minimumPerThread: 1, align: 1, job)
                     }
                 }
             }
         }
-        return output
     }
 
     /// Runs `body` with the bias's elements (nil without a bias).
@@ -216,9 +249,17 @@ struct SampleBlocks {
     func samples(_ block: Int) -> Range<Int> { (block * batch / count)..<((block + 1) * batch / count) }
 }
 
-/// The forward of a range of blocks of consecutive samples: per sample, `im2col` into the block's own column buffer
-/// [Cin*k*k, Ho*Wo], the output rows set to the bias, then one sgemm adding weight x columns
-/// into the sample's output [Cout, Ho*Wo].
+/// Where `ConvolveBlocks` puts each sample's output [Cout, Ho*Wo]: into y [N, Cout, Ho, Wo], or
+/// into its block's part of a scratch [blocks, Cout, Ho*Wo], pooled from there.
+private enum ConvolutionTarget {
+    case output(UnsafeMutablePointer<Float>)
+    case pooled(PlanePooling, scratch: UnsafeMutablePointer<Float>)
+}
+
+/// The forward of a range of blocks of consecutive samples: per sample, `im2col` into the block's
+/// own column buffer [Cin*k*k, Ho*Wo], the output rows set to the bias, then one sgemm adding
+/// weight x columns into the sample's output [Cout, Ho*Wo] (pooled right after, when the target
+/// says so).
 private struct ConvolveBlocks: RangeJob {
     let geometry: Window2d
     let outChannels: Int
@@ -231,8 +272,7 @@ private struct ConvolveBlocks: RangeJob {
     let bias: UnsafePointer<Float>?
     /// Per block: 2 * Cin*k*k * Ho*Wo (the first half used here).
     let columns: UnsafeMutablePointer<Float>
-    /// [N, Cout, Ho, Wo].
-    let y: UnsafeMutablePointer<Float>
+    let target: ConvolutionTarget
 
     func run(_ range: Range<Int>) {
         let (plane, patch, cout) = (geometry.outputPlane, geometry.patchSize, outChannels)
@@ -240,13 +280,20 @@ private struct ConvolveBlocks: RangeJob {
             let blockColumns = columns + block * 2 * patch * plane
             for i in blocks.samples(block) {
                 im2col(x + i * geometry.inputCount, geometry, col: blockColumns, ldCol: plane)
-                let yi = y + i * cout * plane
+                let yi: UnsafeMutablePointer<Float>
+                switch target {
+                case .output(let y): yi = y + i * cout * plane
+                case .pooled(_, let scratch): yi = scratch + block * cout * plane
+                }
                 if let bias {
                     for co in 0..<cout { (yi + co * plane).update(repeating: bias[co], count: plane) }
                 }
                 sgemm(
                     .none, .none, m: cout, n: plane, k: patch, a: weight, lda: patch,
                     b: blockColumns, ldb: plane, beta: bias == nil ? 0 : 1, c: yi, ldc: plane)
+                if case .pooled(let pooling, _) = target {
+                    pooling.reading(yi, firstPlane: i * cout).run((i * cout)..<((i + 1) * cout))
+                }
             }
         }
     }

@@ -47,52 +47,32 @@ public final class MaxPool2d: Layer, RectifyingLayer {
     /// `forward`, then y = max(0, y) in the same pass when `rectified` (the work of a ReLU before
     /// this layer; `backward` then passes on dy only where y > 0, as that ReLU's backward would).
     func forward(_ x: Tensor, training: Bool, rectified: Bool) -> Tensor {
-        let g = window.geometry(batch: x)
-        geometry = g
-        inputShape = x.shape
-        self.rectified = rectified
-        let planes = x.batch * g.channels
-        output.resize(x.batch, g.channels, g.outHeight, g.outWidth)
-        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
-        let (h, w, k, s, p) = (g.height, g.width, kernelSize, stride, padding)
         x.data.withUnsafeBufferPointer { xp in
-            output.data.withUnsafeMutableBufferPointer { yp in
-                argmax.withUnsafeMutableBufferPointer { ap in
-                    if k == 2, s == 2, p == 0, g.outWidth >= 4 {
-                        Parallel.forRanges(
-                            planes, minimumPerThread: Self.planesPerThread(g), align: 1,
-                            Pool2x2(
-                                x: xp.baseAddress!, y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g,
-                                rectified: rectified))
-                        return
-                    }
-                    for plane in 0..<planes {
-                        let src = xp.baseAddress! + plane * h * w
-                        var o = plane * g.outputPlane
-                        for oh in 0..<g.outHeight {
-                            let h0 = max(0, oh * s - p)
-                            let h1 = min(h, oh * s - p + k)
-                            for ow in 0..<g.outWidth {
-                                let w0 = max(0, ow * s - p)
-                                let w1 = min(w, ow * s - p + k)
-                                var best = -Float.infinity
-                                var index = h0 * w + w0
-                                for ih in h0..<h1 {
-                                    for iw in w0..<w1 {
-                                        let v = src[ih * w + iw]
-                                        if v > best || v.isNaN {
-                                            best = v
-                                            index = ih * w + iw
-                                        }
-                                    }
-                                }
-                                yp[o] = rectified && best <= 0 ? 0 : best
-                                ap[o] = Int32(index)
-                                o += 1
-                            }
-                        }
-                    }
-                }
+            forward(batchShape: x.shape, rectified: rectified) { pooling in
+                Parallel.forRanges(
+                    pooling.planes, minimumPerThread: Self.planesPerThread(pooling.geometry), align: 1,
+                    pooling.reading(xp.baseAddress!, firstPlane: 0))
+            }
+        }
+    }
+
+    /// A forward over an input [N, C, H, W] (`batchShape`) that exists only piece by piece:
+    /// `fill` gets the pooling of whole planes and runs it on every plane, reading each from
+    /// wherever it is (`PlanePooling.reading`), e.g. a convolution pooling each sample's output
+    /// while it is in cache. Leaves the layer as `forward` would; returns y.
+    func forward(batchShape: [Int], rectified: Bool, _ fill: (PlanePooling) -> Void) -> Tensor {
+        let g = window.geometry(batchShape: batchShape)
+        geometry = g
+        inputShape = batchShape
+        self.rectified = rectified
+        output.resize(batchShape[0], g.channels, g.outHeight, g.outWidth)
+        if argmax.count < output.count { argmax = [Int32](repeating: 0, count: output.count) }
+        output.data.withUnsafeMutableBufferPointer { yp in
+            argmax.withUnsafeMutableBufferPointer { ap in
+                fill(
+                    PlanePooling(
+                        y: yp.baseAddress!, argmax: ap.baseAddress!, geometry: g, planes: batchShape[0] * g.channels,
+                        rectified: rectified))
             }
         }
         return output
@@ -124,39 +104,66 @@ public final class MaxPool2d: Layer, RectifyingLayer {
     }
 }
 
-/// 2x2 max pooling, stride 2, no padding, of a range of [H, W] planes: y [Ho, Wo] per plane and
-/// the plane index of each window's first maximum (a NaN wins, the last one if several);
-/// y = max(0, y) when `rectified`.
-/// Windows go eight at a time as vector selects (see `WindowOctets`); rows need at least 4
-/// windows (narrower ones take the general loop).
-private struct Pool2x2: RangeJob {
-    let x: UnsafePointer<Float>
+/// Max pooling of whole [H, W] planes into y [N*C, Ho, Wo] and the argmax of each window (its
+/// index inside its plane): the `planes` planes of a batch, each read wherever it is
+/// (`reading`); y = max(0, y) when `rectified`.
+struct PlanePooling {
     let y: UnsafeMutablePointer<Float>
     let argmax: UnsafeMutablePointer<Int32>
     let geometry: Window2d
+    /// N * C.
+    let planes: Int
     let rectified: Bool
 
+    /// The job pooling planes p (of the batch's N*C) read at source + (p - firstPlane) * H * W.
+    func reading(_ source: UnsafePointer<Float>, firstPlane: Int) -> PoolPlanes {
+        PoolPlanes(pooling: self, source: source, firstPlane: firstPlane)
+    }
+}
+
+/// `PlanePooling` of a range of planes. A 2x2 window with stride 2 and no padding over rows of
+/// at least 4 windows goes eight windows at a time as vector selects (see `WindowOctets`); any
+/// other window, one at a time. The first maximum in row-major order wins (a NaN wins, the last
+/// one if several).
+struct PoolPlanes: RangeJob {
+    let pooling: PlanePooling
+    let source: UnsafePointer<Float>
+    let firstPlane: Int
+
     func run(_ planes: Range<Int>) {
-        let (h, w, ho, wo) = (geometry.height, geometry.width, geometry.outHeight, geometry.outWidth)
-        for plane in planes {
-            for oh in 0..<ho {
-                let (top, o, rowFirst) = (x + (plane * h + 2 * oh) * w, (plane * ho + oh) * wo, Int32(2 * oh * w))
-                let bottom = top + w
-                for octet in WindowOctets(windows: wo) {
-                    let (a, b, first) = (octet.a, octet.b, octet.firstElements(rowFirst))
-                    let t = SIMD16(lowHalf: load8(top + 2 * a), highHalf: load8(top + 2 * b))
-                    let u = SIMD16(lowHalf: load8(bottom + 2 * a), highHalf: load8(bottom + 2 * b))
-                    var best = t.evenHalf
-                    var at = first
-                    challenge(&best, &at, with: t.oddHalf, at: first &+ 1)
-                    challenge(&best, &at, with: u.evenHalf, at: first &+ Int32(w))
-                    challenge(&best, &at, with: u.oddHalf, at: first &+ Int32(w + 1))
-                    if rectified { best.replace(with: 0, where: best .<= 0) }
-                    store4(best.lowHalf, y + o + a)
-                    store4(best.highHalf, y + o + b)
-                    store4(at.lowHalf, argmax + o + a)
-                    store4(at.highHalf, argmax + o + b)
-                }
+        let g = pooling.geometry
+        if g.kernel == 2, g.stride == 2, g.padding == 0, g.outWidth >= 4 {
+            for plane in planes { pool2x2(plane) }
+        } else {
+            for plane in planes { poolWindows(plane) }
+        }
+    }
+
+    /// Plane `plane`'s input.
+    private func input(_ plane: Int) -> UnsafePointer<Float> {
+        source + (plane - firstPlane) * pooling.geometry.height * pooling.geometry.width
+    }
+
+    private func pool2x2(_ plane: Int) {
+        let (w, ho, wo) = (pooling.geometry.width, pooling.geometry.outHeight, pooling.geometry.outWidth)
+        let (x, y, argmax) = (input(plane), pooling.y, pooling.argmax)
+        for oh in 0..<ho {
+            let (top, o, rowFirst) = (x + 2 * oh * w, (plane * ho + oh) * wo, Int32(2 * oh * w))
+            let bottom = top + w
+            for octet in WindowOctets(windows: wo) {
+                let (a, b, first) = (octet.a, octet.b, octet.firstElements(rowFirst))
+                let t = SIMD16(lowHalf: load8(top + 2 * a), highHalf: load8(top + 2 * b))
+                let u = SIMD16(lowHalf: load8(bottom + 2 * a), highHalf: load8(bottom + 2 * b))
+                var best = t.evenHalf
+                var at = first
+                challenge(&best, &at, with: t.oddHalf, at: first &+ 1)
+                challenge(&best, &at, with: u.evenHalf, at: first &+ Int32(w))
+                challenge(&best, &at, with: u.oddHalf, at: first &+ Int32(w + 1))
+                if pooling.rectified { best.replace(with: 0, where: best .<= 0) }
+                store4(best.lowHalf, y + o + a)
+                store4(best.highHalf, y + o + b)
+                store4(at.lowHalf, argmax + o + a)
+                store4(at.highHalf, argmax + o + b)
             }
         }
     }
@@ -170,6 +177,35 @@ private struct Pool2x2: RangeJob {
         let wins = (value .> best) .| (value .!= value)
         best.replace(with: value, where: wins)
         index.replace(with: candidate, where: wins)
+    }
+
+    private func poolWindows(_ plane: Int) {
+        let g = pooling.geometry
+        let (h, w, k, s, p) = (g.height, g.width, g.kernel, g.stride, g.padding)
+        let src = input(plane)
+        var o = plane * g.outputPlane
+        for oh in 0..<g.outHeight {
+            let h0 = max(0, oh * s - p)
+            let h1 = min(h, oh * s - p + k)
+            for ow in 0..<g.outWidth {
+                let w0 = max(0, ow * s - p)
+                let w1 = min(w, ow * s - p + k)
+                var best = -Float.infinity
+                var index = h0 * w + w0
+                for ih in h0..<h1 {
+                    for iw in w0..<w1 {
+                        let v = src[ih * w + iw]
+                        if v > best || v.isNaN {
+                            best = v
+                            index = ih * w + iw
+                        }
+                    }
+                }
+                pooling.y[o] = pooling.rectified && best <= 0 ? 0 : best
+                pooling.argmax[o] = Int32(index)
+                o += 1
+            }
+        }
     }
 }
 

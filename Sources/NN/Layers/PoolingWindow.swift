@@ -40,13 +40,16 @@ public struct PoolingWindow {
 
     /// Geometry for a batch x [N, C, H, W] (cached per shape); stops on a shape that
     /// `Sequential` would have refused.
-    mutating func geometry(batch x: Tensor) -> Window2d {
-        if x.shape != cachedShape {
-            cachedShape = x.shape
-            cached = try? geometry(Array(x.shape.dropFirst()))
+    mutating func geometry(batch x: Tensor) -> Window2d { geometry(batchShape: x.shape) }
+
+    /// `geometry(batch:)` for a batch of shape [N, C, H, W].
+    mutating func geometry(batchShape shape: [Int]) -> Window2d {
+        if shape != cachedShape {
+            cachedShape = shape
+            cached = try? geometry(Array(shape.dropFirst()))
         }
         guard let g = cached else {
-            preconditionFailure("\(layer): input \(x.shape) does not fit kernel \(kernelSize)")
+            preconditionFailure("\(layer): input \(shape) does not fit kernel \(kernelSize)")
         }
         return g
     }

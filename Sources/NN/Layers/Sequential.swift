@@ -36,13 +36,38 @@ public final class Sequential {
         self.flattenBeforeLinear = layers.indices.map { i in
             layers[i] is Flatten && i + 1 < layers.count && layers[i + 1] is Dense
         }
+        self.poolAfterConvolution = layers.indices.map { i in
+            guard let conv = layers[i] as? Conv2d, conv.canPoolOutput(forInputShape: shapes[i]) else { return nil }
+            if i + 1 < layers.count, layers[i + 1] is MaxPool2d { return i + 1 }
+            if i + 2 < layers.count, layers[i + 1] is ReLU, layers[i + 2] is MaxPool2d { return i + 2 }
+            return nil
+        }
     }
 
     /// Per index: a ReLU right after a BatchNorm / right before a MaxPool2d; a Flatten right
-    /// before a Linear.
+    /// before a Linear; for a Conv2d (on its im2col path) the MaxPool2d right after it or after
+    /// a ReLU after it.
     private let reluAfterNorm: [Bool]
     private let reluBeforePool: [Bool]
     private let flattenBeforeLinear: [Bool]
+    private let poolAfterConvolution: [Int?]
+
+    /// The max pooling whose forward convolution `index` runs inside its own (nil: none): the
+    /// one `poolAfterConvolution` found, unless the convolution's output is tapped or a ReLU
+    /// between them runs by itself (tapped).
+    private func pooling(inside index: Int) -> Int? {
+        guard let pool = poolAfterConvolution[index], tapAt[index] == nil else { return nil }
+        return pool == index + 1 || hostOfReLU(index + 1) == pool ? pool : nil
+    }
+
+    /// The index of the layer that runs layer `index`'s forward inside its own: `host(of:)`, or
+    /// for a max pooling the convolution before it (`Conv2d.forward(_:training:pooledBy:rectified:)`:
+    /// each sample's output is pooled while in cache; the pooling's backward still runs).
+    public func forwardHost(of index: Int) -> Int? {
+        if let host = host(of: index) { return host }
+        for back in 1...2 where index >= back && pooling(inside: index - back) == index { return index - back }
+        return nil
+    }
 
     /// The index of the layer that does the work of layer `index` inside its own passes (nil:
     /// layer `index` runs by itself). Layer `index` then passes its input and its output
@@ -110,15 +135,24 @@ public final class Sequential {
         var h = x
         for index in layers.indices {
             let start = profile.map { _ in MonotonicClock.seconds }
-            if rectifies(index), let host = layers[index] as? RectifyingLayer {
-                h = host.forward(h, training: training, rectified: true)
-            } else if host(of: index) == nil {
-                h = layers[index].forward(h, training: training)
-            }
+            if forwardHost(of: index) == nil { h = forward(layer: index, h, training: training) }
             if let tap = tapAt[index] { tap.feature = h }
             if let start { profile?.addForward(index, since: start) }
         }
         return h
+    }
+
+    /// Layer `index`'s forward of h, with the work of the neighbours it hosts.
+    private func forward(layer index: Int, _ h: Tensor, training: Bool) -> Tensor {
+        if let pool = pooling(inside: index), let conv = layers[index] as? Conv2d,
+            let pooling = layers[pool] as? MaxPool2d
+        {
+            return conv.forward(h, training: training, pooledBy: pooling, rectified: pool == index + 2)
+        }
+        if rectifies(index), let host = layers[index] as? RectifyingLayer {
+            return host.forward(h, training: training, rectified: true)
+        }
+        return layers[index].forward(h, training: training)
     }
 
     /// `layers[index].backward(dy)` (dy plus the tap's gradient when the layer is tapped; passed
