@@ -102,6 +102,24 @@ final class Direct3x3Tests: XCTestCase {
 
     /// Only 3x3 layers with padding 1, stride 1 or 2 and at least 8 input channels take the direct
     /// path.
+    /// Whether a max pooling runs inside the convolution before it follows the path the
+    /// convolution takes at each forward: switched from im2col to direct after the model was
+    /// built, the pooling runs by itself again and the outputs are the im2col path's within the
+    /// paths' rounding.
+    func testPoolingInsideFollowsThePathSwitchedAtRunTime() throws {
+        Direct3x3.isEnabled = false
+        let conv = Conv2d(inChannels: 8, outChannels: 8, kernelSize: 3, padding: 1)
+        randomizeParameters(conv, seed: 5)
+        let model = try Sequential([conv, ReLU(), MaxPool2d(kernelSize: 2)], inputShape: [8, 8, 8])
+        let x = randomTensor([3, 8, 8, 8], seed: 6)
+        XCTAssertEqual(model.forwardHost(of: 2), 0)
+        let pooledInside = model.forward(x, training: true).data
+        Direct3x3.isEnabled = true
+        XCTAssertNil(model.forwardHost(of: 2))
+        let pooledApart = model.forward(x, training: true).data
+        for (a, b) in zip(pooledInside, pooledApart) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(a))) }
+    }
+
     func testAppliesTo3x3Padding1Only() throws {
         Direct3x3.isEnabled = true
         let cases = [

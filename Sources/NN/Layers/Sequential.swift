@@ -37,7 +37,7 @@ public final class Sequential {
             layers[i] is Flatten && i + 1 < layers.count && layers[i + 1] is Dense
         }
         self.poolAfterConvolution = layers.indices.map { i in
-            guard let conv = layers[i] as? Conv2d, conv.canPoolOutput(forInputShape: shapes[i]) else { return nil }
+            guard layers[i] is Conv2d else { return nil }
             if i + 1 < layers.count, layers[i + 1] is MaxPool2d { return i + 1 }
             if i + 2 < layers.count, layers[i + 1] is ReLU, layers[i + 2] is MaxPool2d { return i + 2 }
             return nil
@@ -45,19 +45,22 @@ public final class Sequential {
     }
 
     /// Per index: a ReLU right after a BatchNorm / right before a MaxPool2d; a Flatten right
-    /// before a Linear; for a Conv2d (on its im2col path) the MaxPool2d right after it or after
-    /// a ReLU after it.
+    /// before a Linear; for a Conv2d the MaxPool2d right after it or after a ReLU after it.
     private let reluAfterNorm: [Bool]
     private let reluBeforePool: [Bool]
     private let flattenBeforeLinear: [Bool]
     private let poolAfterConvolution: [Int?]
 
     /// The max pooling whose forward convolution `index` runs inside its own (nil: none): the
-    /// one `poolAfterConvolution` found, unless the convolution's output is tapped or a ReLU
-    /// between them runs by itself (tapped).
+    /// one `poolAfterConvolution` found, unless the convolution's output is tapped, a ReLU
+    /// between them runs by itself (tapped), or the convolution takes a path that pools nothing
+    /// (asked at each call: `Direct3x3` can be switched on and off at run time).
     private func pooling(inside index: Int) -> Int? {
-        guard let pool = poolAfterConvolution[index], tapAt[index] == nil else { return nil }
-        return pool == index + 1 || hostOfReLU(index + 1) == pool ? pool : nil
+        guard let pool = poolAfterConvolution[index], tapAt[index] == nil,
+            pool == index + 1 || hostOfReLU(index + 1) == pool,
+            let conv = layers[index] as? Conv2d, conv.canPoolOutput(forInputShape: layerInputShapes[index])
+        else { return nil }
+        return pool
     }
 
     /// The index of the layer that runs layer `index`'s forward inside its own: `host(of:)`, or
